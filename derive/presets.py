@@ -1,0 +1,94 @@
+"""The five preset networks of the contract, each with its worked example,
+and reproducible random examples for any other spec (``--seed``)."""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from fractions import Fraction
+
+from .spec import Example, Network, example_from_table, parse_spec
+
+_TABLES = {
+    "single-weight": (
+        "1-1/se/nobias",
+        "One weight, no bias, no activation: yhat = x*w, J = (yhat - y)^2. "
+        "Gradient descent walks w towards y/x = 1/3.",
+        {"x": [[1.5]], "y": [[0.5]], "w1_1_1": 0.8, "lr": 0.1, "steps": 6},
+    ),
+    "relu-square": (
+        "1-2:relu-1/half_se",
+        "A 1-2-1 ReLU network with half squared error learning y = x^2 from "
+        "four points; the ReLU derivative switches paths on and off.",
+        {"x": [[-1.0], [0.5], [1.0], [2.0]], "y": [[1.0], [0.25], [1.0], [4.0]],
+         "W1": [[1.0], [-1.0]], "b1": [0.5, 0.25], "W2": [[1.0, 1.0]], "b2": [0.0],
+         "lr": 0.05, "steps": 3},
+    ),
+    "mlp-2-3-1": (
+        "2-3:sigmoid-1/mse",
+        "A [2, 3, 1] sigmoid network on a batch of 4 examples (XOR): the "
+        "lesson is the shape of every gradient.",
+        {"x": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+         "y": [[0.0], [1.0], [1.0], [0.0]],
+         "W1": [[0.5, -0.5], [0.3, 0.8], [-0.7, 0.2]], "b1": [0.1, -0.1, 0.0],
+         "W2": [[0.6, -0.4, 0.9]], "b2": [0.05], "lr": 0.5, "steps": 3},
+    ),
+    "softmax-2hidden": (
+        "2-4:relu-4:relu-3:softmax/ce",
+        "Two ReLU hidden layers and a softmax output with cross-entropy: the "
+        "classification case, where the output delta is yhat - y.",
+        {"x": [[1.0, 0.5], [-0.5, 1.0], [0.0, -1.0]],
+         "y": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+         "W1": [[0.5, -0.2], [0.1, 0.4], [-0.3, 0.6], [0.2, 0.1]], "b1": [0.1, 0.0, 0.1, -0.1],
+         "W2": [[0.3, -0.1, 0.2, 0.4], [-0.2, 0.5, 0.1, 0.0], [0.4, 0.2, -0.3, 0.1],
+                [0.1, 0.3, 0.2, -0.4]], "b2": [0.0, 0.1, -0.1, 0.05],
+         "W3": [[0.2, -0.3, 0.5, 0.1], [-0.1, 0.4, -0.2, 0.3], [0.3, 0.1, 0.2, -0.5]],
+         "b3": [0.0, 0.0, 0.0], "lr": 0.5, "steps": 3},
+    ),
+    "logistic": (
+        "2-1:sigmoid/bce",
+        "Logistic regression, the network with no hidden layer: the output "
+        "error yhat - y is known directly.",
+        {"x": [[1.0, 2.0], [2.0, -1.0], [-1.0, -0.5], [0.5, 1.5]],
+         "y": [[1.0], [0.0], [0.0], [1.0]],
+         "W1": [[0.5, -0.3]], "b1": [0.1], "lr": 0.5, "steps": 3},
+    ),
+}
+
+
+def _preset(name: str):
+    spec, description, table = _TABLES[name]
+
+    def build() -> Network:
+        net = parse_spec(spec)
+        example = example_from_table(net, {**table, "description": description}, f"preset {name}")
+        return replace(net, name=name, example=example)
+    build.spec = spec
+    build.description = description
+    return build
+
+
+PRESETS = {name: _preset(name) for name in _TABLES}
+
+
+def random_example(net: Network, seed: int, m: int = 2) -> Example:
+    """A reproducible example with short decimals a student can follow."""
+    rng = random.Random(seed)
+
+    def dec(lo=-1.0, hi=1.0, places=1):
+        return Fraction(str(round(rng.uniform(lo, hi), places)))
+
+    n0, nL = net.sizes[0], net.sizes[-1]
+    X = tuple(tuple(dec() for _ in range(n0)) for _ in range(m))
+    if net.loss == "ce":
+        rows = []
+        for _ in range(m):
+            hot = rng.randrange(nL)
+            rows.append(tuple(Fraction(int(k == hot)) for k in range(nL)))
+        Y = tuple(rows)
+    elif net.loss == "bce":
+        Y = tuple(tuple(Fraction(rng.randrange(2)) for _ in range(nL)) for _ in range(m))
+    else:
+        Y = tuple(tuple(dec() for _ in range(nL)) for _ in range(m))
+    params = tuple((p, dec(-1.0, 1.0, 2) if p.startswith("w") else dec(-0.5, 0.5, 1))
+                   for p in net.param_names())
+    return Example(X, Y, params, Fraction(1, 10), 3, f"random example, seed {seed}")
