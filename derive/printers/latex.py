@@ -1,0 +1,102 @@
+"""LaTeX: a complete document (``doprint``) or a fragment for Jupyter."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
+
+from .. import names
+from ..model import Partial, Shape, latex_of_notation
+from .base import Printer
+
+_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+            "#": r"\#", "%": r"\%", "^": r"\textasciicircum{}", "_": r"\_",
+            "~": r"\textasciitilde{}"}
+_UNICODE = {"δ": r"$\delta$", "Σ": r"$\Sigma$", "∂": r"$\partial$", "ŷ": r"$\hat y$", "×": r"$\times$",
+            "→": r"$\to$", "·": r"$\cdot$", "≤": r"$\le$", "≥": r"$\ge$", "σ": r"$\sigma$",
+            "α": r"$\alpha$", "⊙": r"$\odot$", "—": "---", "–": "--", "′": "'", "−": "-"}
+
+
+def escape(text: str) -> str:
+    """User or prose text made safe for LaTeX: it prints literally."""
+    return "".join(_SPECIAL.get(c, _UNICODE.get(c, c)) for c in str(text))
+
+
+class NetworkLatexPrinter(SympyLatexPrinter):
+    def __init__(self, L=None, **settings):
+        super().__init__({"mul_symbol": None, **settings})
+        self.L = L
+
+    def _print_Symbol(self, s, style="plain"):
+        special = latex_of_notation(s.name)
+        if special is not None:
+            return special
+        name = names.latex_name(s.name, self.L)
+        return name if name != s.name else super()._print_Symbol(s)
+
+    def _print_Partial(self, p: Partial):
+        return r"\frac{\partial %s}{\partial %s}" % (self._print(p.num), self._print(p.den))
+
+    def _print_Shape(self, s: Shape):
+        return r"(" + r" \times ".join(self._print(d) for d in s.args) + ")"
+
+
+def tex(expr, L=None) -> str:
+    """One expression in the network's notation."""
+    return NetworkLatexPrinter(L).doprint(sp.sympify(expr))
+
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5em}
+"""
+
+
+class LatexPrinter(Printer):
+    def expr(self, e) -> str:
+        if isinstance(e, str):
+            return r"\text{%s}" % escape(e)
+        return tex(e, self.L)
+
+    def cell(self, value) -> str:
+        text = super().cell(value)
+        if isinstance(value, str):
+            return escape(value)
+        return f"${text}$"
+
+    def doprint(self, d) -> str:
+        return (PREAMBLE + "\\begin{document}\n" + self._print(d) + "\\end{document}\n")
+
+    def doprint_fragment(self, d) -> str:
+        return self._print(d)
+
+    def _print_Derivation(self, d):
+        return (f"\\section*{{{escape(d.title)}}}\n\n"
+                + "\n".join(self._print(n) for n in d.body) + "\n")
+
+    def _print_Section(self, s):
+        return f"\\subsection*{{{escape(s.title)}}}\n" + "\n".join(self._print(n) for n in s.body) + "\n"
+
+    def _print_Text(self, t):
+        return "\n\n".join(escape(p) for p in t.text.split("\n")) + "\n"
+
+    def _print_Math(self, m):
+        parts = [self.expr(p) for p in m.parts]
+        body = parts[0] + ("" if len(parts) == 1 else " &= " + " \\\\\n  &= ".join(parts[1:]))
+        if len(parts) == 1:
+            body = "&" + body
+        tag = f" \\tag{{{escape(m.label)}}}" if m.label else ""
+        note = f" \\qquad \\text{{{escape(m.note)}}}" if m.note else ""
+        return "\\begin{align*}\n  " + body + note + tag + "\n\\end{align*}\n"
+
+    def _print_Table(self, t):
+        cols = "l" * len(t.header)
+        head = " & ".join(escape(h) for h in t.header) + r" \\"
+        rows = "\n".join(" & ".join(self.cell(c) for c in row) + r" \\" for row in t.rows)
+        return ("\\begin{center}\n\\begin{tabular}{%s}\n\\toprule\n%s\n\\midrule\n%s\n"
+                "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % (cols, head, rows))

@@ -1,0 +1,135 @@
+"""Unicode text for an 80-column terminal."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from .. import names
+from ..model import Partial, Shape
+from .base import Printer
+
+WIDTH = 80
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class UnicodeExprPrinter(StrPrinter):
+    """SymPy's str printer with network names (w⁽¹⁾₂₁), · and superscripts."""
+
+    def __init__(self, L=None, **settings):
+        super().__init__(settings)
+        self.L = L
+
+    def _print_Symbol(self, s):
+        return names.unicode_name(s.name, self.L)
+
+    def _print_Mul(self, expr):
+        return super()._print_Mul(expr).replace("*", "·")
+
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.as_base_exp()
+        if e.is_Integer and 1 < e < 10:
+            return self.parenthesize(base, 60) + str(e).translate(_SUP)
+        return super()._print_Pow(expr, rational)
+
+    def _print_exp(self, expr):
+        return f"exp({self._print(expr.args[0])})"
+
+    def _print_Partial(self, p: Partial):
+        return f"∂{self._print(p.num)}/∂{self._print(p.den)}"
+
+    def _print_Shape(self, s: Shape):
+        return "(" + " × ".join(self._print(d) for d in s.args) + ")"
+
+    def _print_Piecewise(self, expr):
+        parts = []
+        for e, c in expr.args:
+            parts.append(self._print(e) + ("" if c is sp.true else f" if {self._print(c)}"))
+        return "{" + "; ".join(p if " if " in p else p + " otherwise" for p in parts) + "}"
+
+    def _print_Relational(self, expr):
+        op = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_KroneckerDelta(self, expr):
+        return f"[{self._print(expr.args[0])}={self._print(expr.args[1])}]"
+
+    def _print_Indexed(self, expr):
+        return f"{self._print(expr.base.label)}[{','.join(self._print(i) for i in expr.indices)}]"
+
+    def _print_Sum(self, expr):
+        body = self._print(expr.function)
+        limits = ",".join(self._print(l[0]) for l in expr.limits)
+        return f"Σ_{limits}({body})"
+
+
+class TextPrinter(Printer):
+    def __init__(self, L=None):
+        super().__init__(L)
+        self._exprs = UnicodeExprPrinter(L)
+
+    def expr(self, e) -> str:
+        if isinstance(e, str):
+            return e
+        return self._exprs.doprint(sp.sympify(e))
+
+    def _print_Derivation(self, d):
+        title = d.title
+        out = [title, "═" * min(len(title), WIDTH), ""]
+        for node in d.body:
+            out.append(self._print(node))
+        return "\n".join(out).rstrip() + "\n"
+
+    def _print_Section(self, s):
+        lines = [s.title, "─" * min(len(s.title), WIDTH)]
+        for node in s.body:
+            lines.append(self._print(node))
+        return "\n".join(lines) + "\n"
+
+    def _print_Text(self, t):
+        return "\n".join(textwrap.fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
+
+    def _print_Math(self, m):
+        parts = [self.expr(p) for p in m.parts]
+        label = f"({m.label}) " if m.label else ""
+        head = "  " + label + parts[0]
+        lines = [head]
+        indent = " " * min(len(head) + 1, 24)
+        for p in parts[1:]:
+            if len(lines[-1]) + 3 + len(p) <= WIDTH:
+                lines[-1] += " = " + p
+            else:
+                lines.extend(_wrap(indent + "= " + p, indent + "  "))
+        if m.note:
+            note = f"[{m.note}]"
+            if len(lines[-1]) + 3 + len(note) <= WIDTH:
+                lines[-1] += "   " + note
+            else:
+                lines.extend(_wrap(indent + note, indent))
+        return "\n".join(lines)
+
+    def _print_Table(self, t):
+        rows = [[self.cell(c) for c in row] for row in t.rows]
+        widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
+                  for i, h in enumerate(t.header)]
+        fmt = "  ".join("{:<%d}" % w for w in widths)
+        lines = ["  " + fmt.format(*t.header).rstrip(), "  " + "  ".join("─" * w for w in widths)]
+        lines += ["  " + fmt.format(*r).rstrip() for r in rows]
+        return "\n".join(lines) + "\n"
+
+
+def _wrap(line: str, indent: str) -> list[str]:
+    """Break a long formula at ' + ', ' - ' or '·' so it stays in 80 columns."""
+    out = []
+    while len(line) > WIDTH:
+        cut = max(line.rfind(" + ", 0, WIDTH), line.rfind(" - ", 0, WIDTH))
+        if cut <= len(indent) + 4:
+            cut = line.rfind("·", 0, WIDTH)
+            if cut <= len(indent) + 4:
+                break
+        out.append(line[:cut])
+        line = indent + line[cut:].lstrip()
+    out.append(line)
+    return out
