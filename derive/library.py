@@ -71,6 +71,18 @@ def softmax(zs: list[sp.Expr]) -> list[sp.Expr]:
     return [num / total for num in numerators]
 
 
+@lru_cache(maxsize=None)
+def softmax_jacobian(n: int, j: int, k: int) -> sp.Expr:
+    """d a_j / d z_k of an n-way softmax, from sympy.diff, written in the
+    outputs a_1..a_n (symbols a_1, ...): a_j*(1 - a_j) or -a_j*a_k."""
+    zs = [sp.Symbol(f"z_{i + 1}", real=True) for i in range(n)]
+    outs = [sp.Symbol(f"a_{i + 1}", real=True) for i in range(n)]
+    d = sp.diff(softmax(zs)[j - 1], zs[k - 1])
+    # Shift invariance: z_i = log(a_i) with sum a = 1 loses nothing.
+    d = sp.simplify(d.subs({zi: sp.log(ai) for zi, ai in zip(zs, outs)}).subs(sp.Add(*outs), 1))
+    return _tidy(sp.factor(d))
+
+
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """-a*(a - 1) -> a*(1 - a): push a leading minus into a sum factor."""
     if isinstance(expr, sp.Mul) and expr.could_extract_minus_sign():

@@ -151,8 +151,9 @@ class Backprop:
         return out + list(self.params.values())
 
 
-def batch_rows(m: int) -> list[int]:
-    return list(range(1, m + 1))
+def batch_rows(m: int) -> list[int | None]:
+    """Row tags for a batch of m; a single example keeps the plain names."""
+    return [None] if m == 1 else list(range(1, m + 1))
 
 
 def to_sympy(v: Fraction) -> sp.Rational:

@@ -17,8 +17,8 @@ _TABLES = {
     ),
     "relu-square": (
         "1-2:relu-1/half_se",
-        "A 1-2-1 ReLU network with half squared error learning y = x^2 from "
-        "four points; the ReLU derivative switches paths on and off.",
+        "A 1-2-1 ReLU network fitting y = x^2 from four points, with half squared "
+        "error. The ReLU derivative switches paths on and off.",
         {"x": [[-1.0], [0.5], [1.0], [2.0]], "y": [[1.0], [0.25], [1.0], [4.0]],
          "W1": [[1.0], [-1.0]], "b1": [0.5, 0.25], "W2": [[1.0, 1.0]], "b2": [0.0],
          "lr": 0.05, "steps": 3},
@@ -64,6 +64,7 @@ def _preset(name: str):
         return replace(net, name=name, example=example)
     build.spec = spec
     build.description = description
+    build.summary = description.split(". ")[0].split(":")[0].split(";")[0].rstrip(".")
     return build
 
 

@@ -1,0 +1,258 @@
+"""The `chainrule` command line: the one place that wires derive and codegen.
+
+Exit codes: 0 done; 2 bad input (one `chainrule: error:` line, no
+traceback); 1 an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from fractions import Fraction
+
+from derive.errors import ChainruleError
+
+SPEC_HELP = ("a spec such as 2-3:sigmoid-1/mse, a preset name (see 'chainrule presets') "
+             "or a TOML file")
+
+EPILOG_DERIVE = """\
+examples:
+  chainrule derive single-weight --numbers --steps 6
+  chainrule derive mlp-2-3-1                       scalar chain rule + BP1-BP4
+  chainrule derive mlp-2-3-1 --param w1_2_1 --numbers
+  chainrule derive 2-4:relu-4:relu-3:softmax/ce --view delta
+  chainrule derive my_net.toml --format latex > notes.tex
+  chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
+      --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
+
+spec grammar:  LAYERS ("/" ITEM)*,  LAYERS := INT ("-" INT [":" ACT])+
+  activations: identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus softmax
+  losses: se half_se mse bce ce;  items: nobias, sum (sum instead of mean over the batch)
+  defaults: hidden sigmoid, output identity, loss mse, biases on, mean over the batch
+
+parameter names: w<l>_<j>_<k> connects neuron k of layer l-1 to neuron j of layer l
+  (W is n_out x n_in); b<l>_<j> is the bias of neuron j of layer l; indices start at 1.
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one `chainrule: error:` line, exit 2."""
+
+    def error(self, message):
+        raise ChainruleError(f"{message}; see '{self.prog} --help'")
+
+
+def _positive_fraction(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (write e.g. 0.1)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"the learning rate must be positive, got {text}")
+    return value
+
+
+def _count(limit: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if not 0 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"{value} is out of range 0..{limit}")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the seed must be >= 0")
+    return value
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="chainrule", description=(
+        "Derive backpropagation symbolically: step-by-step chain-rule derivations, "
+        "LaTeX handouts and fast NumPy gradient code for a network you choose."),
+        epilog="start here:  chainrule presets   then   chainrule derive mlp-2-3-1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    sub.add_parser("presets", help="list the preset networks")
+
+    d = sub.add_parser("derive", help="print the chain-rule derivation of a network or expression",
+                       description="Print the derivation of every dJ/dparameter, step by step: "
+                                   "dependency paths, local derivatives, the deltas (BP1-BP4) "
+                                   "with their shapes, and optionally worked numbers.",
+                       epilog=EPILOG_DERIVE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
+    d.add_argument("--param", action="append", metavar="NAME",
+                   help="derive only this parameter, e.g. w1_2_1 or b2_1 (repeatable)")
+    d.add_argument("--view", choices=["scalar", "delta", "both"], default="both",
+                   help="scalar: weight by weight; delta: BP1-BP4 in matrix form with shapes; "
+                        "both (default)")
+    d.add_argument("--numbers", action="store_true",
+                   help="plug in the worked example (the preset's or TOML's, or --seed's)")
+    d.add_argument("--steps", type=_count(10000), metavar="N",
+                   help="also print N steps of gradient descent (implies --numbers)")
+    d.add_argument("--lr", type=_positive_fraction, metavar="LR",
+                   help="learning rate for --steps (default: the example's, else 0.1)")
+    d.add_argument("--seed", type=_seed, metavar="N",
+                   help="draw a reproducible random example (for specs without one)")
+    d.add_argument("--verify", action="store_true",
+                   help="check every gradient against sympy.diff of the fully expanded J")
+    d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
+                   help="output format (default text)")
+    d.add_argument("--expr", metavar="EXPR",
+                   help="derive a scalar expression instead of a network, staged like CS231n")
+    d.add_argument("--wrt", metavar="NAME[,NAME...]", help="with --expr: the variables to differentiate")
+    d.add_argument("--at", action="append", metavar="NAME=VALUE", default=[],
+                   help="with --expr: a value for a variable (repeatable); adds numbers to every line")
+
+    c = sub.add_parser("codegen", help="write a NumPy module computing the loss and every gradient",
+                       description="Emit a self-contained NumPy module (init_params, forward, loss, "
+                                   "value_and_grad, sgd_step) generated from the derivation.",
+                       epilog="examples:\n  chainrule codegen mlp-2-3-1 -o mlp.py\n"
+                              "  chainrule codegen 784-128:relu-10:softmax/ce -o mnist_mlp.py\n"
+                              "  chainrule codegen 2-3:sigmoid-1/mse -o unrolled.py --form scalar\n",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    c.add_argument("-o", "--output", required=True, metavar="FILE.py", help="where to write the module")
+    c.add_argument("--form", choices=["vectorized", "scalar"], default="vectorized",
+                   help="vectorized (default, any width) or scalar (straight-line, small networks)")
+    c.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
+    c.add_argument("--check", action="store_true",
+                   help="after writing, compare the gradients with central differences and print the table")
+
+    h = sub.add_parser("handout", help="write a LaTeX handout (lecture notes and exercises)",
+                       description="Write lecture notes for a network: notation, diagram, forward "
+                                   "pass, chain rule, BP1-BP4 with shapes, a worked example, "
+                                   "why reverse mode, the NumPy code, and exercises.",
+                       epilog="examples:\n  chainrule handout mlp-2-3-1 -o backprop.tex --pdf\n"
+                              "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    h.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    h.add_argument("-o", "--output", required=True, metavar="FILE.tex", help="where to write the handout")
+    h.add_argument("--pdf", action="store_true", help="also compile FILE.pdf with pdflatex")
+    answers = h.add_mutually_exclusive_group()
+    answers.add_argument("--answers", dest="answers", action="store_true", default=True,
+                         help="include worked solutions (teacher version, default)")
+    answers.add_argument("--no-answers", dest="answers", action="store_false",
+                         help="leave room for answers instead (student version)")
+    h.add_argument("--seed", type=_seed, metavar="N", help="draw the exercise numbers reproducibly")
+    h.add_argument("--title", metavar="TEXT", help="the handout's title (printed literally)")
+    h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
+    return p
+
+
+def _parse_at(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ChainruleError(f"--at '{item}' is not NAME=VALUE; write e.g. --at x=1.5")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_presets(args) -> str:
+    from derive.presets import PRESETS
+    width = max(map(len, PRESETS))
+    lines = ["Preset networks (use the name wherever a SPEC is accepted):", ""]
+    for name, build in PRESETS.items():
+        lines.append(f"  {name:<{width}}  {build.spec:<30} {build.summary}")
+    lines += ["", "Try:  chainrule derive mlp-2-3-1   or   chainrule derive single-weight --numbers --steps 6"]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_derive(args) -> str:
+    from derive.printers import render
+    if args.expr is not None:
+        if args.spec:
+            raise ChainruleError("give either a SPEC or --expr, not both")
+        if not args.wrt:
+            raise ChainruleError("--expr needs --wrt NAME[,NAME...], e.g. --wrt w1,b1")
+        from derive.staged import derivation as staged
+        wrt = [w.strip() for w in args.wrt.split(",") if w.strip()]
+        return render(staged(args.expr, wrt, _parse_at(args.at)), args.format)
+    if args.wrt or args.at:
+        raise ChainruleError("--wrt and --at go with --expr; for a network use --param and --numbers")
+    if not args.spec:
+        raise ChainruleError("derive needs a SPEC (e.g. mlp-2-3-1 or 2-3:sigmoid-1/mse) or --expr")
+    import derive
+    from derive.derivation import build
+    net = derive.load(args.spec)
+    doc = build(net, params=args.param, view=args.view, numbers=args.numbers or bool(args.steps),
+                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify)
+    return render(doc, args.format)
+
+
+def cmd_codegen(args) -> str:
+    import codegen
+    import derive
+    from chainrule.files import write_output
+    net = derive.load(args.spec)
+    text = codegen.emit(net, form=args.form)
+    path = write_output(args.output, text, codegen.HEADER_PREFIX, args.force)
+    out = f"wrote {path} ({args.form} form of {net.spec})\n"
+    if args.check:
+        module = codegen.compile(net, form=args.form)
+        out += codegen.check_report(module)
+    return out
+
+
+def cmd_handout(args) -> str:
+    import codegen
+    import derive
+    from chainrule.files import write_output
+    from derive import handout
+    net = derive.load(args.spec)
+    if not args.output.endswith(".tex"):
+        raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
+    tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
+                         code_listing=codegen.emit(net))
+    path = write_output(args.output, tex, handout.HEADER_PREFIX, args.force)
+    out = f"wrote {path}\n"
+    if args.pdf:
+        from chainrule.pdf import compile_pdf
+        out += f"wrote {compile_pdf(path)}\n"
+    return out
+
+
+COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        output = COMMANDS[args.command](args)
+        sys.stdout.write(output)
+        sys.stdout.flush()
+        return 0
+    except ChainruleError as exc:
+        message = " ".join(str(exc).split())
+        print(f"chainrule: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("chainrule: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error: exit 1, never a bare traceback
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        print(f"chainrule: internal error: {type(exc).__name__}: {exc} "
+              f"(set CHAINRULE_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
