@@ -1,0 +1,59 @@
+"""What the vectorized code takes from the derivation: the output error
+(BP1) and each layer's f' written in its output, as elementwise SymPy
+expressions whose symbols stand for whole arrays (A2, Y).
+
+Nothing here is per-parameter or per-neuron: one expression per layer, so
+emitting a 784-512-256-10 network is as quick as emitting 2-3-1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from derive import library
+from derive.library import ACTIVATIONS, LOSSES
+
+
+def array(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+@dataclass(frozen=True)
+class OutputError:
+    expr: sp.Expr   # delta^L in yhat and y (scalar symbols, one element)
+    yhat: sp.Symbol
+    y: sp.Symbol
+    note: str       # the assumption under which expr is the derivative
+
+
+@lru_cache(maxsize=None)
+def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
+    """delta^L_j = dl/dz_j for one element j, in yhat_j and y_j.
+
+    softmax + ce: the library's classroom form (yhat_j - y_j, valid when the
+    rows of Y sum to 1).  It has the same shape at every width, so it is
+    taken at width 2, which keeps emitting fast for wide outputs.
+    Elementwise outputs: dl/dyhat_j (sympy.diff of the library loss at the
+    real width n; only element j's terms survive) times f'(z_j) written in
+    yhat_j, simplified when that is shorter, exactly as the library does.
+    """
+    if not ACTIVATIONS[act].elementwise:
+        od = library.output_delta(act, loss, min(max(n, 2), 2), alpha)
+        return OutputError(od.taught[0], od.yhats[0], od.ys[0], od.note)
+    yh = [sp.Symbol(f"yhat_{k + 1}", real=True) for k in range(n)]
+    ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(n)]
+    dl_dyhat = sp.factor(sp.diff(LOSSES[loss].per_example(yh, ys), yh[0]))
+    fprime = library.in_terms_of_output(act, alpha).subs(library.a, yh[0])
+    form = dl_dyhat * fprime
+    # Simplify only when f' cancels against dl/dyhat (sigmoid + bce -> yhat - y).
+    simpler = sp.factor(sp.simplify(form))
+    if simpler.count(yh[0]) < form.count(yh[0]):
+        form = library._tidy(simpler)
+    return OutputError(form, yh[0], ys[0], "")
+
+
+def fprime_in_output(act: str, alpha=None) -> sp.Expr:
+    """f'(z) in the layer output ``a`` (the library's rewrite)."""
+    return library.in_terms_of_output(act, alpha)
