@@ -39,7 +39,24 @@ def safe_identifier(name: str) -> str:
     return name
 
 
+def generated_files() -> dict[str, str]:
+    """The committed modules in generated/: file name -> normalised spec."""
+    from derive import PRESETS
+    return {f"{safe_identifier(name.replace('-', '_'))}.py": PRESETS[name]().spec for name in PRESETS}
+
+
+def spec_of(source: str) -> str:
+    """The spec named in a generated module's header line."""
+    first = source.split("\n", 1)[0]
+    suffix = " -- do not edit."
+    if not (first.startswith(HEADER_PREFIX) and first.endswith(suffix)):
+        raise ChainruleError("not a chainrule module: its first line is not the generated header; "
+                             "regenerate it with 'chainrule codegen SPEC -o FILE.py'")
+    return first[len(HEADER_PREFIX):-len(suffix)]
+
+
 from .loader import compile  # noqa: E402  (after emit, which it calls)
 from .check import check_report, gradcheck  # noqa: E402
 
-__all__ = ["FORMS", "HEADER_PREFIX", "check_report", "compile", "emit", "gradcheck", "safe_identifier"]
+__all__ = ["FORMS", "HEADER_PREFIX", "check_report", "compile", "emit", "generated_files", "gradcheck",
+           "safe_identifier", "spec_of"]

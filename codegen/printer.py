@@ -54,5 +54,9 @@ def numpy_code(expr: sp.Expr) -> str:
     """One SymPy expression as NumPy source."""
     # Folding moves factors into the branches, so np.where picks between
     # arrays of the input's dtype rather than between float64 constants.
-    expr = sp.piecewise_fold(optimize(sp.sympify(expr), [expm1_opt, log1p_opt]))
+    expr = sp.sympify(expr)
+    if expr.has(sp.exp, sp.log):  # the rewrite factors, which is slow: only when it can apply
+        expr = optimize(expr, [expm1_opt, log1p_opt])
+    # factor_terms undoes SymPy's 2*(a - y) -> 2*a - 2*y: one array temporary fewer.
+    expr = sp.factor_terms(sp.piecewise_fold(expr))
     return _PRINTER.doprint(expr)

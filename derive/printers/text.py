@@ -59,6 +59,46 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_Indexed(self, expr):
         return f"{self._print(expr.base.label)}[{','.join(self._print(i) for i in expr.indices)}]"
 
+    # Matrix expressions (the delta view): products juxtapose, transposes
+    # are ᵀ, ⊙ is the elementwise product, terms keep the order built.
+    def _print_MatMul(self, expr):
+        args = list(expr.args)
+        sign = ""
+        if args[0] == -1:
+            sign, args = "-", args[1:]
+        return sign + " ".join(self._matrix_factor(a) for a in args)
+
+    def _matrix_factor(self, a):
+        text = self._print(a)
+        return f"({text})" if isinstance(a, (sp.MatAdd, sp.HadamardProduct, sp.Add)) else text
+
+    def _print_MatAdd(self, expr):
+        out = self._print(expr.args[0])
+        for term in expr.args[1:]:
+            text = self._print(term)
+            out += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+        return out
+
+    def _print_Transpose(self, expr):
+        text = self._print(expr.arg)
+        return (text if isinstance(expr.arg, sp.MatrixSymbol) else f"({text})") + "ᵀ"
+
+    def _print_HadamardProduct(self, expr):
+        # A scalar multiple needs no brackets; a matrix product does: (ΔW) ⊙ F.
+        def factor(a):
+            several = isinstance(a, sp.MatMul) and sum(isinstance(f, sp.MatrixExpr) for f in a.args) > 1
+            return f"({self._print(a)})" if isinstance(a, sp.MatAdd) or several else self._print(a)
+        return " ⊙ ".join(factor(a) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return self._matrix_factor(expr.base) + "⊙" + str(expr.exp).translate(_SUP)
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_MatrixElement(self, expr):
+        return f"({self._print(expr.parent)})[{self._print(expr.i)}, {self._print(expr.j)}]"
+
     def _print_Sum(self, expr):
         body = self._print(expr.function)
         limits = ",".join(self._print(l[0]) for l in expr.limits)

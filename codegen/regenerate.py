@@ -1,0 +1,23 @@
+"""Rewrite generated/ from the presets: ``python -m codegen.regenerate``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from chainrule.files import write_output
+from derive import load
+
+from . import HEADER_PREFIX, emit, generated_files
+
+FOLDER = Path(__file__).resolve().parent.parent / "generated"
+
+
+def main() -> int:
+    for filename, spec in generated_files().items():
+        path = write_output(FOLDER / filename, emit(load(spec)), marker=HEADER_PREFIX)
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
