@@ -53,6 +53,29 @@ class NetworkLatexPrinter(SympyLatexPrinter):
             return r"\left(%s\right)" % text if isinstance(a, sp.MatAdd) or several else text
         return r" \odot ".join(factor(a) for a in expr.args)
 
+    # Matrix expressions (the delta view): terms keep the order built.
+    def _print_MatAdd(self, expr):
+        out = self._print(expr.args[0])
+        for term in expr.args[1:]:
+            text = self._print(term)
+            out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
+        return out
+
+    def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sp.MatrixSymbol):
+            return "{%s}^{\\top}" % self._print(expr.arg)
+        return super()._print_Transpose(expr)
+
+    def _print_HadamardProduct(self, expr):
+        def factor(a):
+            several = isinstance(a, sp.MatMul) and sum(isinstance(f, sp.MatrixExpr) for f in a.args) > 1
+            text = self._print(a)
+            return r"\left(%s\right)" % text if isinstance(a, sp.MatAdd) or several else text
+        return r" \odot ".join(factor(a) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return "{%s}^{\\circ %s}" % (self._print(expr.base), self._print(expr.exp))
+
     def _print_Partial(self, p: Partial):
         return r"\frac{\partial %s}{\partial %s}" % (self._print(p.num), self._print(p.den))
 
