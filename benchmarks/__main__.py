@@ -1,0 +1,111 @@
+"""python -m benchmarks [--quick] [--threads N] [--only numeric|symbolic] [--no-write]
+
+Prints the tables; writes benchmarks/results.md, numeric.png and symbolic.png.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import competitors, numeric, profile, report, symbolic
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[2])
+    p.add_argument("--quick", action="store_true", help="a fast smoke run: fewer rounds, small symbolic nets")
+    p.add_argument("--threads", type=int, default=1, help="threads for every library (default 1)")
+    p.add_argument("--only", choices=("numeric", "symbolic"), help="run one side only")
+    p.add_argument("--no-write", action="store_true", help="print only; leave results.md and the plots alone")
+    args = p.parse_args(argv)
+    args.rounds, args.batch_s = (5, 0.005) if args.quick else (31, 0.02)
+    # one thread each: process CPU time ignores the time other jobs on a shared
+    # machine take from us; with more threads only wall time is meaningful
+    args.clock = time.process_time if args.threads == 1 else time.perf_counter
+    return args
+
+
+def generated_factory(log):
+    try:
+        import codegen
+    except ImportError as e:
+        log(f"codegen is not importable ({e}); timing without the generated module")
+        return None
+    return competitors.generated(codegen.compile)
+
+
+def profiles_of_large(log):
+    """Line profiles of the generated module at the largest case."""
+    import codegen
+    import derive
+    import numpy as np
+    spec, m = numeric.CASES[-1]
+    out = []
+    for dtype in numeric.DTYPES:
+        net = derive.Network.parse(spec)
+        params, X, Y = numeric.make_data(net, m, dtype)
+        rows = profile.line_profile(codegen.compile(spec).value_and_grad, (params, X, Y), calls=20)
+        label = f"{spec} m={m} {np.dtype(dtype).name}"
+        text = profile.format_profile(rows)
+        log(f"\nline profile, generated value_and_grad, {label}\n{text}")
+        out.append((label, text, rows))
+    return out
+
+
+def analysis(results, profiles) -> list[str]:
+    """What the profile says about the large case, in numbers from this run."""
+    lines = []
+    for label, _, rows in profiles:
+        total = sum(r[2] for r in rows)
+        gemm = sum(r[2] for r in rows if "@" in r[1])
+        other = sorted((r for r in rows if "@" not in r[1]), key=lambda r: -r[2])[:3]
+        lines.append(f"- {label}: the lines with a matrix product take {gemm / total:.0%} of the "
+                     f"profiled time ({gemm * 1e3:.2f} of {total * 1e3:.2f} ms per call); the "
+                     "costliest other lines: " +
+                     "; ".join(f"`{r[1].split('#')[0].strip()}` {r[2] * 1e3:.2f} ms" for r in other) + ".")
+    return lines
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    log = print
+    t_start = time.perf_counter()
+    load_before = report.load_average()
+    threads = competitors.setup_threads(args.threads)
+    log("threads: " + "; ".join(f"{k}: {v}" for k, v in threads.items()))
+
+    results, profiles = [], []
+    if args.only != "symbolic":
+        results = numeric.run_all(generated_factory(log), rounds=args.rounds, batch_s=args.batch_s,
+                                  log=log, clock=args.clock)
+        if any("generated" in r.timings for r in results):
+            profiles = profiles_of_large(log)
+
+    widths, depths, scalar = [], [], []
+    if args.only != "numeric":
+        log("\nderive + emit (vectorized), seconds: cold / warm")
+        try:
+            widths, depths = symbolic.emit_scaling(repeats=1 if args.quick else 3)
+        except ImportError as e:
+            log(f"  skipped: codegen not importable ({e})")
+        for t in widths + depths:
+            log(f"  {t.spec:<40} {t.params:>6} params  {t.cold:8.4f}  {t.warm:8.4f}")
+        log("\nscalar derivation vs naive per-weight diff")
+        nets = symbolic.SCALAR_NETS[:4] if args.quick else symbolic.SCALAR_NETS
+        scalar = symbolic.scalar_scaling(nets, log=log)
+
+    loads = (load_before, report.load_average())
+    if not args.no_write:
+        if results:
+            report.plot_numeric(results, report.HERE / "numeric.png")
+        if scalar:
+            report.plot_symbolic(widths, depths, scalar, report.HERE / "symbolic.png")
+        text = report.write(results, [(lab, txt) for lab, txt, _ in profiles], widths, depths, scalar,
+                            threads, loads, args, analysis(results, profiles))
+        (report.HERE / "results.md").write_text(text)
+        log(f"\nwrote {report.HERE / 'results.md'}")
+    log(f"total {time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
