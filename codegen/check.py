@@ -33,7 +33,10 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
     """Relative error of module.value_and_grad against central differences.
 
     Everything is copied to float64 first.  Returns {name: relative error}
-    per parameter array.  With ``samples``, only that many random entries of
+    per parameter array: ||g - numeric|| / max(||g||, ||numeric||, floor),
+    where floor is 1e-3 times the largest gradient array's norm (at least
+    1e-8), because an array whose true gradient is 0 has only
+    finite-difference noise to compare.  With ``samples``, only that many random entries of
     each array are checked (a full check of a big network needs two loss
     evaluations per parameter).
     """
@@ -41,6 +44,7 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _, grads = module.value_and_grad(params, X, Y)
     rng = np.random.default_rng(seed)
+    floor = max(1e-8, 1e-3 * max(float(np.linalg.norm(g)) for g in grads.values()))
     errors = {}
     for name, p in params.items():
         entries = None
@@ -52,7 +56,7 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
         if entries is not None:
             picked = tuple(np.array(ix) for ix in zip(*entries))
             g, num = g[picked], num[picked]
-        errors[name] = relative_error(g, num)
+        errors[name] = relative_error(g, num, floor)
     return errors
 
 

@@ -40,7 +40,7 @@ def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
     yhat_j, simplified when that is shorter, exactly as the library does.
     """
     if not ACTIVATIONS[act].elementwise:
-        od = library.output_delta(act, loss, min(max(n, 2), 2), alpha)
+        od = library.output_delta(act, loss, 2, alpha)
         return OutputError(od.taught[0], od.yhats[0], od.ys[0], od.note)
     yh = [sp.Symbol(f"yhat_{k + 1}", real=True) for k in range(n)]
     ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(n)]

@@ -28,7 +28,8 @@ BIAS = True
 
 def _sigmoid(z):
     """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow."""
-    a = np.tanh(0.5 * z)
+    a = np.multiply(z, 0.5)
+    np.tanh(a, out=a)
     a += 1
     a *= 0.5
     return a
@@ -67,7 +68,7 @@ def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
     m = X.shape[0]
     Z1 = _logits(params, X)
-    return np.sum(np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))) / m
+    return (np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum() / m
 
 
 def value_and_grad(params, X, Y):
@@ -85,7 +86,7 @@ def value_and_grad(params, X, Y):
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
     A1 = _sigmoid(Z1)                     # sigmoid
-    J = np.sum(np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))) / m
+    J = (np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum() / m
     # Backward pass, output layer first.
     dZ1 = A1 - Y                          # BP1: sigmoid + bce, (m, n1)
     dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)

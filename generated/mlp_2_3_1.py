@@ -29,7 +29,8 @@ BIAS = True
 
 def _sigmoid(z):
     """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow."""
-    a = np.tanh(0.5 * z)
+    a = np.multiply(z, 0.5)
+    np.tanh(a, out=a)
     a += 1
     a *= 0.5
     return a
@@ -74,7 +75,7 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
-    return np.sum(np.square(A2 - Y)) / 1 / m
+    return np.square(A2 - Y).sum() / 1 / m
 
 
 def value_and_grad(params, X, Y):
@@ -95,7 +96,7 @@ def value_and_grad(params, X, Y):
     Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
     Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
     A2 = Z2                               # identity
-    J = np.sum(np.square(A2 - Y)) / 1 / m
+    J = np.square(A2 - Y).sum() / 1 / m
     # Backward pass, output layer first.
     dZ2 = 2*(A2 - Y)                      # BP1: identity + mse, (m, n2)
     dW2 = dZ2.T @ A1 / m                  # BP4: (n2, m) @ (m, n1) -> (n2, n1)

@@ -66,7 +66,7 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
-    return 0.5 * np.sum(np.square(A2 - Y)) / m
+    return 0.5 * np.square(A2 - Y).sum() / m
 
 
 def value_and_grad(params, X, Y):
@@ -87,7 +87,7 @@ def value_and_grad(params, X, Y):
     Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
     Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
     A2 = Z2                               # identity
-    J = 0.5 * np.sum(np.square(A2 - Y)) / m
+    J = 0.5 * np.square(A2 - Y).sum() / m
     # Backward pass, output layer first.
     dZ2 = A2 - Y                          # BP1: identity + half_se, (m, n2)
     dW2 = dZ2.T @ A1 / m                  # BP4: (n2, m) @ (m, n1) -> (n2, n1)

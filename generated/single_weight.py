@@ -58,7 +58,7 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z1 = _logits(params, X)
     A1 = Z1
-    return np.sum(np.square(A1 - Y)) / m
+    return np.square(A1 - Y).sum() / m
 
 
 def value_and_grad(params, X, Y):
@@ -75,7 +75,7 @@ def value_and_grad(params, X, Y):
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     A1 = Z1                               # identity
-    J = np.sum(np.square(A1 - Y)) / m
+    J = np.square(A1 - Y).sum() / m
     # Backward pass, output layer first.
     dZ1 = 2*(A1 - Y)                      # BP1: identity + se, (m, n1)
     dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)

@@ -85,7 +85,7 @@ def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
     m = X.shape[0]
     Z3 = _logits(params, X)
-    return -np.sum(Y * _log_softmax(Z3)) / m
+    return -(Y * _log_softmax(Z3)).sum() / m
 
 
 def value_and_grad(params, X, Y):
@@ -110,7 +110,7 @@ def value_and_grad(params, X, Y):
     Z3 = A2 @ params["W3"].T              # (m, n2) @ (n2, n3) -> (m, n3)
     Z3 += params["b3"]                    # b3 (n3,) added to each of the m rows
     A3 = _softmax(Z3)                     # softmax
-    J = -np.sum(Y * _log_softmax(Z3)) / m
+    J = -(Y * _log_softmax(Z3)).sum() / m
     # Backward pass, output layer first.
     dZ3 = A3 - Y                          # BP1: softmax + ce, (m, n3); see the module docstring
     dW3 = dZ3.T @ A2 / m                  # BP4: (n3, m) @ (m, n2) -> (n3, n2)
