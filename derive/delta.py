@@ -326,12 +326,13 @@ def bp1(ls: LayerSymbols, act, loss: str, n: int) -> Step:
         total = sp.Sum(f.subs(Z_SYM, zb[r, i]), (i, 1, ls.n_sym))
         out_k = f.subs(Z_SYM, zb[r, k]) / total
         l = sp.Sum(g(out_k, y[r, k]), (k, 1, ls.n_sym))
-        exact = collapse(sp.diff(l, zb[r, p]).doit())
+        raw = sp.diff(l, zb[r, p])                  # Kronecker deltas in both sums
+        exact = collapse(raw.doit())
         in_yhat = sp.expand(exact.subs(f.subs(Z_SYM, zb[r, p]), yhat[r, p] * total))
         in_yhat = in_yhat.replace(lambda e: isinstance(e, sp.Sum), factor_sum)
         taught = in_yhat.subs(sp.Sum(y[r, k], (k, 1, ls.n_sym)), 1)
         lhs_l = sp.Sum(g(yhat[r, k], y[r, k]), (k, 1, ls.n_sym))
-        steps = [("loss", lhs_l, out_k), ("softmax", Partial(ls.l[r], zb[r, p]), exact, in_yhat, taught)]
+        steps = [("loss", lhs_l, out_k), ("softmax", Partial(ls.l[r], zb[r, p]), exact, in_yhat, taught, raw)]
         note = "rows of Y sum to 1 (one-hot or probabilities)"
         return Step("BP1", ls.tag, ls.d.base[r, p], taught, (r, p),
                     as_hadamard(taught, mats, (M, ls.n)), steps, note)
@@ -376,13 +377,17 @@ def show(expr):
     return expr.func(*args)
 
 
+def _has_delta(expr) -> bool:
+    return any(str(i.base).startswith("δ") for i in expr.atoms(sp.Indexed))
+
+
 def _reading_order(factor) -> int:
     if not factor.has(sp.Indexed, sp.MatrixExpr):
         return 0
     if isinstance(factor, sp.Indexed) and str(factor.base).startswith("δ"):
         return 1
     if isinstance(factor, sp.Sum):
-        return 2
+        return 2 if factor.has(sp.Indexed) and _has_delta(factor) else 3.2
     if isinstance(factor, sp.KroneckerDelta):
         return 5
     if isinstance(factor, sp.Indexed) and str(factor.base).startswith("f′"):
@@ -429,7 +434,7 @@ def derivation(net: Network) -> Derivation:
         f"The four backpropagation equations BP1-BP4 for {net.spec}, derived at index "
         "level with SymPy (sympy.diff of each layer's forward definition, Kronecker "
         "deltas collapsed by the index sums) and read back as matrix products. Widths "
-        "stay symbols during the derivation, so any width costs the same.")]
+        "stay symbols during the derivation, so any width costs the same."), Text("")]
     body.append(_conventions(view))
     body.append(_batch(view))
     body.append(_general(view))
@@ -567,7 +572,7 @@ def _bp1_lines(view: DeltaView, s1: Step) -> list:
     n = net.sizes[L]
     shape = f"shape {_shape('m', n)}, one row per example, no 1/m"
     if act.name == "softmax":
-        (_, loss, out_k), (_, lhs, exact, in_yhat, taught) = s1.steps
+        (_, loss, out_k), (_, lhs, exact, in_yhat, taught, raw) = s1.steps
         k = [i for i in out_k.atoms(sp.Idx) if str(i.label) == "k"][0]
         return [Text("The loss of example r, with the softmax written out from the library:"),
                 Math([show(ls.l[view.layers[L].r]), show(loss)]),
@@ -575,7 +580,8 @@ def _bp1_lines(view: DeltaView, s1: Step) -> list:
                 Text("softmax couples the outputs, so differentiate l_r with respect to z "
                      "directly; sympy.diff gives Kronecker deltas in both sums, and they "
                      "collapse:"),
-                Math([show(lhs), show(exact), show(in_yhat)], note="exact, any targets"),
+                Math([show(lhs), show(raw)]),
+                Math(["", show(exact), show(in_yhat)], note="exact, any targets"),
                 Math([show(s1.lhs), show(taught)], label="BP1", note=s1.note),
                 Math([ls.d.matrix, show(s1.matrix)], label="BP1", note=shape)]
     (_, loss), (_, lhs, raw, dl), (_, chain, product) = s1.steps
