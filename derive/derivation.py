@@ -67,7 +67,7 @@ def delta_sections(net: Network) -> list:
 # ------------------------------------------------------------- JSON -----
 
 def json_data(bp: Backprop, params: list[str] | None) -> dict:
-    chosen = params or list(bp.gradients)
+    chosen = params or bp.net.param_names()
     return {
         "definitions": [{"name": s.name, "expr": plain(e)} for s, e in bp.definitions()],
         "loss": plain(bp.loss),

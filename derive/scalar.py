@@ -13,7 +13,7 @@ import math
 import sympy as sp
 
 from . import names
-from .library import _tidy, ACTIVATIONS, LOSSES, in_terms_of_output, output_delta, softmax_jacobian
+from .library import ACTIVATIONS, LOSSES, in_terms_of_output, output_delta, softmax_jacobian
 from .model import Math, Partial, Section, Table, Text, notation
 from .network import Backprop
 from .spec import Network
@@ -26,10 +26,29 @@ J = sp.Symbol("J")
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """Display form: factored, minus signs pushed inside, 2(ŷ - y) not -2(y - ŷ)."""
-    if isinstance(expr, sp.Piecewise):
+    """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
+    if isinstance(expr, sp.Piecewise) or expr.has(sp.Piecewise):
         return expr
-    return _tidy(sp.factor(expr))
+    coeff, factors = sp.factor(expr).as_coeff_mul()
+    out = []
+    for f in factors:
+        base, power = f.as_base_exp()
+        if isinstance(base, sp.Add) and power.is_Integer and _wants_flip(base):
+            base = sp.Add(*[-t for t in base.args], evaluate=False)
+            coeff = coeff * (-1) ** power
+        out.append(base if power == 1 else sp.Pow(base, power, evaluate=False))
+    return sp.Mul(coeff, *out, evaluate=False) if coeff != 1 else sp.Mul(*out, evaluate=False)
+
+
+def _wants_flip(add: sp.Add) -> bool:
+    """(a - 1) -> (1 - a); (y - ŷ) -> (ŷ - y): constants and predictions lead."""
+    number = [t for t in add.args if t.is_Number]
+    if number:
+        return number[0] < 0
+    targets = [t for t in add.args if any(s.name.startswith("y") for s in t.free_symbols)]
+    others = [t for t in add.args if t not in targets]
+    return bool(targets) and all(not t.could_extract_minus_sign() for t in targets) and \
+        all(t.could_extract_minus_sign() for t in others)
 
 
 def conventions(net: Network) -> Text:

@@ -23,7 +23,8 @@ def escape(text: str) -> str:
 
 class NetworkLatexPrinter(SympyLatexPrinter):
     def __init__(self, L=None, **settings):
-        super().__init__({"mul_symbol": None, **settings})
+        # order='none' keeps a chain-rule product in the order it was built.
+        super().__init__({"mul_symbol": None, "order": "none", **settings})
         self.L = L
 
     def _print_Symbol(self, s, style="plain"):
@@ -33,25 +34,10 @@ class NetworkLatexPrinter(SympyLatexPrinter):
         name = names.latex_name(s.name, self.L)
         return name if name != s.name else super()._print_Symbol(s)
 
-    # Matrix expressions (the delta view): terms keep the order built.
-    def _print_MatAdd(self, expr):
-        out = self._print(expr.args[0])
-        for term in expr.args[1:]:
-            text = self._print(term)
-            out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
-        return out
-
-    def _print_Transpose(self, expr):
-        if isinstance(expr.arg, sp.MatrixSymbol):
-            return "{%s}^{\\top}" % self._print(expr.arg)
-        return super()._print_Transpose(expr)
-
-    def _print_HadamardProduct(self, expr):
-        def factor(a):
-            several = isinstance(a, sp.MatMul) and sum(isinstance(f, sp.MatrixExpr) for f in a.args) > 1
-            text = self._print(a)
-            return r"\left(%s\right)" % text if isinstance(a, sp.MatAdd) or several else text
-        return r" \odot ".join(factor(a) for a in expr.args)
+    def _print_Add(self, expr, order=None):
+        # Positive terms first: ŷ - y and 1 - a, as written by hand.
+        terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
+        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     # Matrix expressions (the delta view): terms keep the order built.
     def _print_MatAdd(self, expr):

@@ -19,7 +19,8 @@ class UnicodeExprPrinter(StrPrinter):
     """SymPy's str printer with network names (w⁽¹⁾₂₁), · and superscripts."""
 
     def __init__(self, L=None, **settings):
-        super().__init__(settings)
+        # order='none' keeps a chain-rule product in the order it was built.
+        super().__init__({"order": "none", **settings})
         self.L = L
 
     def _print_Symbol(self, s):
@@ -36,6 +37,11 @@ class UnicodeExprPrinter(StrPrinter):
 
     def _print_exp(self, expr):
         return f"exp({self._print(expr.args[0])})"
+
+    def _print_Add(self, expr, order=None):
+        # Positive terms first: ŷ - y and 1 - a, as written by hand.
+        terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
+        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     def _print_Partial(self, p: Partial):
         return f"∂{self._print(p.num)}/∂{self._print(p.den)}"
@@ -135,8 +141,10 @@ class TextPrinter(Printer):
         parts = [self.expr(p) for p in m.parts]
         label = f"({m.label}) " if m.label else ""
         head = "  " + label + parts[0]
-        lines = [head]
         indent = " " * min(len(head) + 1, 24)
+        if not parts[0]:  # a continuation line: "= ..."
+            head, indent, parts = "   = " + parts[1], "     ", parts[1:]
+        lines = _wrap(head, indent + "  ")
         for p in parts[1:]:
             if len(lines[-1]) + 3 + len(p) <= WIDTH:
                 lines[-1] += " = " + p
