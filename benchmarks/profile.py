@@ -13,23 +13,23 @@ import time
 from collections import defaultdict
 
 
-def line_profile(fn, args, calls=20):
+def line_profile(fn, args, calls=20, clock=time.perf_counter):
     """[(lineno, source line, seconds per call, share)] sorted by file order."""
     code = fn.__code__
     spent = defaultdict(float)
     state = {"line": None, "t": 0.0}
 
     def local(frame, event, arg):
-        now = time.perf_counter()
+        now = clock()
         if state["line"] is not None:
             spent[state["line"]] += now - state["t"]
         state["line"] = frame.f_lineno if event == "line" else None
-        state["t"] = time.perf_counter()
+        state["t"] = clock()
         return local
 
     def tracer(frame, event, arg):
         if frame.f_code is code:
-            state["line"], state["t"] = None, time.perf_counter()
+            state["line"], state["t"] = None, clock()
             return local
         return None
 

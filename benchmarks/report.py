@@ -181,6 +181,7 @@ def plot_symbolic(widths, depths, scalar, path):
         ax1.legend(fontsize=8)
     p = [t.params for t in scalar]
     ax2.loglog(p, [t.backprop for t in scalar], "o-", label="Backprop(net): deltas once")
+    ax2.loglog(p, [t.backprop_warm for t in scalar], "o--", label="Backprop(net), library memoised")
     ax2.loglog(p, [t.naive for t in scalar], "s-", label="naive: expand J, sympy.diff per weight")
     for t in scalar:
         ax2.annotate(t.spec.split("/")[0].replace(":sigmoid", "").replace(":identity", ""),
@@ -195,7 +196,7 @@ def plot_symbolic(widths, depths, scalar, path):
 
 
 # ------------------------------------------------------------------ markdown -
-def write(results, profiles, widths, depths, scalar, threads, loads, args, analysis) -> str:
+def write(results, profiles, widths, depths, scalar, threads, loads, args, analysis, tried=()) -> str:
     L = ["# Benchmarks", "",
          f"Written by `python -m benchmarks{' --quick' if args.quick else ''}"
          f"{f' --threads {args.threads}' if args.threads != 1 else ''}`. "
@@ -237,6 +238,13 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
     else:
         L += ["Nowhere in this run: every goal above is met.", ""]
     L += analysis + [""]
+    if tried:
+        from . import variants
+        L += ["### What the proposed template changes would buy", "",
+              "Median time divided by the unchanged generated module's, each column adding one "
+              "change to the previous (n/a: the change does not apply to that network).", ""]
+        L += variants.table(tried) + ["", "The changes, on the emitted `64-128:sigmoid-10/mse` module:",
+                                      "", "```diff", variants.example_diff(), "```", ""]
     L += ["## value_and_grad: time relative to the generated module", "",
           "Median time divided by the generated module's (below 1: faster than generated).", ""]
     L += summary_table(results) + [""]
@@ -251,19 +259,21 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
           "### Derive and emit the vectorized module: flat in width", "",
           "`codegen.emit(derive.Network.parse(spec))`. Cold: the memoised per-activation "
           "derivations are cleared first; warm: they are reused (as in a long session).", "",
-          "| spec | parameters | cold | warm | lines emitted |", "|---|---:|---:|---:|---:|"]
+          "| network | parameters | cold | warm | lines emitted |", "|---|---:|---:|---:|---:|"]
     for t in widths + depths:
-        L.append(f"| `{t.spec}` | {t.params} | {t.cold * 1e3:.1f} ms | {t.warm * 1e3:.1f} ms | {t.lines} |")
+        L.append(f"| `{t.label}` | {t.params} | {t.cold * 1e3:.1f} ms | {t.warm * 1e3:.1f} ms | {t.lines} |")
     L += ["", "### Scalar derivation against naive per-weight diff", "",
           "Backprop-shaped: `derive.network.Backprop(net)` (forward definitions, each delta "
-          "once, every gradient in deltas; from scratch, caches cleared). Naive: "
+          "once, every gradient in deltas; from scratch, caches cleared; 'warm' reuses the "
+          "library's memoised f' and loss derivations, as a session does after its first network). "
+          "The ratio uses the from-scratch time. Naive: "
           "`J = Backprop(net).expand(loss)` then `sympy.diff(J, w)` for every parameter "
           "(the time to build the definitions it expands is not charged to it). Both routes "
           "are checked to agree at a random point.", "",
-          "| spec | parameters | Backprop(net) | naive total | of which expand | of which diff | naive / backprop | agree |",
-          "|---|---:|---:|---:|---:|---:|---:|:---:|"]
+          "| spec | parameters | Backprop(net) | warm | naive total | of which expand | of which diff | naive / backprop | agree |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|:---:|"]
     for t in scalar:
-        L.append(f"| `{t.spec}` | {t.params} | {t.backprop:.3f} s | {t.naive:.3f} s | {t.expand:.3f} s "
+        L.append(f"| `{t.spec}` | {t.params} | {t.backprop:.3f} s | {t.backprop_warm:.3f} s | {t.naive:.3f} s | {t.expand:.3f} s "
                  f"| {t.diff:.3f} s | {t.ratio:.1f}x | {'yes' if t.checked else '**no**'} |")
     target = [t for t in scalar if t.spec.startswith("8-16:sigmoid-4")]
     if target:

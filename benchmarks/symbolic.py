@@ -45,13 +45,14 @@ def clear_caches():
 @dataclass
 class EmitTiming:
     spec: str
+    label: str
     params: int
     cold: float    # seconds, caches cleared
     warm: float    # seconds, memoised per-activation derivations reused
     lines: int
 
 
-def time_emit(spec, repeats=3) -> EmitTiming:
+def time_emit(spec, label, repeats=3) -> EmitTiming:
     import codegen
     colds, warms = [], []
     for _ in range(repeats):
@@ -63,22 +64,23 @@ def time_emit(spec, repeats=3) -> EmitTiming:
         codegen.emit(derive.Network.parse(spec))
         warms.append(time.perf_counter() - t0)
     net = derive.Network.parse(spec)
-    return EmitTiming(spec, len(net.param_names()), statistics.median(colds),
+    return EmitTiming(spec, label, len(net.param_names()), statistics.median(colds),
                       statistics.median(warms), src.count("\n"))
 
 
 def emit_scaling(repeats=3):
     import codegen
     codegen.emit(derive.Network.parse(width_spec(2)))  # imports, templates
-    return ([time_emit(width_spec(w), repeats) for w in WIDTHS],
-            [time_emit(depth_spec(d), repeats) for d in DEPTHS])
+    return ([time_emit(width_spec(w), f"4-{w}-2 (width {w})", repeats) for w in WIDTHS],
+            [time_emit(depth_spec(d), f"4-8x{d}-2 (depth {d + 1})", repeats) for d in DEPTHS])
 
 
 @dataclass
 class ScalarTiming:
     spec: str
     params: int
-    backprop: float      # Backprop(net): forward defs, deltas, every gradient
+    backprop: float      # Backprop(net): forward defs, deltas, every gradient, from scratch
+    backprop_warm: float # the same with the library's f' and loss derivations memoised
     expand: float        # naive route, step 1: J in the parameters alone
     diff: float          # naive route, step 2: sympy.diff(J, w) for every w
     checked: bool        # the two routes agree at a random point
@@ -103,13 +105,17 @@ def time_scalar(spec, check=True) -> ScalarTiming:
     t_bp = time.perf_counter() - t0
     sp.core.cache.clear_cache()
     t0 = time.perf_counter()
+    Backprop(net)
+    t_warm = time.perf_counter() - t0
+    sp.core.cache.clear_cache()
+    t0 = time.perf_counter()
     J = bp.expand(bp.loss)
     t_exp = time.perf_counter() - t0
     t0 = time.perf_counter()
     naive = {name: sp.diff(J, s) for name, s in bp.params.items()}
     t_diff = time.perf_counter() - t0
     ok = _agree(bp, naive) if check else False
-    return ScalarTiming(net.spec, len(bp.params), t_bp, t_exp, t_diff, ok)
+    return ScalarTiming(net.spec, len(bp.params), t_bp, t_warm, t_exp, t_diff, ok)
 
 
 def _agree(bp, naive, seed=0, tol=1e-9):
@@ -132,7 +138,7 @@ def scalar_scaling(nets=SCALAR_NETS, log=print):
     out = []
     for spec in nets:
         t = time_scalar(spec)
-        log(f"  {t.spec:<24} {t.params:>4} params  backprop {t.backprop:8.3f} s  "
+        log(f"  {t.spec:<24} {t.params:>4} params  backprop {t.backprop:7.3f} s (warm {t.backprop_warm:.3f})  "
             f"naive {t.naive:8.3f} s (expand {t.expand:.3f} + diff {t.diff:.3f})  "
             f"{t.ratio:6.1f}x  agree={t.checked}")
         out.append(t)
