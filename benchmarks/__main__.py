@@ -107,7 +107,7 @@ def main(argv=None):
     if args.only != "numeric":
         log("\nderive + emit (vectorized), seconds: cold / warm")
         try:
-            widths, depths = symbolic.emit_scaling(repeats=1 if args.quick else 3)
+            widths, depths = symbolic.emit_scaling(repeats=2 if args.quick else 5)
         except ImportError as e:
             log(f"  skipped: codegen not importable ({e})")
         for t in widths + depths:

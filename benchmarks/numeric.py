@@ -92,7 +92,7 @@ def run_case(spec, m, dtype, factories, rounds, batch_s, log=print, clock=None) 
             raise AssertionError(f"{spec} {dtype.__name__}: {name} disagrees with {ref} "
                                  f"(max relative error {errs[name]:.2e} > {tol:.0e})")
     # the large case's samples vary more (shared caches), so it gets more rounds
-    rounds = rounds * 2 if m >= 256 else rounds
+    rounds = rounds * 3 if m >= 256 else rounds
     timings = interleaved({n: c.run for n, c in comps.items()}, rounds=rounds, batch_s=batch_s,
                           clock=clock or time.perf_counter)
     res = CaseResult(spec, m, np.dtype(dtype).name, timings, errs, ref, skipped)

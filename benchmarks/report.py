@@ -213,7 +213,10 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
           f"about {args.batch_s * 1e3:.0f} ms, then {args.rounds} rounds time one batch of each "
           "in turn, rotating who goes first (A B C ... B C A ...), so drift hits all alike. "
           "Reported: the median per call over rounds, and the inter-quartile range. "
-          "The large case gets twice the rounds.",
+          "The large case gets three times the rounds: its calls take milliseconds and share "
+          "memory bandwidth and caches with whatever else runs, so its ratios vary most between "
+          "runs (a few percent on a quiet machine, up to about 10% on a busy one: compare the "
+          "load average above). Read differences smaller than the IQRs as ties.",
           f"- Clock: `{'time.process_time' if args.threads == 1 else 'time.perf_counter'}`. "
           + ("With every library on one thread, the process's CPU time (all its threads) is the "
              "cost of the code itself and leaves out the time the process waited while other "
@@ -258,7 +261,8 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
     L += ["## Symbolic side", "",
           "### Derive and emit the vectorized module: flat in width", "",
           "`codegen.emit(derive.Network.parse(spec))`. Cold: the memoised per-activation "
-          "derivations are cleared first; warm: they are reused (as in a long session).", "",
+          "derivations are cleared first; warm: they are reused (as in a long session). "
+          "Median of several runs; all symbolic timings are process CPU time.", "",
           "| network | parameters | cold | warm | lines emitted |", "|---|---:|---:|---:|---:|"]
     for t in widths + depths:
         L.append(f"| `{t.label}` | {t.params} | {t.cold * 1e3:.1f} ms | {t.warm * 1e3:.1f} ms | {t.lines} |")
