@@ -63,6 +63,25 @@ VARIANTS = [
     ("relu in place", relu_in_place),
 ]
 
+# what each rewrite removes, for the report's "why"
+WHY = {
+    "fold 1/m into BP1": "`/ m` on every dW and db: two extra array operations per layer (and, at "
+                         "the large size, a second dW-sized array per layer), where scaling the small "
+                         "(m, n_L) output delta once would do",
+    "mse: reuse A - Y, vdot": "`A - Y` computed twice for a squared-error loss (once for J, once for "
+                              "BP1), and J as `np.square(...).sum()` (two calls, a temporary) where "
+                              "`np.vdot(E, E)` is one BLAS call",
+    "sigmoid in place": "`_sigmoid` allocates a new array although Z is not needed afterwards",
+    "relu in place": "`np.maximum(Z, 0)` allocates a new array although Z is not needed afterwards",
+}
+
+
+def causes(spec) -> list[str]:
+    """The inefficiencies the variants find in today's emitted code for spec."""
+    import codegen
+    src = codegen.emit(derive.Network.parse(spec))
+    return [WHY[name] for name, rewrite in VARIANTS if rewrite(src) != src]
+
 
 @dataclass
 class VariantResult:
