@@ -16,7 +16,7 @@ from . import names
 from .library import ACTIVATIONS, output_delta, z as Z_SYM
 from .model import Partial
 from .printers.latex import escape
-from .handout import ELL, J, evaluate, num, shown
+from .handout import ELL, J, evaluate, num, scaled, shown
 
 
 
@@ -182,25 +182,28 @@ def weight_gradient(h, rng) -> dict:
     scale = sp.Rational(1, len(rows)) if net.reduction == "mean" else sp.Integer(1)
     per = {r: {d: names.node("d", l, 1, r), local: local if local.is_Number else
                (names.x(1, r) if l == 1 else names.node("a", l - 1, 1, r))} for r in rows}
-    expr = scale * sp.Add(*[g.expr.xreplace(per[r]) for r in rows])
+    total = sp.Add(*[g.expr.xreplace(per[r]) for r in rows])
+    expr = scale * total
     vals = {}
     for r in rows:
         vals[names.node("d", l, 1, r)] = dec(rng, -0.6, 0.6, 2)
         src = names.x(1, r) if l == 1 else names.node("a", l - 1, 1, r)
         vals[src] = dec(rng) if l == 1 else activation_value(h, l - 1, rng) + sp.Rational(r - 1, 10)
     result = value(expr, vals)
-    lines = [chain(t(Partial(J, g.param)), t(expr), plug(h, expr, vals), num(result))]
+    lines = [chain(t(Partial(J, g.param)), scaled(t, scale, total),
+                   scaled(t, scale, total, plug(h, total, vals)), num(result))]
     extra = ""
     if net.bias:
-        bexpr = scale * sp.Add(*[names.node("d", l, 1, r) for r in rows])
-        lines.append(chain(t(Partial(J, names.b(l, 1))), t(bexpr), plug(h, bexpr, vals),
-                           num(value(bexpr, vals))))
+        bsum = sp.Add(*[names.node("d", l, 1, r) for r in rows])
+        lines.append(chain(t(Partial(J, names.b(l, 1))), scaled(t, scale, bsum),
+                           scaled(t, scale, bsum, plug(h, bsum, vals)), num(value(scale * bsum, vals))))
         extra = f" and ${t(Partial(J, names.b(l, 1)))}$"
     question = (f"A batch of $m = 2$ examples (superscript $[r]$ is the row) gives {given(h, vals)}. "
                 f"Compute ${t(Partial(J, g.param))}${extra} "
                 f"(the loss is {'the mean' if net.reduction == 'mean' else 'the sum'} over the batch).")
-    return {"title": "A weight gradient over a batch (BP3, BP4)", "question": question,
-            "solution": lines, "space": "4cm", "value": result, "scale": scale, "m": len(rows)}
+    return {"title": "A weight gradient over a batch (BP4" + (", BP3)" if net.bias else ")"), "question": question,
+            "solution": lines, "space": "4cm", "value": result, "scale": scale, "m": len(rows),
+            "layer": l}
 
 
 def shapes(h, rng) -> dict:
@@ -222,7 +225,9 @@ def shapes(h, rng) -> dict:
     if net.bias:
         lines.append(f"\\partial J / \\partial b^{{({l})}} &: ({n}), \\text{{ a sum over the {m} rows}}")
     return {"title": "Shapes", "question": question, "solution": lines, "space": "3.5cm",
-            "text": ""}
+            "explain": f"Only $\\Delta^{{({l})T}} {prev}$ has the shape of $W^{{({l})}}$: "
+                       f"the transpose goes on the error, and the sum over the batch is the product's "
+                       f"inner dimension $m$."}
 
 
 def what_changes(h, rng, grad: dict) -> dict:
@@ -232,36 +237,42 @@ def what_changes(h, rng, grad: dict) -> dict:
     # the batch gradient scales with the reduction; computed, not asserted
     new_scale = sp.Integer(1) if other == "sum" else sp.Rational(1, m)
     new_value = (grad["value"] / grad["scale"] * new_scale).evalf(30)
+    factor = new_scale / grad["scale"]
     parts = [f"(a) the loss is the {other} over the batch instead of the {net.reduction}: what is "
              f"your answer to the weight-gradient exercise then, and do the errors $\\delta$ change?"]
-    lines = [f"\\text{{(a)}}\\quad & {num(grad['value'])} \\to {num(new_value)} "
-             f"\\text{{ (a factor {num(new_scale / grad['scale'])}); the per-example }} \\delta "
-             f"\\text{{ are unchanged: the factor sits on }} \\partial J/\\partial W, \\partial J/\\partial b"]
+    lines = [f"\\text{{(a)}}\\quad {t(Partial(J, names.w(grad['layer'], 1, 1)))} &= "
+             f"{num(grad['value'])} \\cdot {t(factor)} = {num(new_value)}"]
+    explain = [f"(a) The factor changes from ${t(grad['scale'])}$ to ${t(new_scale)}$. The errors "
+               f"$\\delta$ of each example are unchanged: the factor sits on "
+               f"$\\partial J/\\partial W$ and $\\partial J/\\partial b$ only."]
     hidden = [l for l in range(1, h.L + 1) if net.act(l).name in ("relu", "leaky_relu", "sigmoid", "tanh")]
     if hidden:
         l = hidden[0]
         act = net.act(l)
         fp = h.bp.fprime(l, 1, None)
-        a1 = names.node("a", l, 1)
+        a1, z1 = names.node("a", l, 1), names.node("z", l, 1)
+        f = ACTIVATIONS[act.name].expr(act.alpha)
         if act.name in ("relu", "leaky_relu"):
             zv = -dec(rng, 0.1, 2.0, 1)
-            av = ACTIVATIONS[act.name].expr(act.alpha).xreplace({Z_SYM: zv})
+            av = f.xreplace({Z_SYM: zv})
         else:
             zv = sp.Integer(rng.choice([6, 8, 10, 12]))
-            av = ACTIVATIONS[act.name].expr().xreplace({Z_SYM: zv}).evalf(30)
+            av = f.xreplace({Z_SYM: zv}).evalf(30)
         fv = fp.xreplace({a1: av}).evalf(30)
-        z1 = names.node("z", l, 1)
-        parts.append(f"(b) ${t(z1)} = {num(zv)}$ ({escape(str(act))}): by what factor does "
-                     f"${t(names.node('d', l, 1))}$ get multiplied, and what happens to the gradients "
+        parts.append(f"(b) ${t(z1)} = {num(zv)}$ ({escape(str(act))}): by what factor is "
+                     f"${t(names.node('d', l, 1))}$ multiplied, and what happens to the gradients "
                      f"of the weights into that neuron?")
         lines.append(f"\\text{{(b)}}\\quad {t(a1)} &= {num(av)}, \\qquad "
-                     f"f'({t(z1)}) = {t(fp)}\\big|_{{{t(a1)} = {num(av)}}} = {num(fv)}")
-        lines.append(r"&\text{so } " + t(names.node("d", l, 1)) + r"\text{ and every }"
-                     + t(Partial(ELL, names.w(l, 1, 1))) + r"\text{ are scaled by }" + num(fv)
-                     + (r"\text{: this path is switched off}" if fv == 0 else r"\text{: the gradient all but vanishes}"
-                        if fv < sp.Float("0.01") else ""))
+                     f"f'({t(z1)}) = {t(fp)}\\Big|_{{{t(a1)} = {num(av)}}} = {num(fv)}")
+        verdict = ("this path is switched off for this example" if fv == 0 else
+                   "the gradient all but vanishes (saturation)" if fv < sp.Float("0.01") else
+                   "the error shrinks")
+        explain.append(f"(b) ${t(names.node('d', l, 1))}$ and every "
+                       f"${t(Partial(ELL, names.w(l, 1, 1)))}$ into that neuron are multiplied by "
+                       f"${num(fv)}$: {verdict}.")
     question = "What changes if " + " ".join(parts)
-    return {"title": "What changes if ...", "question": question, "solution": lines, "space": "4cm"}
+    return {"title": "What changes if ...", "question": question, "solution": lines,
+            "explain": " ".join(explain), "space": "4cm"}
 
 
 def gradient_check(h, rng) -> dict:
@@ -280,7 +291,10 @@ def gradient_check(h, rng) -> dict:
                 f"$J({t(p)} + h) = {num(up)}$ and $J({t(p)} - h) = {num(down)}$. "
                 f"Estimate ${t(Partial(J, p))}$ by a central difference and compare it with backprop's value.")
     lines = [f"\\frac{{J({t(p)} + h) - J({t(p)} - h)}}{{2h}} &= {num(estimate)}",
-             f"\\text{{backprop}}: {t(Partial(J, p))} &= {num(exact)}"
-             f"\\text{{, a difference of }} {num(abs(estimate - exact))}"]
+             f"{t(Partial(J, p))} &= {num(exact)} \\quad \\text{{(backprop)}}"]
+    diff = abs(estimate - exact)
+    explain = (f"They differ by ${num(diff)}$, a relative difference of "
+               f"${num(diff / max(abs(exact), sp.Float(1e-300)))}$: the error of a central "
+               f"difference shrinks like $h^2$.")
     return {"title": "Checking a gradient numerically", "question": question, "solution": lines,
-            "space": "3cm"}
+            "explain": explain, "space": "3cm"}

@@ -21,7 +21,7 @@ import sympy as sp
 from . import names
 from .library import ACTIVATIONS, LOSSES, a as A_SYM, in_terms_of_output, output_delta, softmax, z as Z_SYM
 from .model import Partial, notation
-from .network import Backprop, batch_rows, to_sympy
+from .network import Backprop, to_sympy
 from .presets import random_example
 from .printers.base import number
 from .printers.latex import NetworkLatexPrinter, escape
@@ -55,6 +55,14 @@ class HandoutPrinter(NetworkLatexPrinter):
 
     def _print_MatrixSymbol(self, m):
         return self.MATRICES.get(m.name, m.name)
+
+
+def scaled(t, scale, expr, plugged: str | None = None) -> str:
+    """scale (expr) without SymPy distributing the factor into the sum."""
+    inner = t(expr) if plugged is None else plugged
+    if scale == 1:
+        return inner
+    return t(sp.sympify(scale)) + (r"\left(" + inner + r"\right)" if isinstance(expr, sp.Add) else " " + inner)
 
 
 def matrix(name: str, latex: str, rows, cols) -> sp.MatrixSymbol:
@@ -135,6 +143,10 @@ class Handout:
         n = self.net.sizes[l]
         return list(range(1, n + 1)) if n <= NARROW else [1, n]
 
+    def delta_neurons(self, l: int) -> list[int]:
+        """Errors spelled out: every neuron of a small network, else the first."""
+        return self.neurons(l) if self.small else [1]
+
     # -- 1. title and notation --------------------------------------------
     def notation_rows(self) -> list[tuple[str, str]]:
         t = self.tex
@@ -166,7 +178,8 @@ class Handout:
             shape = f"$W^{{({l})}}$ is ${net.sizes[l]} \\times {net.sizes[l - 1]}$"
             bias = f", $b^{{({l})}}$ has {net.sizes[l]}" if net.bias else ", no bias"
             rows.append((f"layer {l}", f"{escape(str(net.act(l)))}; {shape}{bias}"))
-        rows.append(("loss", escape(LOSSES[net.loss].description)))
+        rows.append(("loss", escape(f"{net.loss}: {LOSSES[net.loss].description.split(':')[0]}")
+                     + " (formula in Section 3)"))
         rows.append(("batch", ("mean over the $m$ examples" if net.reduction == "mean"
                                else "sum over the $m$ examples")
                      + f"; the worked example has $m = {self.example.m}$"))
@@ -225,7 +238,7 @@ class Handout:
         ell_r = notation("ℓ[r]", r"\ell^{[r]}")
         total = sp.Sum(ell_r, (r, 1, M))
         return [(self.tex(ELL), self.tex(per)),
-                (self.tex(J), self.tex(total / M if self.net.reduction == "mean" else total))]
+                (self.tex(J), scaled(self.tex, 1 / M if self.net.reduction == "mean" else 1, total))]
 
     # -- 4. chain rule, one parameter at a time --------------------------------
     def delta_lines(self) -> list[dict]:
@@ -237,7 +250,7 @@ class Handout:
         od = output_delta(act.name, net.loss, net.sizes[L], act.alpha)
         back = {**{h: names.node("a", L, k) for k, h in enumerate(od.yhats, 1)},
                 **{y: names.y(k) for k, y in enumerate(od.ys, 1)}}
-        for j in self.neurons(L):
+        for j in self.delta_neurons(L):
             d, zj = names.node("d", L, j), names.node("z", L, j)
             yj = names.node("a", L, j)
             parts = [t(Partial(ELL, zj))]
@@ -275,7 +288,7 @@ class Handout:
                 note = "BP1: upstream $\\partial\\ell/\\partial\\hat y$ times the local $f'$"
             out.append({"lhs": t(d), "parts": parts, "note": note})
         for l in range(L - 1, 0, -1):
-            for k in self.neurons(l):
+            for k in self.delta_neurons(l):
                 d, zk, ak = names.node("d", l, k), names.node("z", l, k), names.node("a", l, k)
                 j = sp.Symbol("j")
                 dj = ix(r"\delta", str(l + 1), "j")
@@ -311,9 +324,15 @@ class Handout:
                     continue
             zj = names.node("z", g.layer, g.j)
             d, local = g.factors
-            out.append({"lhs": t(Partial(ELL, g.param)),
+            first = not out or out[-1]["layer"] != g.layer
+            if first:  # name the two factors once per layer
+                product = (rf"\underbrace{{{t(d)}}}_{{\text{{upstream}}}} \cdot "
+                           rf"\underbrace{{{t(local)}}}_{{\text{{local}}}}")
+            else:
+                product = t(d) + r" \cdot " + t(local)
+            out.append({"lhs": t(Partial(ELL, g.param)), "layer": g.layer,
                         "parts": [t(Partial(ELL, zj)) + r" \, " + t(Partial(zj, g.param)),
-                                  t(d) + r" \cdot " + t(local), t(g.expr)]})
+                                  product, t(g.expr)]})
         return out
 
     def general_lines(self) -> list[tuple[str, str]]:
@@ -356,7 +375,7 @@ class Handout:
             fp = sp.diff(f, Z_SYM)
             at0 = ""
             if isinstance(f, sp.Piecewise):
-                at0 = f"f'(0) = {t(fp.subs(Z_SYM, 0))}"
+                at0 = f"\\mathrm{{{escape(act.name)}}}'(0) = {t(fp.subs(Z_SYM, 0))}"
             rows.append({"name": label, "f": t(f), "fprime": t(fp),
                          "in_a": t(in_terms_of_output(act.name, act.alpha)), "at0": at0})
         return rows
@@ -398,7 +417,7 @@ class Handout:
     # -- 7. worked example ----------------------------------------------------------
     def worked_data(self) -> dict:
         if self._worked is None:
-            self._worked = worked_example(self.net, self.example, self.tex, self.neurons)
+            self._worked = worked_example(self.net, self.example, self.tex, self.neurons, self.bp)
         return self._worked
 
     # -- 8. reverse mode ------------------------------------------------------------
@@ -512,30 +531,42 @@ def mode_costs(net: Network) -> dict:
     reverse = F + backward
     return {"F": F, "N": N, "P": P, "tangent": tangent, "forward_mode": forward_mode,
             "backward": backward, "reverse": reverse, "central": 2 * P * F,
-            "ratio": num(sp.Rational(forward_mode, reverse).evalf(3)),
+            "ratio": f"{forward_mode / reverse:.1f}" if forward_mode < 1000 * reverse
+                     else f"{forward_mode / reverse:.0f}",
             "terms": " + ".join(f"{n[l]} \\cdot {n[l - 1]}" for l in range(1, L + 1))}
 
 
 # ---------------------------------------------------------- the worked example --
 
 def evaluate(bp: Backprop, example: Example, params: dict, grads: bool = True) -> dict:
-    """Every definition of bp, in order, at the example (PREC digits)."""
-    values = {}
-    for r, (xs, ys) in zip(bp.rows, zip(example.X, example.Y)):
-        values.update({names.x(i, r): to_sympy(v) for i, v in enumerate(xs, 1)})
-        values.update({names.y(k, r): to_sympy(v) for k, v in enumerate(ys, 1)})
-    values.update({bp.params[p]: sp.sympify(v) for p, v in params.items()})
-    for s, e in bp.forward + (bp.backward if grads else []):
-        values[s] = e.xreplace(values).evalf(PREC)
-    values[J] = bp.loss.xreplace(values).evalf(PREC)
-    for name, g in (bp.gradients.items() if grads else ()):
-        values[("grad", name)] = g.expr.xreplace(values).evalf(PREC)
-    return values
+    """The example through the one-example network ``bp``, row by row.
+
+    Returns ``rows`` (each row's values of every definition), ``J`` and, with
+    ``grads``, ``("grad", name)`` for the batch: the per-example gradients
+    summed, times 1/m for a mean.  One symbolic network serves every row,
+    which keeps wide networks affordable."""
+    m = example.m
+    scale = sp.Rational(1, m) if bp.net.reduction == "mean" else sp.Integer(1)
+    base = {bp.params[p]: sp.sympify(v) for p, v in params.items()}
+    rows, loss = [], sp.Integer(0)
+    total = {name: sp.Integer(0) for name in bp.gradients} if grads else {}
+    for xs, ys in zip(example.X, example.Y):
+        values = dict(base)
+        values.update({names.x(i): to_sympy(v) for i, v in enumerate(xs, 1)})
+        values.update({names.y(k): to_sympy(v) for k, v in enumerate(ys, 1)})
+        for s, e in bp.forward + (bp.backward if grads else []):
+            values[s] = e.xreplace(values).evalf(PREC)
+        loss += bp.loss.xreplace(values)
+        for name in total:
+            total[name] += bp.gradients[name].expr.xreplace(values)
+        rows.append(values)
+    out = {"rows": rows, J: (scale * loss).evalf(PREC)}
+    out.update({("grad", name): (scale * g).evalf(PREC) for name, g in total.items()})
+    return out
 
 
-def worked_example(net: Network, ex: Example, t: Tex, neurons) -> dict:
+def worked_example(net: Network, ex: Example, t: Tex, neurons, bp: Backprop) -> dict:
     L, m = net.depth, ex.m
-    bp = Backprop(net, rows=batch_rows(m))
     params = {p: to_sympy(v) for p, v in ex.params}
     values = evaluate(bp, ex, params)
     cols = list(range(1, m + 1))
@@ -545,7 +576,7 @@ def worked_example(net: Network, ex: Example, t: Tex, neurons) -> dict:
         for l in layers:
             for j in range(1, net.sizes[l] + 1) if net.sizes[l] <= 2 * NARROW else neurons(l):
                 out.append([t(names.node(kind, l, j))]
-                           + [num(values[names.node(kind, l, j, r)]) for r in bp.rows])
+                           + [num(row[names.node(kind, l, j)]) for row in values["rows"]])
         return out
 
     data = [[t(names.x(i))] + [num(ex.X[r - 1][i - 1]) for r in cols]
@@ -580,7 +611,7 @@ def diagram(net: Network, t: Tex) -> str:
     """TikZ source: neurons by layer, labelled weights into each layer's
     first neuron, activation names under the columns."""
     L, n = net.depth, net.sizes
-    gap_x, gap_y = 3.2 if L <= 3 else 2.6, 1.15
+    gap_x, gap_y = 3.8 if L <= 3 else 2.8, 1.35
     drawn = []
     for l in range(L + 1):
         if n[l] <= MAX_DRAWN:
@@ -589,7 +620,7 @@ def diagram(net: Network, t: Tex) -> str:
             drawn.append([1, 2, 3, None, n[l] - 1, n[l]])
     tallest = max(len(d) for d in drawn)
     lines = [r"\begin{tikzpicture}[x=1cm,y=1cm,"
-             r"neuron/.style={circle,draw,thick,minimum size=9mm,inner sep=0pt,font=\footnotesize},"
+             r"neuron/.style={circle,draw,thick,minimum size=10mm,inner sep=0pt,font=\footnotesize},"
              r"wlabel/.style={font=\scriptsize,fill=white,inner sep=1pt}]"]
     pos = {}
     for l, col in enumerate(drawn):
@@ -605,21 +636,21 @@ def diagram(net: Network, t: Tex) -> str:
             lines.append(rf"\node[{style}] (n{l}_{j}) at ({x:.2f},{y:.2f}) {{${t(label)}$}};")
             pos[(l, j)] = (x, y)
         del top
-    low = -(tallest - 1) * gap_y / 2 - 0.9
+    low = -(tallest - 1) * gap_y / 2 - 0.6
     for l in range(1, L + 1):
         for k in [j for j in drawn[l - 1] if j is not None]:
             for j in [q for q in drawn[l] if q is not None]:
                 lines.append(rf"\draw[->,gray!70] (n{l - 1}_{k}) -- (n{l}_{j});")
         # label the weights into neuron 1 (up to three), staggered along the edges
         sources = [k for k in drawn[l - 1] if k is not None][:3]
-        for i, k in enumerate(sources):
-            at = (0.62, 0.42, 0.75)[i % 3]
-            lines.append(rf"\draw[->,thick] (n{l - 1}_{k}) -- node[wlabel,pos={at}] "
+        for k in sources:
+            # near the source: the labelled edges leave different neurons there
+            lines.append(rf"\draw[->,thick] (n{l - 1}_{k}) -- node[wlabel,pos=0.3] "
                          rf"{{${t(names.w(l, 1, k))}$}} (n{l}_1);")
     for l in range(L + 1):
         x = l * gap_x
         what = "input" if l == 0 else escape(str(net.act(l)))
-        lines.append(rf"\node[font=\small,align=center] at ({x:.2f},{low:.2f}) "
+        lines.append(rf"\node[font=\small,align=center,anchor=north] at ({x:.2f},{low:.2f}) "
                      rf"{{layer {l}\\ {what}\\ $n_{{{l}}} = {n[l]}$}};")
     xl = L * gap_x + 1.6
     lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (loss) at ({xl:.2f},0) "
@@ -656,7 +687,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
         keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     # line breaks for LaTeX, kept out of the template's string literals
-    env.globals.update(BR=r" \\", BR_EQ=r" \\ &= ", BR_GAP=r" \\[0.6em]", BR_NL=" \\\n")
+    env.globals.update(BR=r" \\", BR_EQ=r" \\ &= ", BR_GAP=r" \\[0.6em]", BR_NL=" \\\\\n")
     return env
 
 
