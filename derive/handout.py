@@ -353,6 +353,15 @@ class Handout:
     def batch_lines(self) -> list[dict]:
         return batch_equations(self.net, self.tex, self.example.m)
 
+    def index_derivation(self) -> str:
+        """Where BP1-BP4 come from: the delta view's index-level section."""
+        from . import delta
+        from .printers import LatexPrinter
+        for node in delta.derivation(self.net).body:
+            if getattr(node, "title", "").startswith("From scalars to indices"):
+                return LatexPrinter(L=self.L).doprint_fragment(node)
+        return ""
+
     # -- 6. activation box ------------------------------------------------------
     def activation_rows(self) -> list[dict]:
         t, rows, seen = self.tex, [], []
@@ -703,6 +712,6 @@ def render(net: Network, *, answers: bool = True, seed: int | None = None,
         notation=h.notation_rows(), network=h.network_rows(), diagram=h.diagram(),
         forward=h.forward_lines(), loss=h.loss_lines(), deltas=h.delta_lines(),
         gradients=h.gradient_lines(), general=h.general_lines(), small=h.small,
-        batch=h.batch_lines(), activations=h.activation_rows(), pairs=h.output_pairs(),
+        batch=h.batch_lines(), index_derivation=h.index_derivation(), activations=h.activation_rows(), pairs=h.output_pairs(),
         saturation=h.saturation(), worked=h.worked_data(), costs=h.costs(),
         code=h.code, exercises=h.exercises(), escape=escape)
