@@ -10,9 +10,6 @@ All user text (title, TOML names, the spec) goes through ``escape``.
 """
 from __future__ import annotations
 
-import random
-from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 
 import jinja2
@@ -258,7 +255,6 @@ class Handout:
                 k = sp.Symbol("k")
                 yk = ix(r"\hat y", None, "k")
                 parts.append(t(sp.Sum(Partial(ELL, yk) * Partial(yk, zj), (k, 1, net.sizes[L]))))
-                jac = self.bp.expand  # noqa: F841 (the sum is spelled out below)
                 terms = []
                 per = LOSSES[net.loss].per_example(
                     [names.node("a", L, q) for q in range(1, net.sizes[L] + 1)],
@@ -633,7 +629,6 @@ def diagram(net: Network, t: Tex) -> str:
              r"wlabel/.style={font=\scriptsize,fill=white,inner sep=1pt}]"]
     pos = {}
     for l, col in enumerate(drawn):
-        top = (tallest - 1) * gap_y / 2 + (len(col) - 1) * gap_y / 2 - (tallest - 1) * gap_y / 2
         for i, j in enumerate(col):
             y = (len(col) - 1) * gap_y / 2 - i * gap_y
             x = l * gap_x
@@ -644,7 +639,6 @@ def diagram(net: Network, t: Tex) -> str:
             style = "neuron,fill=gray!10" if l == 0 else "neuron"
             lines.append(rf"\node[{style}] (n{l}_{j}) at ({x:.2f},{y:.2f}) {{${t(label)}$}};")
             pos[(l, j)] = (x, y)
-        del top
     low = -(tallest - 1) * gap_y / 2 - 0.6
     for l in range(1, L + 1):
         for k in [j for j in drawn[l - 1] if j is not None]:
