@@ -29,7 +29,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
 from .errors import ChainruleError, did_you_mean
 from .library import ACTIVATIONS, a as A_SYM, in_terms_of_output, z as Z_SYM
@@ -175,8 +175,10 @@ def _check_node(node, order):
     what = {ast.Attribute: "attribute access ('.')", ast.Lambda: "lambda", ast.Subscript: "indexing ([])",
             ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.IfExp: "if/else",
             ast.JoinedStr: "strings", ast.NamedExpr: "assignment (:=)"}.get(type(node))
-    if what is None and isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
-        what = "^ here"
+    if what is None and isinstance(node, ast.BinOp):
+        what = "the operator " + {ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//", ast.BitAnd: "&",
+                                  ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
+                                  ast.RShift: ">>"}.get(type(node.op), type(node.op).__name__)
     raise _bad(what or f"'{type(node).__name__}' syntax")
 
 
@@ -250,8 +252,11 @@ def _apply(kind, inputs):
 
 
 def _constant(kind, inputs):
-    if kind == "pow" and inputs[1].is_Integer and abs(inputs[1]) > 1000:
-        raise ChainruleError(f"the exponent {inputs[1]} in --expr is too large; keep constants small")
+    if kind == "pow" and inputs[0].is_Rational and inputs[1].is_Rational:
+        base, e = inputs
+        if abs(e) * (base.p.bit_length() + base.q.bit_length()) > 100_000:
+            raise ChainruleError(f"the constant {base}**{e} in --expr is too large to compute; "
+                                 f"keep constants small")
     value = _apply(kind, inputs)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
         raise ChainruleError(f"a constant part of --expr is undefined ({kind} of "
@@ -277,15 +282,15 @@ def local_derivative(g: Gate, slot: int) -> sp.Expr:
         taught = in_terms_of_output(g.kind).xreplace({A_SYM: g.out})
         _prove(taught.xreplace({g.out: g.formula}) - d, f"{g.kind}' rewrite")
         return taught
-    if g.kind in ("exp", "sqrt", "pow") and g.formula != g.inputs[0]:
+    if g.kind in ("exp", "sqrt"):
         in_out = d.subs(g.formula, g.out)
-        if in_out != d and sp.count_ops(in_out) <= sp.count_ops(d) and g.kind != "pow":
+        if in_out != d and sp.count_ops(in_out) <= sp.count_ops(d):
             return in_out
     return d
 
 
 def _prove(difference, what):
-    if sp.simplify(difference) != 0:
+    if sp.cancel(difference) != 0 and sp.simplify(difference) != 0:  # one gate: small
         raise AssertionError(f"internal error: {what} does not match sympy.diff")
 
 
@@ -430,6 +435,16 @@ def _settle(value, where: str):
     return num
 
 
+def _safe(g: Gate, fval: dict) -> dict:
+    """The values to plug into gate g: floats instead of exact rationals when
+    a power has a huge exponent, where exact arithmetic would never finish."""
+    if g.kind == "pow":
+        e = fval.get(g.inputs[1], g.inputs[1])
+        if e.is_Rational and abs(e) > 1000:
+            return {k: (sp.Float(v, 30) if v.is_Rational else v) for k, v in fval.items()}
+    return fval
+
+
 def _value_str(v) -> str | None:
     if v is None:
         return None
@@ -492,15 +507,20 @@ def _wrt_list(wrt, variables) -> list[str]:
 
 def _agree(a, b, symbols, what):
     """Prove a == b with simplify, else at several random points; raise if not."""
-    try:
-        if sp.simplify(a - b) == 0:
-            return "simplifies to 0"
-    except Exception:  # simplify can fail on Piecewise/Heaviside mixes
-        pass
+    if a == b:
+        return f"identical to sympy.diff{what}"
+    if sp.count_ops(a) + sp.count_ops(b) <= 200:
+        # cancel decides equality of rational functions in the atoms (exp(-u),
+        # tanh(u), ...) and stays fast; see _SLOW for why not simplify.
+        try:
+            if sp.cancel(sp.together(a - b)) == 0:
+                return f"sympy.diff{what} minus this cancels to 0"
+        except Exception:  # cancel refuses some Piecewise forms; sample instead
+            pass
     rng = random.Random(0)
     checked = 0
     for _ in range(12):
-        point = {s: sp.Rational(rng.randint(-200, 200), 97) for s in symbols}
+        point = {s: sp.Float(sp.Rational(rng.randint(-200, 200), 97), 30) for s in symbols}
         try:
             va, vb = sp.N(a.xreplace(point), 30), sp.N(b.xreplace(point), 30)
         except Exception:
@@ -508,13 +528,13 @@ def _agree(a, b, symbols, what):
         if not (va.is_Number and vb.is_Number) or va.has(sp.nan, sp.zoo) or vb.has(sp.nan, sp.zoo):
             continue
         if abs(va - vb) > 1e-20 * (1 + abs(va)):
-            raise AssertionError(f"internal error: {what} disagrees with sympy.diff at {point}")
+            raise AssertionError(f"internal error: the staged result disagrees with sympy.diff{what} at {point}")
         checked += 1
         if checked == 5:
             break
     if checked == 0:
-        raise AssertionError(f"internal error: could not check {what} against sympy.diff")
-    return f"agrees at {checked} random points"
+        raise AssertionError(f"internal error: could not check the staged result against sympy.diff{what}")
+    return f"agrees with sympy.diff{what} at {checked} random points"
 
 
 def derivation(expr_text: str, wrt: list[str] | str | None = None,
@@ -531,10 +551,15 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     if not variables:
         raise ChainruleError("--expr has no variables, so there is nothing to differentiate; "
                              "use names such as w, x, b")
+    prefix, out_name = _names_for(variables)
+    # Stage first: the stager refuses constants such as 2**10**10, which
+    # parse_expr would otherwise try to compute.
+    stager = _Stager(text.strip(), variables, prefix)
+    top = stager.stage(tree)
     try:
         local, glob = _parse_namespace(set(variables))
         reference = parse_expr(text.strip(), local_dict=local, global_dict=glob,
-                               transformations=standard_transformations)
+                               transformations=standard_transformations + (rationalize,))
     except ChainruleError:
         raise
     except Exception as e:  # the text passed the ast check, so this is rare
@@ -544,10 +569,6 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
         raise ChainruleError("--expr is undefined as written (division by zero?); fix the constants")
     wrt = _wrt_list(wrt, variables)
     values = _parse_values(at, variables)
-    prefix, out_name = _names_for(variables)
-
-    stager = _Stager(text.strip(), variables, prefix)
-    top = stager.stage(tree)
     if not isinstance(top, sp.Symbol) or top.name not in {g.out.name for g in stager.gates}:
         stager.gates.append(Gate(len(stager.gates) + 1, "id", (top,), None, top))
     gates = stager.gates
@@ -564,13 +585,14 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     expanded: dict[sp.Symbol, sp.Expr] = {}
     for g in gates:
         expanded[g.out] = g.formula.xreplace(expanded)
-    _agree(expanded[J], reference, syms, "the staged expression")
+    _agree(expanded[J], reference, syms, "")
 
     # ---- forward values
     fval: dict[sp.Symbol, sp.Expr] = dict(values)
     if values:
         for g in gates:
-            fval[g.out] = _settle(g.formula.xreplace(fval), f"step {g.step} ({g.out} = {_unicode(_show(g))})")
+            fval[g.out] = _settle(g.formula.xreplace(_safe(g, fval)),
+                                  f"step {g.step} ({g.out} = {_unicode(_show(g))})")
 
     # ---- which nodes lead to a --wrt variable
     wanted = {sp.Symbol(n, real=True) for n in wrt}
@@ -608,7 +630,7 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
             rhs = Upstream(up, local)
             parts = [PlusEquals(Partial(J, x), rhs) if again else Partial(J, x), rhs]
             if values:
-                step_value = _settle(gval[g.out] * local.xreplace(fval), f"backward step {g.step}")
+                step_value = _settle(gval[g.out] * local.xreplace(_safe(g, fval)), f"backward step {g.step}")
                 gval[x] = _settle(gval[x] + step_value, f"backward step {g.step}") if again else step_value
                 parts.append(Num(step_value))
             if again:
@@ -629,19 +651,21 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
         in_vars = staged_form.xreplace(expanded)
         simple = _simplify(in_vars)
         reference_grad = sp.diff(reference, s)
-        how = _agree(simple, reference_grad, syms, f"∂J/∂{name}")
+        how = _agree(simple, reference_grad, syms, f"({out_name}, {name})")
         parts = [Partial(J, s), staged_form]
         if simple != staged_form:
             parts.append(simple)
         value = None
         if values:
             value = gval.get(s, sp.Integer(0))
-            check = _settle(reference_grad.xreplace(values), f"sympy.diff(J, {name})")
-            if abs(sp.N(check - value, 30)) > 1e-20 * (1 + abs(check)):
+            # floats: an exact power with a huge exponent would never finish
+            check = _settle(reference_grad.xreplace({k: sp.Float(v, 30) for k, v in values.items()}),
+                            f"sympy.diff(J, {name})")
+            if abs(sp.N(check - value, 30)) > 1e-12 * (1 + abs(check) + abs(value)):
                 raise AssertionError(f"internal error: ∂J/∂{name} = {value} but sympy.diff gives {check}")
             parts.append(Num(value))
         result_lines.append(Math(parts,
-                                 note=f"check: sympy.diff({out_name}, {name}) minus this {how}"))
+                                 note=f"check: {how}"))
         gradients_data[name] = {"expr": sp.sstr(simple), "staged": sp.sstr(staged_form),
                                 "value": _value_str(value)}
 
@@ -658,14 +682,23 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     )
 
 
+# SymPy's simplify is fast on rational functions of exp but can run for
+# many minutes once trig/hyperbolic functions or Max/Heaviside appear (its
+# trig pass factors over Gaussian integers).  The choice depends only on the
+# expression, never on a clock, so output stays deterministic.
+_SLOW = (sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh, sp.cosh, sp.Max, sp.Min, sp.Heaviside,
+         sp.Piecewise, sp.Abs, sp.sign)
+
+
 def _simplify(e):
-    if sp.count_ops(e) > 400:  # simplify can take minutes on big trees; keep the staged form
-        return e
-    try:
-        simple = sp.simplify(e)
-    except Exception:
-        return e
-    return simple if sp.count_ops(simple) <= sp.count_ops(e) else e
+    """A simpler form when one is cheap to find; else the chain-rule product as it is."""
+    candidates = [e, sp.factor_terms(e)]
+    if sp.count_ops(e) <= 80 and not e.has(*_SLOW):
+        try:
+            candidates.append(sp.simplify(e))
+        except Exception:  # simplify gives up on some forms; the product is still right
+            pass
+    return min(candidates, key=sp.count_ops)
 
 
 def _show(g: Gate):
@@ -726,7 +759,7 @@ def _intro(expr_text, variables, wrt, values, out_name, prefix, leads, syms):
     if values:
         lines.append("At " + ", ".join(f"{k} = {number(v)}" for k, v in values.items())
                      + " (exact arithmetic where the values are rational).")
-    return [Text("\n".join(lines) + "\n")]
+    return [Text(line) for line in lines[:-1]] + [Text(lines[-1] + "\n")]
 
 
 def _backward_intro(out_name, wrt, leads, syms):
