@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 
 import autograd
 import autograd.numpy as anp
@@ -197,7 +198,7 @@ def expressions(draw, depth=3):
 @given(expressions(), st.lists(st.integers(-9, 9), min_size=3, max_size=3))
 def test_drawn_expressions_agree_with_sympy_diff(text, nums):
     ref = reference(text)
-    used = sorted(s.name for s in ref.free_symbols)
+    used = sorted(set(re.findall(r"\b[xyz]\b", text)))  # y - y keeps y, though SymPy drops it
     if not used:
         with pytest.raises(ChainruleError):
             derivation(text, [], None)
@@ -209,13 +210,23 @@ def test_drawn_expressions_agree_with_sympy_diff(text, nums):
         s = sp.Symbol(name, real=True)
         want = sp.N(sp.diff(ref, s).subs({sp.Symbol(k, real=True): v for k, v in point.items()}), 30)
         got = sp.sympify(d.data["gradients"][name]["value"])
-        assert abs(got - want) <= 1e-12 * (1 + abs(want)), (text, name)
+        if not d.data["ties"]:  # at a max/min tie the gradient is only a convention
+            assert abs(got - want) <= 1e-12 * (1 + abs(want)), (text, name)
         # the symbolic result, at another point
         expr = sp.sympify(d.data["gradients"][name]["expr"],
                           locals={n: sp.Symbol(n, real=True) for n in "xyz"})
-        other = {sp.Symbol(n, real=True): sp.Rational(random.Random(text).randint(-20, 20), 7) for n in "xyz"}
+        rng = random.Random(text)  # large denominators: no max/min ties
+        other = {sp.Symbol(n, real=True): sp.Rational(rng.randint(-10**6, 10**6), 999979) for n in "xyz"}
         assert abs(sp.N(expr.subs(other) - sp.diff(ref, s).subs(other), 30)) <= 1e-12 * (
             1 + abs(sp.N(sp.diff(ref, s).subs(other), 30))), (text, name)
+
+
+def test_a_wrong_local_derivative_is_caught(monkeypatch):
+    import derive.staged as staged
+    right = staged.local_derivative
+    monkeypatch.setattr(staged, "local_derivative", lambda g, slot: right(g, slot) * (2 if g.kind == "add" else 1))
+    with pytest.raises(AssertionError, match="internal error"):
+        derivation("(x + y)*z", ["x"])
 
 
 def test_finite_differences_on_a_fork_heavy_expression():
