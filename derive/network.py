@@ -109,8 +109,9 @@ class Backprop:
                 self.backward.append((names.node("d", l, k, r), upstream * self.fprime(l, k, r)))
 
     def dz_da(self, l, j, k, r) -> sp.Expr:
-        """dz{l}_{j} / da{l-1}_{k}: sympy.diff of the local definition."""
-        return sp.diff(self._z_expr(l, j, r), self.a_sym(l - 1, k, r))
+        """dz{l}_{j} / da{l-1}_{k}: sympy.diff of the term of z holding a{l-1}_{k}."""
+        a_prev = self.a_sym(l - 1, k, r)
+        return sp.diff(names.w(l, j, k) * a_prev, a_prev)
 
     def _z_expr(self, l, j, r) -> sp.Expr:
         zj = sp.Add(*[names.w(l, j, k) * self.a_sym(l - 1, k, r) for k in range(1, self.net.sizes[l - 1] + 1)])
@@ -126,7 +127,9 @@ class Backprop:
                 for p, k in targets:
                     terms, factors = [], []
                     for r in self.rows:
-                        local = sp.diff(self._z_expr(l, j, r), p)  # BP3/BP4's dz/dparam
+                        # dz/dparam by sympy.diff of the one term of z holding it.
+                        term = p * self.a_sym(l - 1, k, r) if k is not None else p
+                        local = sp.diff(term, p)
                         factors = [names.node("d", l, j, r), local]
                         terms.append(sp.Mul(*factors))
                     expr = self.scale * sp.Add(*terms)
