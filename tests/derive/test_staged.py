@@ -28,6 +28,7 @@ def reference(text: str) -> sp.Expr:
     """The expression built by the test, with its own sigmoid."""
     names = {n: sp.Symbol(n, real=True) for n in "x y z w1 w2 b1 a b".split()}
     funcs = {"sigmoid": lambda u: 1 / (1 + sp.exp(-u)), "max": sp.Max, "min": sp.Min,
+             "relu": lambda u: sp.Piecewise((0, u <= 0), (u, True)), "abs": sp.Abs, "sqrt": sp.sqrt,
              "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos}
     return sp.sympify(text, locals={**names, **funcs})
 
@@ -178,10 +179,12 @@ LEAVES = ["x", "y", "z", "2", "3", "0.5"]
 def expressions(draw, depth=3):
     if depth == 0 or draw(st.integers(0, 3)) == 0:
         return draw(st.sampled_from(LEAVES))
-    kind = draw(st.sampled_from(["+", "-", "*", "/", "**", "f", "max", "neg"]))
+    kind = draw(st.sampled_from(["+", "-", "*", "/", "**", "f", "max", "neg", "pos"]))
     a = draw(expressions(depth=depth - 1))
     if kind == "f":
-        return f"{draw(st.sampled_from(['exp', 'tanh', 'sigmoid', 'sin', 'cos']))}({a})"
+        return f"{draw(st.sampled_from(['exp', 'tanh', 'sigmoid', 'sin', 'cos', 'relu', 'abs']))}({a})"
+    if kind == "pos":  # functions that need a positive argument
+        return f"{draw(st.sampled_from(['log', 'sqrt']))}(1 + ({a})**2)"
     if kind == "neg":
         return f"-({a})"
     if kind == "**":
@@ -190,7 +193,7 @@ def expressions(draw, depth=3):
     if kind == "/":
         return f"({a})/(1 + ({b})**2)"
     if kind == "max":
-        return f"max({a}, {b})"
+        return f"{draw(st.sampled_from(['max', 'min']))}({a}, {b})"
     return f"({a}) {kind} ({b})"
 
 
@@ -276,6 +279,13 @@ def test_bad_input_is_one_line_chainrule_error(text, wrt, at, message):
         derivation(text, wrt, at)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_runaway_sizes_are_refused_not_hung():
+    with pytest.raises(ChainruleError, match="overflows: exp of 9.38751"):
+        derivation("exp(exp(exp(x)))", ["x"], {"x": "10"})
+    d = derivation("exp(exp(exp(exp(exp(x)))))", ["x"])  # the random-point check must not hang either
+    assert d.data["gradients"]["x"]["staged"] == "J*t1*t2*t3*t4"
 
 
 def test_huge_exponent_with_numbers_does_not_hang():
