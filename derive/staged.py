@@ -588,6 +588,12 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     ``at``: NAME -> number text ('0.5', '-1', '1/3'); every variable needs a
     value, and then every line gets its number (exact where rational).
     Raises ChainruleError for bad input.
+
+    ``data`` (JSON): expr (the parsed expression), wrt, at, forward [{step,
+    name, gate, expr, value}], backward [{step, gate, name, upstream, local,
+    accumulate, expr, value}], gradients {name: {expr, staged, value}} and
+    ties (steps where max/min inputs are equal at ``at``).  Expressions are
+    sympy.sstr strings; values are exact rationals or 20-digit floats.
     """
     text = str(expr_text).replace("^", "**")
     tree, variables = _check_syntax(text)
@@ -612,7 +618,7 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
         raise ChainruleError("--expr is undefined as written (division by zero?); fix the constants")
     wrt = _wrt_list(wrt, variables)
     values = _parse_values(at, variables)
-    if not isinstance(top, sp.Symbol) or top.name not in {g.out.name for g in stager.gates}:
+    if not (stager.gates and top == stager.gates[-1].out):  # J = x: one identity gate
         stager.gates.append(Gate(len(stager.gates) + 1, "id", (top,), None, top))
     gates = stager.gates
     J = sp.Symbol(out_name, real=True)
