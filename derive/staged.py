@@ -718,7 +718,8 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
                        f"differently, {number(check)}")
             else:
                 raise AssertionError(f"internal error: ∂J/∂{name} = {value} but sympy.diff gives {check}")
-            parts.append(Num(value))
+            if not parts[-1].is_Number:  # not "= 1 = 1"
+                parts.append(Num(value))
         result_lines.append(Math(parts,
                                  note=f"check: {how}"))
         gradients_data[name] = {"expr": sp.sstr(simple), "staged": sp.sstr(staged_form),
