@@ -226,13 +226,13 @@ def chosen_parameters(net: Network, params: list[str] | None) -> tuple[list[str]
     return reps, True
 
 
-def general_formula(net: Network) -> Section:
+def general_formula(net: Network, shown: bool = True) -> Section:
     l = notation("l", "l")
     jj, kk = notation("j", "j"), notation("k", "k")
     dl = notation("δ⁽ˡ⁾ⱼ", r"\delta^{(l)}_{j}")
-    body = [Text(f"This network has {net.n_params} parameters, too many to print one by one. Above: one "
-                 "representative weight (and bias) per layer. Every other parameter follows the same "
-                 "general formulas:"),
+    above = (" Above: one representative weight (and bias) per layer." if shown else "")
+    body = [Text(f"This network has {net.n_params} parameters, too many to print one by one.{above} "
+                 "Every parameter follows the same general formulas:"),
             Math([notation("∂J/∂w⁽ˡ⁾ⱼₖ", r"\frac{\partial J}{\partial w^{(l)}_{jk}}"),
                   sp.Mul(dl, notation("a⁽ˡ⁻¹⁾ₖ", r"a^{(l-1)}_{k}"), evaluate=False)], label="BP4"),
             Math([notation("∂J/∂b⁽ˡ⁾ⱼ", r"\frac{\partial J}{\partial b^{(l)}_{j}}"), dl], label="BP3"),
@@ -247,7 +247,7 @@ def view(net: Network, params: list[str] | None = None) -> tuple[list, Backprop 
     shown, representative = chosen_parameters(net, params)
     if net.n_params > BUILD_LIMIT:
         return ([Text(f"The scalar view is for small networks: this one has {net.n_params} parameters. "
-                      f"See the delta view (--view delta) for BP1-BP4 at any width."), general_formula(net)],
+                      f"See the delta view (--view delta) for BP1-BP4 at any width."), general_formula(net, False)],
                 None, [])
     bp = Backprop(net)
     small = not representative
