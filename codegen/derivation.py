@@ -26,6 +26,10 @@ class OutputError:
     yhat: sp.Symbol
     y: sp.Symbol
     note: str       # the assumption under which expr is the derivative
+    # Squared-error losses, dl/dyhat_j = k (yhat_j - y_j): (k, f'), so that
+    # expr = k * (yhat - y) * f' and the per-example loss is k/2 sum (yhat - y)^2.
+    # The residual yhat - y is then computed once, for J and for BP1.
+    residual: tuple[sp.Rational, sp.Expr] | None = None
 
 
 @lru_cache(maxsize=None)
@@ -47,11 +51,24 @@ def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
     dl_dyhat = sp.factor(sp.diff(LOSSES[loss].per_example(yh, ys), yh[0]))
     fprime = library.in_terms_of_output(act, alpha).subs(library.a, yh[0])
     form = dl_dyhat * fprime
+    residual = _squared_error(loss, yh, ys, dl_dyhat, fprime)
     # Simplify only when f' cancels against dl/dyhat (sigmoid + bce -> yhat - y).
     simpler = sp.factor(sp.simplify(form))
     if simpler.count(yh[0]) < form.count(yh[0]):
         form = library._tidy(simpler)
-    return OutputError(form, yh[0], ys[0], "")
+    return OutputError(form, yh[0], ys[0], "", residual)
+
+
+def _squared_error(loss, yh, ys, dl_dyhat, fprime):
+    """(k, f') when dl/dyhat_j = k (yhat_j - y_j) with k a number and the loss is
+    exactly k/2 sum_j (yhat_j - y_j)^2 (checked by SymPy, not assumed); else None."""
+    k = sp.cancel(dl_dyhat / (yh[0] - ys[0]))
+    if not k.is_Rational:
+        return None
+    squares = sp.Add(*[(p - q) ** 2 for p, q in zip(yh, ys)])
+    if sp.expand(LOSSES[loss].per_example(yh, ys) - k / 2 * squares) != 0:
+        return None
+    return k, fprime
 
 
 def fprime_in_output(act: str, alpha=None) -> sp.Expr:

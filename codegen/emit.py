@@ -43,7 +43,10 @@ class Layer:
         self.act = act.name
         alpha = numerics.alpha_of(act)
         self.act_text = act.name if alpha is None else f"{act.name}(alpha={alpha!r})"
-        self.forward = numerics.forward_code(act, f"Z{i}")
+        # Z{i} is always a fresh temporary, so f may overwrite it; forward_kept
+        # is for the output layer when the loss still reads the logits Z{L}.
+        self.forward = numerics.forward_code(act, f"Z{i}", in_place=True)
+        self.forward_kept = numerics.forward_code(act, f"Z{i}")
         if numerics.init_scheme(act.name) == "he":
             self.init_std = f"np.sqrt(2 / {self.n_in})"
             self.init_text = f"He, s = sqrt(2 / n{i - 1}) ({act.name})"
@@ -56,18 +59,72 @@ class Layer:
 
     def _bp2(self, act):
         """The elementwise half of BP2: dZ{i} *= f'(Z{i}), with f' in A{i}."""
-        a_sym, A, dZ = sp.Symbol("a", real=True), array(f"A{self.i}"), array(f"dZ{self.i}")
+        a_sym, A = sp.Symbol("a", real=True), array(f"A{self.i}")
         from derive.library import a as library_a
         fprime = fprime_in_output(act.name, act.alpha).subs(library_a, A)
         self.fprime_text = numpy_code(fprime.subs(A, a_sym)) + f" with a = A{self.i}"
-        if fprime == 1:
-            return
-        factor = numpy_code(fprime)
-        if not fprime.has(sp.Piecewise) or factor.startswith("("):
-            self.bp2 = f"dZ{self.i} *= {factor}"
+        self.bp2 = times(f"dZ{self.i}", fprime)
+
+
+def times(target: str, factor: sp.Expr) -> str | None:
+    """The statement target *= factor (elementwise), or None when factor is 1."""
+    if factor == 1:
+        return None
+    code = numpy_code(factor)
+    if not factor.has(sp.Piecewise) or code.startswith("("):
+        return f"{target} *= {code}"
+    # A Piecewise that is not a 0/1 mask: pick between scaled copies.
+    return f"{target} = {numpy_code(array(target) * factor)}"
+
+
+def _over(k: sp.Rational, mean: bool) -> str:
+    """The number k, divided by m when mean, as NumPy source ("2 / m", "1 / (5 * m)")."""
+    p, q = int(k.p), int(k.q)
+    if not mean:
+        return str(p) if q == 1 else f"{p} / {q}"
+    return f"{p} / m" if q == 1 else f"{p} / ({q} * m)"
+
+
+def _scaled(k: sp.Rational) -> str:
+    """" * k" as a suffix ("", " / 10", " * 3 / 2")."""
+    p, q = int(k.p), int(k.q)
+    return ("" if p == 1 else f" * {p}") + ("" if q == 1 else f" / {q}")
+
+
+def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str) -> tuple[list[str], list[str]]:
+    """The J line(s) and the BP1 line(s) of value_and_grad.
+
+    For a mean loss the 1/m is folded once into the small output delta,
+    so dZ{L} is dJ/dZ{L} = (1/m) dl/dZ{L}; BP2 carries it down and BP3/BP4
+    need none.  Squared-error losses share the residual E = A{L} - Y between
+    J and BP1; k (in dl/dyhat = k (yhat - y)) comes from the derivation.
+    """
+    L, mean = net.depth, net.reduction == "mean"
+    per_m = " / m" if mean else ""
+    dZ = f"dZ{L}"
+    if err.residual is not None:
+        k, fprime = err.residual
+        j_lines = [note(f"E = A{L} - Y", "yhat - y, shared by J and BP1"),
+                   f"J = float(np.vdot(E, E)){_scaled(k / 2)}{per_m}"]
+        bp1_lines = [note(f"{dZ} = E", f"BP1: {bp1_text}: dl/dZ{L} = {bp1}")]
+        factor = times(dZ, fprime.subs(err.yhat, array(f"A{L}")))
+        if factor:
+            fprime_text = numpy_code(fprime.subs(err.yhat, sp.Symbol("a", real=True)))
+            bp1_lines.append(note(factor, f"BP1: times {net.act(L).name}'(Z{L}) = {fprime_text} with a = A{L}"))
+        if k != 1 or mean:
+            what = (f"BP1's constant {numpy_code(k)}" if k != 1 else "BP1") + \
+                   (" with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ" if mean else "")
+            bp1_lines.append(note(f"{dZ} *= {_over(k, mean)}", what))
+        return j_lines, bp1_lines
+    j_lines = [f"J = float({loss_total}){per_m}"]
+    bp1_lines = [note(f"{dZ} = {bp1}", f"BP1: {bp1_text}")]
+    if mean:
+        fold = "BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ"
+        if err.expr.is_Symbol:  # not a fresh array: do not scale it in place
+            bp1_lines = [note(f"{dZ} = {bp1} / m", f"{fold}; {bp1_text}")]
         else:
-            # A Piecewise that is not a 0/1 mask: pick between scaled copies.
-            self.bp2 = f"dZ{self.i} = {numpy_code(dZ * fprime)}"
+            bp1_lines.append(note(f"{dZ} *= 1 / m", fold))
+    return j_lines, bp1_lines
 
 
 def _targets_text(loss: str) -> str:
@@ -90,6 +147,8 @@ def context(net: Network, form: str) -> dict:
     fmt = dict(a=f"A{L}", z=f"Z{L}", n=net.sizes[L])
     loss_total = numerics.LOSS_TOTAL[net.loss].format(**fmt)
     used = " ".join([l.forward for l in layers] + [loss_total])
+    bp1_text = f"{act_loss}, (m, n{L})" + ("; see the module docstring" if err.note else "")
+    j_lines, bp1_lines = output_lines(net, err, bp1, bp1_text, loss_total)
     return dict(
         spec=net.spec, form=form, sizes=net.sizes, L=L, layers=layers, out=out,
         sizes_tuple=repr(tuple(net.sizes)),
@@ -99,9 +158,9 @@ def context(net: Network, form: str) -> dict:
         note=bool(err.note),
         note_text=f"{act_loss}: the output delta dZ{L} = {bp1} assumes {err.note}.",
         helpers=numerics.helpers_for(used),
-        loss_total=loss_total, loss_total_vg=loss_total,
+        loss_total=loss_total, j_lines=j_lines, bp1_lines=bp1_lines,
         loss_from_logits=net.loss in numerics.LOSS_FROM_LOGITS,
-        bp1=bp1, bp1_text=f"{act_loss}, (m, n{L})" + ("; see the module docstring" if err.note else ""),
+        bp1=bp1, bp1_text=bp1_text,
         scale=" / m" if net.reduction == "mean" else "",
         target_text=_targets_text(net.loss),
     )

@@ -14,11 +14,13 @@ from __future__ import annotations
 from derive.library import ACTIVATIONS
 
 # f(z) on an array.  Helpers named here are defined by HELPERS below.
+# ``{out}`` is "" or ", out=Z": where the caller's Z is a fresh temporary
+# that nothing reads afterwards, f(Z) overwrites it instead of allocating.
 FORWARD = {
     "identity": "{z}",
-    "sigmoid": "_sigmoid({z})",
-    "tanh": "np.tanh({z})",
-    "relu": "np.maximum({z}, 0)",
+    "sigmoid": "_sigmoid({z}{out})",
+    "tanh": "np.tanh({z}{out})",
+    "relu": "np.maximum({z}, 0{out})",
     "leaky_relu": "np.where({z} > 0, {z}, {alpha} * {z})",
     # expm1 only sees z <= 0, so exp cannot overflow in the branch np.where drops.
     "elu": "np.where({z} > 0, {z}, {alpha} * np.expm1(np.minimum({z}, 0)))",
@@ -39,9 +41,12 @@ LOSS_TOTAL = {
 LOSS_FROM_LOGITS = {"bce", "ce"}
 
 HELPERS = {
-    "_sigmoid": '''def _sigmoid(z):
-    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow."""
-    a = np.multiply(z, 0.5)
+    "_sigmoid": '''def _sigmoid(z, out=None):
+    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow.
+
+    out=z overwrites z (no new array), as NumPy's own ufuncs do.
+    """
+    a = np.multiply(z, 0.5, out=out)
     np.tanh(a, out=a)
     a += 1
     a *= 0.5
@@ -77,9 +82,12 @@ def alpha_of(act) -> float | None:
     return float(card.default_alpha if act.alpha is None else act.alpha)
 
 
-def forward_code(act, z: str) -> str:
+def forward_code(act, z: str, in_place: bool = False) -> str:
+    """f(z) as code; in_place=True lets it overwrite z where f allows (z must be a
+    temporary nothing reads afterwards)."""
     alpha = alpha_of(act)
-    return FORWARD[act.name].format(z=z, alpha=repr(alpha) if alpha is not None else "")
+    return FORWARD[act.name].format(z=z, alpha=repr(alpha) if alpha is not None else "",
+                                    out=f", out={z}" if in_place else "")
 
 
 def helpers_for(code: str) -> list[str]:

@@ -74,7 +74,7 @@ def scalar_context(net: Network) -> dict:
     out_a = ", ".join(str(names.node("a", L, j)) for j in range(1, net.sizes[L] + 1))
     emit(f"Z{L} = np.stack([{out_z}], axis=1)")
     emit(f"A{L} = np.stack([{out_a}], axis=1)")
-    emit(f"J = {ctx['loss_total']}{' / m' if net.reduction == 'mean' else ''}")
+    emit(f"J = float({ctx['loss_total']}){' / m' if net.reduction == 'mean' else ''}")
 
     emit("# Backward pass: one delta per neuron, d = dl/dz, output layer first.")
     act_L = net.act(L)

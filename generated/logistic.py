@@ -10,8 +10,10 @@ Conventions:
     X is (m, n0), one example per row; Y is (m, n1).
     W{l} is (n_l, n_{l-1}) (row j: the weights into neuron j); b{l} is (n_l,).
     Z{l} = A{l-1} @ W{l}.T + b{l}, A{l} = f_l(Z{l}), A0 = X.
-    dZ{l} is delta{l} = dl/dZ{l} for each example (row), without the 1/m:
-    BP3 and BP4 apply the 1/m once, on db and dW.
+    The derivation's delta{l} = dl/dZ{l} is per example (row), and puts the
+    1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
+    into the output delta instead (BP1): dZ1 = (1/m) dl/dZ1.  BP2
+    carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
 
 Every derivative here was derived and printed by SymPy (chainrule's
 derivation); the code only arranges it.
@@ -26,9 +28,12 @@ REDUCTION = "mean"
 BIAS = True
 
 
-def _sigmoid(z):
-    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow."""
-    a = np.multiply(z, 0.5)
+def _sigmoid(z, out=None):
+    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow.
+
+    out=z overwrites z (no new array), as NumPy's own ufuncs do.
+    """
+    a = np.multiply(z, 0.5, out=out)
     np.tanh(a, out=a)
     a += 1
     a *= 0.5
@@ -61,14 +66,14 @@ def _logits(params, X):
 def forward(params, X):
     """The network's output yhat, shape (m, n1), for X of shape (m, n0)."""
     Z1 = _logits(params, X)
-    return _sigmoid(Z1)
+    return _sigmoid(Z1, out=Z1)
 
 
 def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
     m = X.shape[0]
     Z1 = _logits(params, X)
-    return (np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum() / m
+    return float((np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum()) / m
 
 
 def value_and_grad(params, X, Y):
@@ -76,21 +81,24 @@ def value_and_grad(params, X, Y):
 
     X: (m, n0), one example per row.  Y: (m, n1), values in [0, 1].
     Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
-    J is the mean over the m rows.  The deltas dZ{l} are per example; the
-    1/m is applied once, in BP3 and BP4 (db and dW).
-    Float32 inputs give float32 results.
+    J is the mean over the m rows, a Python float.  The 1/m is folded once
+    into the output delta (BP1): dZ1 = (1/m) dl/dZ1, so every dZ{l}
+    here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
+    Float32 inputs give float32 gradients.
     """
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it (not Z1: J reads it).
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
     A1 = _sigmoid(Z1)                     # sigmoid
-    J = (np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum() / m
+    J = float((np.maximum(Z1, 0) - Z1 * Y + np.log1p(np.exp(-np.abs(Z1)))).sum()) / m
     # Backward pass, output layer first.
     dZ1 = A1 - Y                          # BP1: sigmoid + bce, (m, n1)
-    dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)
-    db1 = dZ1.sum(axis=0) / m             # BP3: (m, n1) summed over the rows -> (n1,)
+    dZ1 *= 1 / m                          # BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    db1 = dZ1.sum(axis=0)                 # BP3: (m, n1) summed over the rows -> (n1,)
     grads = {
         "W1": dW1,
         "b1": db1,

@@ -11,8 +11,10 @@ Conventions:
     X is (m, n0), one example per row; Y is (m, n2).
     W{l} is (n_l, n_{l-1}) (row j: the weights into neuron j); b{l} is (n_l,).
     Z{l} = A{l-1} @ W{l}.T + b{l}, A{l} = f_l(Z{l}), A0 = X.
-    dZ{l} is delta{l} = dl/dZ{l} for each example (row), without the 1/m:
-    BP3 and BP4 apply the 1/m once, on db and dW.
+    The derivation's delta{l} = dl/dZ{l} is per example (row), and puts the
+    1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
+    into the output delta instead (BP1): dZ2 = (1/m) dl/dZ2.  BP2
+    carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
 
 Every derivative here was derived and printed by SymPy (chainrule's
 derivation); the code only arranges it.
@@ -27,9 +29,12 @@ REDUCTION = "mean"
 BIAS = True
 
 
-def _sigmoid(z):
-    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow."""
-    a = np.multiply(z, 0.5)
+def _sigmoid(z, out=None):
+    """1 / (1 + exp(-z)) as (1 + tanh(z/2)) / 2: tanh saturates where exp would overflow.
+
+    out=z overwrites z (no new array), as NumPy's own ufuncs do.
+    """
+    a = np.multiply(z, 0.5, out=out)
     np.tanh(a, out=a)
     a += 1
     a *= 0.5
@@ -59,7 +64,7 @@ def _logits(params, X):
     """Z2, the output layer's pre-activation, shape (m, n2)."""
     A0 = X
     Z1 = A0 @ params["W1"].T + params["b1"]
-    A1 = _sigmoid(Z1)
+    A1 = _sigmoid(Z1, out=Z1)
     Z2 = A1 @ params["W2"].T + params["b2"]
     return Z2
 
@@ -75,7 +80,7 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
-    return np.square(A2 - Y).sum() / 1 / m
+    return float(np.square(A2 - Y).sum() / 1) / m
 
 
 def value_and_grad(params, X, Y):
@@ -83,28 +88,32 @@ def value_and_grad(params, X, Y):
 
     X: (m, n0), one example per row.  Y: (m, n2).
     Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
-    J is the mean over the m rows.  The deltas dZ{l} are per example; the
-    1/m is applied once, in BP3 and BP4 (db and dW).
-    Float32 inputs give float32 results.
+    J is the mean over the m rows, a Python float.  The 1/m is folded once
+    into the output delta (BP1): dZ2 = (1/m) dl/dZ2, so every dZ{l}
+    here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
+    Float32 inputs give float32 gradients.
     """
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it.
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
-    A1 = _sigmoid(Z1)                     # sigmoid
+    A1 = _sigmoid(Z1, out=Z1)             # sigmoid
     Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
     Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
     A2 = Z2                               # identity
-    J = np.square(A2 - Y).sum() / 1 / m
+    E = A2 - Y                            # yhat - y, shared by J and BP1
+    J = float(np.vdot(E, E)) / m
     # Backward pass, output layer first.
-    dZ2 = 2*(A2 - Y)                      # BP1: identity + mse, (m, n2)
-    dW2 = dZ2.T @ A1 / m                  # BP4: (n2, m) @ (m, n1) -> (n2, n1)
-    db2 = dZ2.sum(axis=0) / m             # BP3: (m, n2) summed over the rows -> (n2,)
+    dZ2 = E                               # BP1: identity + mse, (m, n2): dl/dZ2 = 2*(A2 - Y)
+    dZ2 *= 2 / m                          # BP1's constant 2 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    dW2 = dZ2.T @ A1                      # BP4: (n2, m) @ (m, n1) -> (n2, n1)
+    db2 = dZ2.sum(axis=0)                 # BP3: (m, n2) summed over the rows -> (n2,)
     dZ1 = dZ2 @ params["W2"]              # BP2: (m, n2) @ (n2, n1) -> (m, n1)
     dZ1 *= A1*(1 - A1)                    # BP2: times sigmoid'(Z1) = a*(1 - a) with a = A1
-    dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)
-    db1 = dZ1.sum(axis=0) / m             # BP3: (m, n1) summed over the rows -> (n1,)
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    db1 = dZ1.sum(axis=0)                 # BP3: (m, n1) summed over the rows -> (n1,)
     grads = {
         "W1": dW1,
         "b1": db1,

@@ -10,8 +10,10 @@ Conventions:
     X is (m, n0), one example per row; Y is (m, n1).
     W{l} is (n_l, n_{l-1}) (row j: the weights into neuron j).
     Z{l} = A{l-1} @ W{l}.T, A{l} = f_l(Z{l}), A0 = X.
-    dZ{l} is delta{l} = dl/dZ{l} for each example (row), without the 1/m:
-    BP3 and BP4 apply the 1/m once, on db and dW.
+    The derivation's delta{l} = dl/dZ{l} is per example (row), and puts the
+    1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
+    into the output delta instead (BP1): dZ1 = (1/m) dl/dZ1.  BP2
+    carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
 
 Every derivative here was derived and printed by SymPy (chainrule's
 derivation); the code only arranges it.
@@ -58,7 +60,7 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z1 = _logits(params, X)
     A1 = Z1
-    return np.square(A1 - Y).sum() / m
+    return float(np.square(A1 - Y).sum()) / m
 
 
 def value_and_grad(params, X, Y):
@@ -66,19 +68,23 @@ def value_and_grad(params, X, Y):
 
     X: (m, n0), one example per row.  Y: (m, n1).
     Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
-    J is the mean over the m rows.  The deltas dZ{l} are per example; the
-    1/m is applied once, in BP3 and BP4 (db and dW).
-    Float32 inputs give float32 results.
+    J is the mean over the m rows, a Python float.  The 1/m is folded once
+    into the output delta (BP1): dZ1 = (1/m) dl/dZ1, so every dZ{l}
+    here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
+    Float32 inputs give float32 gradients.
     """
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it.
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     A1 = Z1                               # identity
-    J = np.square(A1 - Y).sum() / m
+    E = A1 - Y                            # yhat - y, shared by J and BP1
+    J = float(np.vdot(E, E)) / m
     # Backward pass, output layer first.
-    dZ1 = 2*(A1 - Y)                      # BP1: identity + se, (m, n1)
-    dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    dZ1 = E                               # BP1: identity + se, (m, n1): dl/dZ1 = 2*(A1 - Y)
+    dZ1 *= 2 / m                          # BP1's constant 2 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
     grads = {
         "W1": dW1,
     }

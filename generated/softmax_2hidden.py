@@ -12,8 +12,10 @@ Conventions:
     X is (m, n0), one example per row; Y is (m, n3).
     W{l} is (n_l, n_{l-1}) (row j: the weights into neuron j); b{l} is (n_l,).
     Z{l} = A{l-1} @ W{l}.T + b{l}, A{l} = f_l(Z{l}), A0 = X.
-    dZ{l} is delta{l} = dl/dZ{l} for each example (row), without the 1/m:
-    BP3 and BP4 apply the 1/m once, on db and dW.
+    The derivation's delta{l} = dl/dZ{l} is per example (row), and puts the
+    1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
+    into the output delta instead (BP1): dZ3 = (1/m) dl/dZ3.  BP2
+    carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
     softmax + ce: the output delta dZ3 = A3 - Y assumes rows of Y sum to 1 (one-hot or probabilities).
 
 Every derivative here was derived and printed by SymPy (chainrule's
@@ -68,9 +70,9 @@ def _logits(params, X):
     """Z3, the output layer's pre-activation, shape (m, n3)."""
     A0 = X
     Z1 = A0 @ params["W1"].T + params["b1"]
-    A1 = np.maximum(Z1, 0)
+    A1 = np.maximum(Z1, 0, out=Z1)
     Z2 = A1 @ params["W2"].T + params["b2"]
-    A2 = np.maximum(Z2, 0)
+    A2 = np.maximum(Z2, 0, out=Z2)
     Z3 = A2 @ params["W3"].T + params["b3"]
     return Z3
 
@@ -85,7 +87,7 @@ def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
     m = X.shape[0]
     Z3 = _logits(params, X)
-    return -(Y * _log_softmax(Z3)).sum() / m
+    return float(-(Y * _log_softmax(Z3)).sum()) / m
 
 
 def value_and_grad(params, X, Y):
@@ -94,35 +96,38 @@ def value_and_grad(params, X, Y):
     X: (m, n0), one example per row.  Y: (m, n3), each row summing to 1 (one-hot or probabilities):
     the output delta yhat - y relies on it.
     Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
-    J is the mean over the m rows.  The deltas dZ{l} are per example; the
-    1/m is applied once, in BP3 and BP4 (db and dW).
-    Float32 inputs give float32 results.
+    J is the mean over the m rows, a Python float.  The 1/m is folded once
+    into the output delta (BP1): dZ3 = (1/m) dl/dZ3, so every dZ{l}
+    here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
+    Float32 inputs give float32 gradients.
     """
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it (not Z3: J reads it).
     Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
     Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
-    A1 = np.maximum(Z1, 0)                # relu
+    A1 = np.maximum(Z1, 0, out=Z1)        # relu
     Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
     Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
-    A2 = np.maximum(Z2, 0)                # relu
+    A2 = np.maximum(Z2, 0, out=Z2)        # relu
     Z3 = A2 @ params["W3"].T              # (m, n2) @ (n2, n3) -> (m, n3)
     Z3 += params["b3"]                    # b3 (n3,) added to each of the m rows
     A3 = _softmax(Z3)                     # softmax
-    J = -(Y * _log_softmax(Z3)).sum() / m
+    J = float(-(Y * _log_softmax(Z3)).sum()) / m
     # Backward pass, output layer first.
     dZ3 = A3 - Y                          # BP1: softmax + ce, (m, n3); see the module docstring
-    dW3 = dZ3.T @ A2 / m                  # BP4: (n3, m) @ (m, n2) -> (n3, n2)
-    db3 = dZ3.sum(axis=0) / m             # BP3: (m, n3) summed over the rows -> (n3,)
+    dZ3 *= 1 / m                          # BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    dW3 = dZ3.T @ A2                      # BP4: (n3, m) @ (m, n2) -> (n3, n2)
+    db3 = dZ3.sum(axis=0)                 # BP3: (m, n3) summed over the rows -> (n3,)
     dZ2 = dZ3 @ params["W3"]              # BP2: (m, n3) @ (n3, n2) -> (m, n2)
     dZ2 *= (A2 > 0)                       # BP2: times relu'(Z2) = (a > 0) with a = A2
-    dW2 = dZ2.T @ A1 / m                  # BP4: (n2, m) @ (m, n1) -> (n2, n1)
-    db2 = dZ2.sum(axis=0) / m             # BP3: (m, n2) summed over the rows -> (n2,)
+    dW2 = dZ2.T @ A1                      # BP4: (n2, m) @ (m, n1) -> (n2, n1)
+    db2 = dZ2.sum(axis=0)                 # BP3: (m, n2) summed over the rows -> (n2,)
     dZ1 = dZ2 @ params["W2"]              # BP2: (m, n2) @ (n2, n1) -> (m, n1)
     dZ1 *= (A1 > 0)                       # BP2: times relu'(Z1) = (a > 0) with a = A1
-    dW1 = dZ1.T @ A0 / m                  # BP4: (n1, m) @ (m, n0) -> (n1, n0)
-    db1 = dZ1.sum(axis=0) / m             # BP3: (m, n1) summed over the rows -> (n1,)
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    db1 = dZ1.sum(axis=0)                 # BP3: (m, n1) summed over the rows -> (n1,)
     grads = {
         "W1": dW1,
         "b1": db1,

@@ -78,9 +78,10 @@ def test_vectorized_code_does_not_grow_with_the_widths():
 
 def test_gradient_lines_name_their_equation_and_shapes():
     src = codegen.emit(load("mlp-2-3-1"))
-    assert "dW2 = dZ2.T @ A1 / m" in src
+    assert "dW2 = dZ2.T @ A1  " in src  # the 1/m is in dZ2 already
     assert "# BP4: (n2, m) @ (m, n1) -> (n2, n1)" in src
-    assert "db1 = dZ1.sum(axis=0) / m" in src and "# BP3" in src
+    assert "db1 = dZ1.sum(axis=0)  " in src and "# BP3" in src
+    assert "dZ2 *= 2 / m" in src and "batch mean folded in once" in src
     assert "dZ1 = dZ2 @ params[\"W2\"]" in src and "# BP2" in src
     assert "# BP1" in src
     assert "dZ0" not in src and "dX" not in src  # no input gradient
