@@ -19,7 +19,9 @@ FD_TOL, AUTOGRAD_TOL, SCALAR_TOL = 1e-6, 1e-10, 1e-12
 def _check_all(net, X, Y, params=None, scalar=True):
     module = codegen.compile(net)
     params = module.init_params(7) if params is None else params
+    before = ({k: v.copy() for k, v in params.items()}, X.copy(), Y.copy())
     J, grads = module.value_and_grad(params, X, Y)
+    assert type(J) is float
     assert sorted(grads) == sorted(params)
     for name, g in grads.items():
         assert g.shape == params[name].shape, name
@@ -44,6 +46,11 @@ def _check_all(net, X, Y, params=None, scalar=True):
         for name in params:
             assert rel(g_s[name], grads[name]) < SCALAR_TOL, name
             assert g_s[name].shape == params[name].shape
+
+    # 4. the in-place steps (activations, output delta) only touch temporaries
+    module.forward(params, X)
+    assert all(np.array_equal(params[k], v) for k, v in before[0].items())
+    assert np.array_equal(X, before[1]) and np.array_equal(Y, before[2])
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
