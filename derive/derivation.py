@@ -9,7 +9,7 @@ import sympy as sp
 
 from . import names, scalar
 from .errors import ChainruleError
-from .model import Derivation, Math, Section, Table, Text
+from .model import Derivation, Math, Section, Table, Text, notation
 from .network import Backprop, batch_rows
 from .numbers import descend, evaluate
 from .presets import random_example
@@ -99,14 +99,17 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
              f"{'J averages them' if net.reduction == 'mean' else 'J sums them'})."),
         Table(["row", "x", "y"], rows),
         Table(["parameter", "value"], [[names.unicode_name(p), _n(v)] for p, v in example.params])])]
-    fwd = [[_row_of(s), sym_of(s), e, ev.values[s]] for s, e in bp.forward]
-    out.append(Section("Worked example: forward pass", [
-        Table(["row", "quantity", "definition", "value"], fwd),
-        Math([sp.Symbol("J"), _n(ev.loss)], note="the loss on this batch")]))
-    bwd = [[_row_of(s), sym_of(s), e, ev.values[s]] for s, e in bp.backward]
-    out.append(Section("Worked example: deltas (δ = ∂l/∂z per example)", [Table(["row", "δ", "formula", "value"], bwd)]))
+    out.append(Section("Worked example: forward pass",
+                       per_example(bp, ev, bp.forward, "quantity")
+                       + [Math([sp.Symbol("J"), _n(ev.loss)], note="the loss on this batch")]))
+    out.append(Section("Worked example: deltas (δ = ∂l/∂z, one example at a time)",
+                       per_example(bp, ev, bp.backward, "δ")))
     shown = params or net.param_names()
-    grads = [[names.unicode_name(p), bp.gradients[p].expr, ev.gradients[p]] for p in shown]
+    single = Backprop(net)  # the row-free formula of each gradient
+    mean = notation(f"(1/{example.m})Σᵣ", r"\frac{1}{%d}\sum_r" % example.m) \
+        if net.reduction == "mean" and example.m > 1 else (notation("Σᵣ", r"\sum_r") if example.m > 1 else 1)
+    grads = [[names.unicode_name(p), sp.Mul(mean, single.gradients[p].expr, evaluate=False),
+              ev.gradients[p]] for p in shown]
     out.append(Section("Worked example: gradients", [Table(["parameter", "∂J/∂parameter", "value"], grads)]))
     data["numbers"] = {
         "definitions": [{"name": s.name, "expr": plain(e)} for s, e in bp.definitions()],
@@ -128,6 +131,22 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
         data["trace"] = [{"step": t.step, "parameters": {p: _n(v) for p, v in t.params.items()},
                           "loss": _n(t.loss)} for t in trace]
     return out
+
+
+def per_example(bp: Backprop, ev, definitions, header: str, columns: int = 4) -> list:
+    """Tables with one row per quantity and one column per example."""
+    rows = bp.rows
+    quantities = [sym_of(s) for s, _ in definitions if _row_of(s) in ("", "1")]
+    tables = []
+    for start in range(0, len(rows), columns):
+        chunk = rows[start:start + columns]
+        head = [header] + ([f"example {r}" for r in chunk] if chunk != [None] else ["value"])
+        body = []
+        for q in quantities:
+            kind, _, nums = names.parse(q.name)
+            body.append([q] + [ev.values[names.node(kind, *nums, row=r)] for r in chunk])
+        tables.append(Table(head, body))
+    return tables
 
 
 def _n(v) -> str:

@@ -55,8 +55,13 @@ class Derivation(Node):
     data: dict = field(default_factory=dict)
 
     def _repr_latex_(self) -> str:
+        """For Jupyter: MathJax renders maths only, so prose becomes \\text."""
         from .printers import LatexPrinter
-        return LatexPrinter(L=self.L).doprint_fragment(self)
+        return LatexPrinter(L=self.L).doprint_mathjax(self)
+
+    def _repr_markdown_(self) -> str:
+        from .printers import MarkdownPrinter
+        return MarkdownPrinter(L=self.L).doprint(self)
 
     def __str__(self) -> str:
         from .printers import TextPrinter

@@ -50,6 +50,12 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def _mathjax_text(text: str) -> str:
+    """Prose inside \\text{} for MathJax: braces and backslashes made safe."""
+    return "".join({"\\": "/", "{": "(", "}": ")", "$": "", "#": "", "%": "", "&": "and"}.get(c, c)
+                   for c in str(text))
+
+
 class NetworkLatexPrinter(SympyLatexPrinter):
     def __init__(self, L=None, **settings):
         # order='none' keeps a chain-rule product in the order it was built.
@@ -132,6 +138,31 @@ class LatexPrinter(Printer):
 
     def doprint_fragment(self, d) -> str:
         return self._print(d)
+
+    def doprint_mathjax(self, d) -> str:
+        """One MathJax-renderable array: headings bold, prose as text, maths as is."""
+        rows = [r"\textbf{%s}" % _mathjax_text(d.title)]
+
+        def walk(nodes):
+            for node in nodes:
+                if hasattr(node, "body") and hasattr(node, "title"):
+                    rows.append(r"\textbf{%s}" % _mathjax_text(node.title))
+                    walk(node.body)
+                elif hasattr(node, "parts"):
+                    parts = [self.expr(p) for p in node.parts]
+                    tag = r"\quad\text{(%s)}" % _mathjax_text(node.label) if node.label else ""
+                    rows.append(" = ".join(p for p in parts if p not in ("", r"\text{}")) + tag)
+                elif hasattr(node, "text"):
+                    rows.extend(r"\text{%s}" % _mathjax_text(par) for par in node.text.split("\n") if par)
+                elif hasattr(node, "rows"):
+                    cols = "l" * len(node.header)
+                    body = r" \\ ".join(" & ".join(self.cell(c).strip("$") if not isinstance(c, str)
+                                                      else r"\text{%s}" % _mathjax_text(c) for c in row)
+                                          for row in node.rows)
+                    head = " & ".join(r"\text{%s}" % _mathjax_text(h) for h in node.header)
+                    rows.append(r"\begin{array}{%s} %s \\ \hline %s \end{array}" % (cols, head, body))
+        walk(d.body)
+        return "$$\\begin{array}{l}\n" + " \\\\\n".join(rows) + "\n\\end{array}$$"
 
     def _print_Derivation(self, d):
         return (f"\\section*{{{escape(d.title)}}}\n\n"

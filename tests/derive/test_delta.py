@@ -207,7 +207,8 @@ def test_gradients_agree_with_finite_differences():
        extra=st.sampled_from(["", "/sum", "/nobias"]), seed=st.integers(0, 1000))
 def test_drawn_architectures_agree_with_backprop(sizes, hidden, out, extra, seed):
     layers = [str(sizes[0])] + [f"{n}:{hidden}" for n in sizes[1:-1]]
-    spec = "-".join(layers) + f"-{sizes[-1]}:{out}{extra}"
+    width = max(2, sizes[-1]) if out.startswith("softmax") else sizes[-1]  # softmax needs 2 outputs
+    spec = "-".join(layers) + f"-{width}:{out}{extra}"
     check_against_backprop(spec, m=2, seed=seed)
 
 

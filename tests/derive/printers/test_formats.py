@@ -1,0 +1,50 @@
+"""One derivation model, four printers: each format carries the same content."""
+import json
+
+import pytest
+
+import derive
+from derive.derivation import build
+from derive.printers import render
+from derive.printers.base import number
+from derive.printers.latex import escape
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return build(derive.load("mlp-2-3-1"), numbers=True, steps=2)
+
+
+def test_text_fits_80_columns(doc):
+    text = render(doc, "text")
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "δ⁽¹⁾₂" in text and "(BP4)" in text
+
+
+def test_latex_and_markdown_print_the_same_maths(doc):
+    latex, markdown = render(doc, "latex"), render(doc, "markdown")
+    for fragment in [r"\delta^{(1)}_{2}", r"\frac{\partial J}{\partial w^{(1)}_{21}}"]:
+        assert fragment in latex and fragment in markdown
+
+
+def test_json_holds_schema_and_numbers(doc):
+    payload = json.loads(render(doc, "json"))
+    assert set(payload) >= {"spec", "definitions", "loss", "parameters", "numbers", "trace"}
+    assert len(payload["trace"]) == 3 and payload["trace"][0]["parameters"]["w1_1_1"] == "0.5"
+
+
+def test_jupyter_reprs(doc):
+    assert doc._repr_latex_().startswith("$$\\begin{array}") and r"\frac{\partial J}" in doc._repr_latex_()
+    assert doc._repr_markdown_().startswith("# Backpropagation")
+
+
+@pytest.mark.parametrize("value, text", [(0.1 + 0.2, "0.3"), (2, "2"), (1 / 3, "0.3333333333"),
+                                         (-0.0, "0"), (1e-22, "1.0e-22")])
+def test_numbers_have_ten_significant_digits(value, text):
+    assert number(value) == text
+
+
+def test_escape_prints_user_text_literally():
+    assert escape(r"\input{/etc/passwd} $ & # % ^ ~ \ ") == (
+        r"\textbackslash{}input\{/etc/passwd\} \$ \& \# \% \textasciicircum{} "
+        r"\textasciitilde{} \textbackslash{} ")
