@@ -91,8 +91,8 @@ def _scaled(k: sp.Rational) -> str:
     return ("" if p == 1 else f" * {p}") + ("" if q == 1 else f" / {q}")
 
 
-def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str) -> tuple[list[str], list[str]]:
-    """The J line(s) and the BP1 line(s) of value_and_grad.
+def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str):
+    """The J line(s) and the BP1 line(s) of value_and_grad, and loss()'s last lines.
 
     For a mean loss the 1/m is folded once into the small output delta,
     so dZ{L} is dJ/dZ{L} = (1/m) dl/dZ{L}; BP2 carries it down and BP3/BP4
@@ -104,8 +104,8 @@ def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str) ->
     dZ = f"dZ{L}"
     if err.residual is not None:
         k, fprime = err.residual
-        j_lines = [note(f"E = A{L} - Y", "yhat - y, shared by J and BP1"),
-                   f"J = float(np.vdot(E, E)){_scaled(k / 2)}{per_m}"]
+        j_value = f"float(np.vdot(E, E)){_scaled(k / 2)}{per_m}"
+        j_lines = [note(f"E = A{L} - Y", "yhat - y, shared by J and BP1"), f"J = {j_value}"]
         bp1_lines = [note(f"{dZ} = E", f"BP1: {bp1_text}: dl/dZ{L} = {bp1}")]
         factor = times(dZ, fprime.subs(err.yhat, array(f"A{L}")))
         if factor:
@@ -115,7 +115,7 @@ def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str) ->
             what = (f"BP1's constant {numpy_code(k)}" if k != 1 else "BP1") + \
                    (" with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ" if mean else "")
             bp1_lines.append(note(f"{dZ} *= {_over(k, mean)}", what))
-        return j_lines, bp1_lines
+        return j_lines, bp1_lines, [f"E = A{L} - Y", f"return {j_value}"]
     j_lines = [f"J = float({loss_total}){per_m}"]
     bp1_lines = [note(f"{dZ} = {bp1}", f"BP1: {bp1_text}")]
     if mean:
@@ -124,7 +124,7 @@ def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str) ->
             bp1_lines = [note(f"{dZ} = {bp1} / m", f"{fold}; {bp1_text}")]
         else:
             bp1_lines.append(note(f"{dZ} *= 1 / m", fold))
-    return j_lines, bp1_lines
+    return j_lines, bp1_lines, [f"return float({loss_total}){per_m}"]
 
 
 def _targets_text(loss: str) -> str:
@@ -148,7 +148,7 @@ def context(net: Network, form: str) -> dict:
     loss_total = numerics.LOSS_TOTAL[net.loss].format(**fmt)
     used = " ".join([l.forward for l in layers] + [loss_total])
     bp1_text = f"{act_loss}, (m, n{L})" + ("; see the module docstring" if err.note else "")
-    j_lines, bp1_lines = output_lines(net, err, bp1, bp1_text, loss_total)
+    j_lines, bp1_lines, loss_lines = output_lines(net, err, bp1, bp1_text, loss_total)
     return dict(
         spec=net.spec, form=form, sizes=net.sizes, L=L, layers=layers, out=out,
         sizes_tuple=repr(tuple(net.sizes)),
@@ -158,7 +158,7 @@ def context(net: Network, form: str) -> dict:
         note=bool(err.note),
         note_text=f"{act_loss}: the output delta dZ{L} = {bp1} assumes {err.note}.",
         helpers=numerics.helpers_for(used),
-        loss_total=loss_total, j_lines=j_lines, bp1_lines=bp1_lines,
+        loss_total=loss_total, j_lines=j_lines, bp1_lines=bp1_lines, loss_lines=loss_lines,
         loss_from_logits=net.loss in numerics.LOSS_FROM_LOGITS,
         bp1=bp1, bp1_text=bp1_text,
         scale=" / m" if net.reduction == "mean" else "",

@@ -80,7 +80,8 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
-    return float(np.square(A2 - Y).sum() / 1) / m
+    E = A2 - Y
+    return float(np.vdot(E, E)) / m
 
 
 def value_and_grad(params, X, Y):

@@ -68,7 +68,8 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
-    return float(0.5 * np.square(A2 - Y).sum()) / m
+    E = A2 - Y
+    return float(np.vdot(E, E)) / 2 / m
 
 
 def value_and_grad(params, X, Y):

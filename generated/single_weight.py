@@ -60,7 +60,8 @@ def loss(params, X, Y):
     m = X.shape[0]
     Z1 = _logits(params, X)
     A1 = Z1
-    return float(np.square(A1 - Y).sum()) / m
+    E = A1 - Y
+    return float(np.vdot(E, E)) / m
 
 
 def value_and_grad(params, X, Y):
