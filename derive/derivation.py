@@ -15,7 +15,7 @@ from .numbers import descend, evaluate
 from .presets import random_example
 from .printers.json import plain
 from .printers.latex import tex
-from .spec import Network
+from .spec import Example, Network
 
 VIEWS = ("scalar", "delta", "both")
 
@@ -31,15 +31,6 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
         for p in params:
             net.check_param(p)
     bp = None
-    if view in ("scalar", "both"):
-        sections, bp, shown = scalar.view(net, params)
-        doc.body += sections
-    if view in ("delta", "both"):
-        doc.body += delta_sections(net)
-    if bp is None and view == "delta" and net.n_params <= scalar.BUILD_LIMIT:
-        bp = Backprop(net)
-    if bp is not None:
-        doc.data.update(json_data(bp, params))
     example = None
     if numbers or steps or seed is not None:
         example = net.example if net.example is not None and seed is None else random_example(
@@ -47,6 +38,16 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
         if net.n_params > scalar.BUILD_LIMIT:
             raise ChainruleError(f"--numbers works on networks of at most {scalar.BUILD_LIMIT} parameters "
                                  f"(this one has {net.n_params}); try a narrower network")
+    if view in ("scalar", "both"):
+        sections, bp, shown = scalar.view(net, params, first_example_values(net, example))
+        doc.body += sections
+    if view in ("delta", "both"):
+        doc.body += delta_sections(net)
+    if bp is None and view == "delta" and net.n_params <= scalar.BUILD_LIMIT:
+        bp = Backprop(net)
+    if bp is not None:
+        doc.data.update(json_data(bp, params))
+    if example is not None:
         doc.body += numbers_sections(net, example, params, steps, lr, doc.data)
     if verify:
         if bp is None:
@@ -131,6 +132,15 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
         data["trace"] = [{"step": t.step, "parameters": {p: _n(v) for p, v in t.params.items()},
                           "loss": _n(t.loss)} for t in trace]
     return out
+
+
+def first_example_values(net: Network, example) -> dict | None:
+    """Values of every row-free symbol at the example's first row."""
+    if example is None or net.n_params > scalar.BUILD_LIMIT:
+        return None
+    first = Example((example.X[0],), (example.Y[0],), example.params, example.lr, example.steps)
+    ev = evaluate(Backprop(net), first)
+    return ev.values
 
 
 def per_example(bp: Backprop, ev, definitions, header: str, columns: int = 4) -> list:

@@ -113,7 +113,8 @@ def _dJ_dyhat(bp: Backprop, k: int) -> sp.Expr:
     return sp.diff(bp.loss_rows[0], names.node("a", bp.L, k))
 
 
-def parameter_section(bp: Backprop, name: str) -> Section:
+def parameter_section(bp: Backprop, name: str, values: dict | None = None) -> Section:
+    """``values`` (row-free symbol -> number, for one example) adds numbers."""
     g = bp.gradients[name]
     net = bp.net
     p = g.param
@@ -140,6 +141,12 @@ def parameter_section(bp: Backprop, name: str) -> Section:
                          note="chain rule along the paths"))
         body.append(Math(["", product], note="local derivatives"))
         body.append(Math(["", simplified], note="simplified"))
+        if values is not None:
+            numeric = [sp.Mul(*[_number(f, values) for f in form.args], evaluate=False)
+                       if isinstance(form, sp.Mul) else _number(form, values) for form in local_forms]
+            total = _number(simplified, values)
+            body.append(Math(["", sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0], total],
+                             note="at example 1"))
     else:
         body.append(Text(f"{n_paths} dependency paths lead from {names.unicode_name(name)} to J: too many to "
                          f"list. Backprop sums them once per neuron, in δ."))
@@ -149,6 +156,14 @@ def parameter_section(bp: Backprop, name: str) -> Section:
                       g.expr], label="BP3" if g.k is None else "BP4",
                      note=f"reusing {names.unicode_name(d.name)} from the backward pass"))
     return Section(f"∂J/∂{names.unicode_name(name)}", body)
+
+
+def _number(expr, values) -> sp.Expr:
+    """A factor's value at the example, kept as one number in the product."""
+    from .printers.base import number
+    text = number(sp.N(expr.xreplace(values), 30))
+    text = f"({text})" if text.startswith("-") else text
+    return notation(text, text)
 
 
 def forward_section(bp: Backprop, full: bool) -> Section:
@@ -242,7 +257,8 @@ def general_formula(net: Network, shown: bool = True) -> Section:
     return Section("General formula", body)
 
 
-def view(net: Network, params: list[str] | None = None) -> tuple[list, Backprop | None, list[str]]:
+def view(net: Network, params: list[str] | None = None,
+         values: dict | None = None) -> tuple[list, Backprop | None, list[str]]:
     """The scalar view's sections, the Backprop it used, and the parameters shown."""
     shown, representative = chosen_parameters(net, params)
     if net.n_params > BUILD_LIMIT:
@@ -252,7 +268,7 @@ def view(net: Network, params: list[str] | None = None) -> tuple[list, Backprop 
     bp = Backprop(net)
     small = not representative
     sections = [conventions(net), forward_section(bp, small), backward_section(bp, small), activation_box(net)]
-    sections += [parameter_section(bp, p) for p in shown]
+    sections += [parameter_section(bp, p, values) for p in shown]
     if representative:
         sections.append(general_formula(net))
     return sections, bp, shown
