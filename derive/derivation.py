@@ -7,14 +7,13 @@ from fractions import Fraction
 
 import sympy as sp
 
-from . import names, scalar
+from . import delta, names, scalar
 from .errors import ChainruleError
 from .model import Derivation, Math, Section, Table, Text, notation
 from .network import Backprop, batch_rows
 from .numbers import descend, evaluate
 from .presets import random_example
 from .printers.json import plain
-from .printers.latex import tex
 from .spec import Example, Network
 
 VIEWS = ("scalar", "delta", "both")
@@ -31,6 +30,9 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
         for p in params:
             net.check_param(p)
     bp = None
+    # One one-example scalar network serves the scalar view, JSON, the
+    # numbers beside each chain and the gradient formulas of the worked example.
+    single = Backprop(net) if net.n_params <= scalar.BUILD_LIMIT else None
     example = None
     if numbers or steps or seed is not None:
         example = net.example if net.example is not None and seed is None else random_example(
@@ -39,16 +41,16 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
             raise ChainruleError(f"--numbers works on networks of at most {scalar.BUILD_LIMIT} parameters "
                                  f"(this one has {net.n_params}); try a narrower network")
     if view in ("scalar", "both"):
-        sections, bp, shown = scalar.view(net, params, first_example_values(net, example))
+        sections, bp, shown = scalar.view(net, params, first_example_values(single, example), single)
         doc.body += sections
     if view in ("delta", "both"):
         doc.body += delta_sections(net)
-    if bp is None and view == "delta" and net.n_params <= scalar.BUILD_LIMIT:
-        bp = Backprop(net)
+    if view == "delta":
+        bp = single
     if bp is not None:
         doc.data.update(json_data(bp, params))
     if example is not None:
-        doc.body += numbers_sections(net, example, params, steps, lr, doc.data)
+        doc.body += numbers_sections(net, example, params, steps, lr, doc.data, single)
     if verify:
         if bp is None:
             raise ChainruleError("--verify needs the scalar network; this one is too large")
@@ -57,10 +59,6 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
 
 
 def delta_sections(net: Network) -> list:
-    try:
-        from . import delta
-    except ImportError:  # the delta view is optional while it is being built
-        return []
     d = delta.derivation(net)
     return [Section(d.title, d.body)]
 
@@ -87,10 +85,10 @@ def param_entry(bp: Backprop, p: str) -> dict:
 
 # ----------------------------------------------------------- numbers ----
 
-def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> list:
+def numbers_sections(net: Network, example, params, steps, lr, data: dict, single: Backprop) -> list:
+    """``single`` is the one-example Backprop(net), for row-free formulas."""
     bp = Backprop(net, batch_rows(example.m))
     ev = evaluate(bp, example)
-    L = net.depth
     described = example.description or "the worked example"
     rows = []
     for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
@@ -106,7 +104,6 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
     out.append(Section("Worked example: deltas (δ = ∂l/∂z, one example at a time)",
                        per_example(bp, ev, bp.backward, "δ")))
     shown = params or net.param_names()
-    single = Backprop(net)  # the row-free formula of each gradient
     mean = notation(f"(1/{example.m})Σᵣ", r"\frac{1}{%d}\sum_r" % example.m) \
         if net.reduction == "mean" and example.m > 1 else (notation("Σᵣ", r"\sum_r") if example.m > 1 else 1)
     grads = [[names.unicode_name(p), sp.Mul(mean, single.gradients[p].expr, evaluate=False),
@@ -121,7 +118,7 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
     }
     if steps:
         rate = Fraction(str(lr)) if lr is not None else example.lr
-        trace = descend(net, example, steps, rate)
+        trace = descend(net, example, steps, rate, bp, ev)
         cols = shown if len(shown) <= 4 else shown[:4]
         table = Table(["step", *[names.unicode_name(p) for p in cols], "J"],
                       [[str(t.step), *[t.params[p] for p in cols], t.loss] for t in trace])
@@ -134,13 +131,12 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict) -> li
     return out
 
 
-def first_example_values(net: Network, example) -> dict | None:
+def first_example_values(single: Backprop | None, example) -> dict | None:
     """Values of every row-free symbol at the example's first row."""
-    if example is None or net.n_params > scalar.BUILD_LIMIT:
+    if example is None or single is None:
         return None
     first = Example((example.X[0],), (example.Y[0],), example.params, example.lr, example.steps)
-    ev = evaluate(Backprop(net), first)
-    return ev.values
+    return evaluate(single, first).values
 
 
 def per_example(bp: Backprop, ev, definitions, header: str, columns: int = 4) -> list:

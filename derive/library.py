@@ -37,10 +37,6 @@ class Activation:
         """f'(z), straight from sympy.diff."""
         return sp.diff(self.expr(alpha_value), z)
 
-    def derivative_in_a(self, alpha_value=None) -> sp.Expr:
-        """f'(z) written with a = f(z) where that is the teaching form."""
-        return in_terms_of_output(self.name, alpha_value if self.default_alpha is not None else None)
-
 
 # The reference card.  Piecewise functions put z = 0 in the left branch, so
 # sympy.diff states the convention: relu'(0) = 0, leaky_relu'(0) = alpha.
@@ -190,7 +186,6 @@ def output_delta(activation: str, loss: str, n: int, alpha_value=None) -> "Outpu
     outs = softmax(zs) if activation == "softmax" else [act.expr(alpha_value).subs(z, zj) for zj in zs]
     l = LOSSES[loss].per_example(outs, ys)
     exact = [sp.diff(l, zj) for zj in zs]
-    back = {o: h for o, h in zip(outs, yh)}
     taught, in_yhat_forms, note = [], [], ""
     for j, e in enumerate(exact):
         # Write the exact derivative in yhat: substitute the outputs back in.
@@ -225,11 +220,3 @@ class OutputDelta:
     taught: list
     note: str
 
-
-def describe() -> list[tuple[str, str, str]]:
-    """(name, f(z), f'(z) in a) rows for `chainrule presets`/handouts."""
-    rows = []
-    for name, act in ACTIVATIONS.items():
-        if act.elementwise:
-            rows.append((name, str(act.formula), str(act.derivative_in_a(act.default_alpha))))
-    return rows

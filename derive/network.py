@@ -44,7 +44,6 @@ class Backprop:
         self.params: dict[str, sp.Symbol] = {p: names.sym(p) for p in net.param_names()}
         self.forward: list[tuple[sp.Symbol, sp.Expr]] = []
         self.backward: list[tuple[sp.Symbol, sp.Expr]] = []
-        self.local: dict[tuple, sp.Expr] = {}  # d child / d parent, per row
         self.loss_rows: list[sp.Expr] = []
         for r in self.rows:
             self._forward_row(r)
@@ -66,11 +65,7 @@ class Backprop:
             act = net.act(l)
             zs = []
             for j in range(1, net.sizes[l] + 1):
-                zj = sp.Add(*[names.w(l, j, k) * self.a_sym(l - 1, k, r)
-                              for k in range(1, net.sizes[l - 1] + 1)])
-                if net.bias:
-                    zj += names.b(l, j)
-                self.forward.append((names.node("z", l, j, r), zj))
+                self.forward.append((names.node("z", l, j, r), self._z_expr(l, j, r)))
                 zs.append(names.node("z", l, j, r))
             outs = softmax(zs) if act.name == "softmax" else [
                 ACTIVATIONS[act.name].expr(act.alpha).subs(Z_SYM, zj) for zj in zs]

@@ -61,14 +61,18 @@ class TraceRow:
     loss: sp.Expr
 
 
-def descend(net: Network, example: Example, steps: int, lr) -> list[TraceRow]:
-    """Plain gradient descent, p <- p - lr * dJ/dp, recording J at each step."""
-    bp = Backprop(net, batch_rows(example.m))
+def descend(net: Network, example: Example, steps: int, lr, bp: Backprop | None = None,
+            start: Evaluation | None = None) -> list[TraceRow]:
+    """Plain gradient descent, p <- p - lr * dJ/dp, recording J at each step.
+
+    ``bp`` is the batch's Backprop and ``start`` its evaluation at the
+    example's parameters, when the caller has them already."""
+    bp = bp or Backprop(net, batch_rows(example.m))
     lr = to_sympy(Fraction(lr)) if not isinstance(lr, sp.Basic) else lr
     params = {p: to_sympy(v) for p, v in example.params}
     rows = []
     for step in range(steps + 1):
-        ev = evaluate(bp, example, params)
+        ev = start if step == 0 and start is not None else evaluate(bp, example, params)
         rows.append(TraceRow(step, dict(params), ev.loss))
         params = {p: _value(params[p] - lr * ev.gradients[p], {}) for p in params}
     return rows

@@ -14,7 +14,7 @@ import sympy as sp
 
 from . import names
 from .library import ACTIVATIONS, LOSSES, in_terms_of_output, output_delta, softmax_jacobian
-from .model import Math, Partial, Section, Table, Text, notation
+from .model import Math, Partial, Section, Text, notation
 from .network import Backprop
 from .spec import Network
 
@@ -96,7 +96,6 @@ def paths(bp: Backprop, param: sp.Symbol, layer: int, j: int) -> list[list[sp.Sy
                 break
             chain.append(names.node("a", l, n))
         if softmax_out:
-            last = chain[-1]
             for out in range(1, net.sizes[L] + 1):
                 result.append(chain + [names.node("a", L, out)])
         else:
@@ -257,15 +256,17 @@ def general_formula(net: Network, shown: bool = True) -> Section:
     return Section("General formula", body)
 
 
-def view(net: Network, params: list[str] | None = None,
-         values: dict | None = None) -> tuple[list, Backprop | None, list[str]]:
-    """The scalar view's sections, the Backprop it used, and the parameters shown."""
+def view(net: Network, params: list[str] | None = None, values: dict | None = None,
+         bp: Backprop | None = None) -> tuple[list, Backprop | None, list[str]]:
+    """The scalar view's sections, the Backprop it used, and the parameters shown.
+
+    ``bp`` is the caller's one-example Backprop(net), when it has one."""
     shown, representative = chosen_parameters(net, params)
     if net.n_params > BUILD_LIMIT:
         return ([Text(f"The scalar view is for small networks: this one has {net.n_params} parameters. "
                       f"See the delta view (--view delta) for BP1-BP4 at any width."), general_formula(net, False)],
                 None, [])
-    bp = Backprop(net)
+    bp = bp or Backprop(net)
     small = not representative
     sections = [conventions(net), forward_section(bp, small), backward_section(bp, small), activation_box(net)]
     sections += [parameter_section(bp, p, values) for p in shown]

@@ -1,7 +1,6 @@
 """Unicode text for an 80-column terminal."""
 from __future__ import annotations
 
-import re
 import textwrap
 
 import sympy as sp
