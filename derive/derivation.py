@@ -11,10 +11,10 @@ from . import delta, names, scalar
 from .errors import ChainruleError
 from .model import Derivation, Math, Section, Table, Text, notation
 from .network import Backprop, batch_rows
-from .numbers import descend, evaluate
+from .numbers import batch_values, descend, evaluate
 from .presets import random_example
 from .printers.json import plain
-from .spec import Example, Network
+from .spec import Network
 
 VIEWS = ("scalar", "delta", "both")
 
@@ -29,7 +29,6 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
     if params:
         for p in params:
             net.check_param(p)
-    bp = None
     # One one-example scalar network serves the scalar view, JSON, the
     # numbers beside each chain and the gradient formulas of the worked example.
     single = Backprop(net) if net.n_params <= scalar.BUILD_LIMIT else None
@@ -40,21 +39,19 @@ def build(net: Network, *, params: list[str] | None = None, view: str = "both",
         if net.n_params > scalar.BUILD_LIMIT:
             raise ChainruleError(f"--numbers works on networks of at most {scalar.BUILD_LIMIT} parameters "
                                  f"(this one has {net.n_params}); try a narrower network")
+    ev = evaluate(single, example) if example is not None else None
     if view in ("scalar", "both"):
-        sections, bp, shown = scalar.view(net, params, first_example_values(single, example), single)
-        doc.body += sections
+        doc.body += scalar.view(net, params, ev.rows[0] if ev else None, single)[0]
     if view in ("delta", "both"):
         doc.body += delta_sections(net)
-    if view == "delta":
-        bp = single
-    if bp is not None:
-        doc.data.update(json_data(bp, params))
+    if single is not None:
+        doc.data.update(json_data(single, params))
     if example is not None:
-        doc.body += numbers_sections(net, example, params, steps, lr, doc.data, single)
+        doc.body += numbers_sections(net, example, ev, params, steps, lr, doc.data, single)
     if verify:
-        if bp is None:
+        if single is None:
             raise ChainruleError("--verify needs the scalar network; this one is too large")
-        doc.body.append(verify_section(bp, doc.data))
+        doc.body.append(verify_section(single, doc.data))
     return doc
 
 
@@ -85,10 +82,9 @@ def param_entry(bp: Backprop, p: str) -> dict:
 
 # ----------------------------------------------------------- numbers ----
 
-def numbers_sections(net: Network, example, params, steps, lr, data: dict, single: Backprop) -> list:
-    """``single`` is the one-example Backprop(net), for row-free formulas."""
-    bp = Backprop(net, batch_rows(example.m))
-    ev = evaluate(bp, example)
+def numbers_sections(net: Network, example, ev, params, steps, lr, data: dict, single: Backprop) -> list:
+    """``ev`` is the example through ``single``, the one-example Backprop(net)."""
+    batch = Backprop(net, batch_rows(example.m))  # symbolic only: the JSON's batch definitions
     described = example.description or "the worked example"
     rows = []
     for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
@@ -99,10 +95,10 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict, singl
         Table(["row", "x", "y"], rows),
         Table(["parameter", "value"], [[names.unicode_name(p), _n(v)] for p, v in example.params])])]
     out.append(Section("Worked example: forward pass",
-                       per_example(bp, ev, bp.forward, "quantity")
+                       per_example(ev, single.forward, "quantity")
                        + [Math([sp.Symbol("J"), _n(ev.loss)], note="the loss on this batch")]))
     out.append(Section("Worked example: deltas (δ = ∂l/∂z, one example at a time)",
-                       per_example(bp, ev, bp.backward, "δ")))
+                       per_example(ev, single.backward, "δ")))
     shown = params or net.param_names()
     mean = notation(f"(1/{example.m})Σᵣ", r"\frac{1}{%d}\sum_r" % example.m) \
         if net.reduction == "mean" and example.m > 1 else (notation("Σᵣ", r"\sum_r") if example.m > 1 else 1)
@@ -110,15 +106,15 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict, singl
               ev.gradients[p]] for p in shown]
     out.append(Section("Worked example: gradients", [Table(["parameter", "∂J/∂parameter", "value"], grads)]))
     data["numbers"] = {
-        "definitions": [{"name": s.name, "expr": plain(e)} for s, e in bp.definitions()],
-        "loss": plain(bp.loss),
-        "values": {s.name: _n(v) for s, v in ev.values.items()},
+        "definitions": [{"name": s.name, "expr": plain(e)} for s, e in batch.definitions()],
+        "loss": plain(batch.loss),
+        "values": {name: _n(v) for name, v in batch_values(batch, ev).items()},
         "loss_value": _n(ev.loss),
         "gradients": {p: _n(v) for p, v in ev.gradients.items()},
     }
     if steps:
         rate = Fraction(str(lr)) if lr is not None else example.lr
-        trace = descend(net, example, steps, rate, bp, ev)
+        trace = descend(single, example, steps, rate, ev)
         cols = shown if len(shown) <= 4 else shown[:4]
         table = Table(["step", *[names.unicode_name(p) for p in cols], "J"],
                       [[str(t.step), *[t.params[p] for p in cols], t.loss] for t in trace])
@@ -131,26 +127,13 @@ def numbers_sections(net: Network, example, params, steps, lr, data: dict, singl
     return out
 
 
-def first_example_values(single: Backprop | None, example) -> dict | None:
-    """Values of every row-free symbol at the example's first row."""
-    if example is None or single is None:
-        return None
-    first = Example((example.X[0],), (example.Y[0],), example.params, example.lr, example.steps)
-    return evaluate(single, first).values
-
-
-def per_example(bp: Backprop, ev, definitions, header: str, columns: int = 4) -> list:
+def per_example(ev, definitions, header: str, columns: int = 4) -> list:
     """Tables with one row per quantity and one column per example."""
-    rows = bp.rows
-    quantities = [sym_of(s) for s, _ in definitions if _row_of(s) in ("", "1")]
     tables = []
-    for start in range(0, len(rows), columns):
-        chunk = rows[start:start + columns]
-        head = [header] + ([f"example {r}" for r in chunk] if chunk != [None] else ["value"])
-        body = []
-        for q in quantities:
-            kind, _, nums = names.parse(q.name)
-            body.append([q] + [ev.values[names.node(kind, *nums, row=r)] for r in chunk])
+    for start in range(0, len(ev.rows), columns):
+        chunk = range(start, min(start + columns, len(ev.rows)))
+        head = [header] + ([f"example {r + 1}" for r in chunk] if len(ev.rows) > 1 else ["value"])
+        body = [[s] + [ev.rows[r][s] for r in chunk] for s, _ in definitions]
         tables.append(Table(head, body))
     return tables
 
@@ -158,17 +141,6 @@ def per_example(bp: Backprop, ev, definitions, header: str, columns: int = 4) ->
 def _n(v) -> str:
     from .printers.base import number
     return number(v)
-
-
-def _row_of(s: sp.Symbol) -> str:
-    p = names.parse(s.name)
-    return str(p[1]) if p and p[1] is not None else ""
-
-
-def sym_of(s: sp.Symbol) -> sp.Symbol:
-    """The row-free symbol for a table's quantity column."""
-    kind, row, nums = names.parse(s.name)
-    return names.node(kind, *nums) if kind in "zad" else s
 
 
 # ------------------------------------------------------------ verify ----

@@ -16,7 +16,8 @@ from . import names
 from .library import ACTIVATIONS, output_delta, z as Z_SYM
 from .model import Partial
 from .printers.latex import escape
-from .handout import ELL, J, evaluate, num, scaled, shown
+from .handout import ELL, J, num, scaled, shown
+from .numbers import evaluate
 
 
 
@@ -281,10 +282,10 @@ def gradient_check(h, rng) -> dict:
     name = h.net.param_names()[rng.randrange(len(h.net.param_names()))]
     params = {p: sp.Rational(v.numerator, v.denominator) for p, v in ex.params}
     eps = sp.Rational(1, 10 ** 4)
-    up = evaluate(bp, ex, {**params, name: params[name] + eps}, grads=False)[J]
-    down = evaluate(bp, ex, {**params, name: params[name] - eps}, grads=False)[J]
+    up = evaluate(bp, ex, {**params, name: params[name] + eps}, grads=False).loss
+    down = evaluate(bp, ex, {**params, name: params[name] - eps}, grads=False).loss
     estimate = ((up - down) / (2 * eps)).evalf(30)
-    exact = w["values"][("grad", name)]
+    exact = w["values"].gradients[name]
     p = names.sym(name)
     t = h.tex
     question = (f"With the worked example's parameters and $h = 10^{{-4}}$, the loss is "

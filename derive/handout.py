@@ -19,6 +19,7 @@ from . import names
 from .library import ACTIVATIONS, LOSSES, a as A_SYM, in_terms_of_output, output_delta, softmax, z as Z_SYM
 from .model import Partial, notation
 from .network import Backprop, to_sympy
+from .numbers import descend, evaluate
 from .presets import random_example
 from .printers.base import number
 from .printers.latex import NetworkLatexPrinter, escape
@@ -543,33 +544,6 @@ def mode_costs(net: Network) -> dict:
 
 # ---------------------------------------------------------- the worked example --
 
-def evaluate(bp: Backprop, example: Example, params: dict, grads: bool = True) -> dict:
-    """The example through the one-example network ``bp``, row by row.
-
-    Returns ``rows`` (each row's values of every definition), ``J`` and, with
-    ``grads``, ``("grad", name)`` for the batch: the per-example gradients
-    summed, times 1/m for a mean.  One symbolic network serves every row,
-    which keeps wide networks affordable."""
-    m = example.m
-    scale = sp.Rational(1, m) if bp.net.reduction == "mean" else sp.Integer(1)
-    base = {bp.params[p]: sp.sympify(v) for p, v in params.items()}
-    rows, loss = [], sp.Integer(0)
-    total = {name: sp.Integer(0) for name in bp.gradients} if grads else {}
-    for xs, ys in zip(example.X, example.Y):
-        values = dict(base)
-        values.update({names.x(i): to_sympy(v) for i, v in enumerate(xs, 1)})
-        values.update({names.y(k): to_sympy(v) for k, v in enumerate(ys, 1)})
-        for s, e in bp.forward + (bp.backward if grads else []):
-            values[s] = e.xreplace(values).evalf(PREC)
-        loss += bp.loss.xreplace(values)
-        for name in total:
-            total[name] += bp.gradients[name].expr.xreplace(values)
-        rows.append(values)
-    out = {"rows": rows, J: (scale * loss).evalf(PREC)}
-    out.update({("grad", name): (scale * g).evalf(PREC) for name, g in total.items()})
-    return out
-
-
 def worked_example(net: Network, ex: Example, t: Tex, neurons, bp: Backprop) -> dict:
     L, m = net.depth, ex.m
     params = {p: to_sympy(v) for p, v in ex.params}
@@ -581,7 +555,7 @@ def worked_example(net: Network, ex: Example, t: Tex, neurons, bp: Backprop) -> 
         for l in layers:
             for j in range(1, net.sizes[l] + 1) if net.sizes[l] <= 2 * NARROW else neurons(l):
                 out.append([t(names.node(kind, l, j))]
-                           + [num(row[names.node(kind, l, j)]) for row in values["rows"]])
+                           + [num(row[names.node(kind, l, j)]) for row in values.rows])
         return out
 
     data = [[t(names.x(i))] + [num(ex.X[r - 1][i - 1]) for r in cols]
@@ -593,20 +567,17 @@ def worked_example(net: Network, ex: Example, t: Tex, neurons, bp: Backprop) -> 
         forward += rows_of("z", [l]) + rows_of("a", [l])
     deltas = rows_of("d", range(L, 0, -1))
     shown_params = [p for p in net.param_names()][: 24]
-    grads = [[t(names.sym(p)), num(params[p]), num(values[("grad", p)]),
-              num(params[p] - to_sympy(ex.lr) * values[("grad", p)])] for p in shown_params]
-    trace, current = [], dict(params)
+    grads = [[t(names.sym(p)), num(params[p]), num(values.gradients[p]),
+              num(params[p] - to_sympy(ex.lr) * values.gradients[p])] for p in shown_params]
     traced = shown_params[:4]
-    for step in range(ex.steps + 1):
-        vals = values if step == 0 else evaluate(bp, ex, current)
-        trace.append([str(step)] + [num(current[p]) for p in traced] + [num(vals[J])])
-        current = {p: (current[p] - to_sympy(ex.lr) * vals[("grad", p)]).evalf(PREC) for p in current}
+    trace = [[str(row.step)] + [num(row.params[p]) for p in traced] + [num(row.loss)]
+             for row in descend(bp, ex, ex.steps, ex.lr, values)]
     return {"m": m, "cols": cols, "data": data, "forward": forward, "deltas": deltas,
             "grads": grads, "more_params": len(net.param_names()) - len(shown_params),
             "trace": trace, "trace_params": traced,
             "header": " & ".join(f"example {r}" for r in cols),
             "trace_header": " & ".join(f"${t(names.sym(p))}$" for p in traced),
-            "lr": num(ex.lr), "J": num(values[J]), "description": escape(ex.description),
+            "lr": num(ex.lr), "J": num(values.loss), "description": escape(ex.description),
             "values": values, "bp": bp}
 
 

@@ -12,8 +12,8 @@ from fractions import Fraction
 import sympy as sp
 
 from . import names
-from .network import Backprop, batch_rows, to_sympy
-from .spec import Example, Network
+from .network import Backprop, to_sympy
+from .spec import Example
 
 DIGITS = 30
 
@@ -27,31 +27,49 @@ def _value(expr: sp.Expr, values: dict) -> sp.Expr:
 
 @dataclass
 class Evaluation:
-    bp: Backprop
-    values: dict      # Symbol -> number for inputs, targets, params, z, a, d
-    loss: sp.Expr
-    gradients: dict   # plain name -> number
+    rows: list[dict]  # per example: Symbol -> number for inputs, targets, params, z, a, d
+    loss: sp.Expr     # J of the batch
+    gradients: dict   # plain name -> dJ/dparam for the batch
 
 
-def inputs_of(bp: Backprop, example: Example, params: dict[str, sp.Expr]) -> dict:
-    values = {}
-    for r, (xrow, yrow) in zip(bp.rows, zip(example.X, example.Y)):
-        values.update({names.x(i, r): to_sympy(v) for i, v in enumerate(xrow, 1)})
-        values.update({names.y(k, r): to_sympy(v) for k, v in enumerate(yrow, 1)})
-    values.update({names.sym(p): v for p, v in params.items()})
-    return values
+def evaluate(bp: Backprop, example: Example, params: dict[str, sp.Expr] | None = None,
+             grads: bool = True) -> Evaluation:
+    """The example through the one-example network ``bp``, row by row.
 
-
-def evaluate(bp: Backprop, example: Example, params: dict[str, sp.Expr] | None = None) -> Evaluation:
-    """Every definition's value, in order, then J and every gradient."""
+    Each row gets every definition's value, in order; J and the gradients of
+    the batch are the per-example ones summed, times 1/m for a mean.  One
+    symbolic network serves every row, so wide layers stay affordable."""
     if params is None:
         params = {p: to_sympy(v) for p, v in example.params}
-    values = inputs_of(bp, example, params)
-    for s, e in bp.definitions():
-        values[s] = _value(e, values)
-    loss = _value(bp.loss, values)
-    grads = {p: _value(g.expr, values) for p, g in bp.gradients.items()}
-    return Evaluation(bp, values, loss, grads)
+    scale = sp.Rational(1, example.m) if bp.net.reduction == "mean" else sp.Integer(1)
+    base = {names.sym(p): v for p, v in params.items()}
+    definitions = bp.definitions() if grads else bp.forward
+    rows, loss = [], sp.Integer(0)
+    totals = {p: sp.Integer(0) for p in bp.gradients} if grads else {}
+    for xrow, yrow in zip(example.X, example.Y):
+        values = dict(base)
+        values.update({names.x(i): to_sympy(v) for i, v in enumerate(xrow, 1)})
+        values.update({names.y(k): to_sympy(v) for k, v in enumerate(yrow, 1)})
+        for s, e in definitions:
+            values[s] = _value(e, values)
+        loss += _value(bp.loss, values)
+        for p in totals:
+            totals[p] += _value(bp.gradients[p].expr, values)
+        rows.append(values)
+    return Evaluation(rows, _value(scale * loss, {}), {p: _value(scale * g, {}) for p, g in totals.items()})
+
+
+def batch_values(batch: Backprop, ev: Evaluation) -> dict[str, sp.Expr]:
+    """The evaluation under the batch's plain names (x{r}_{i}, z{r}_{l}_{j})."""
+    out = {}
+    for r, values in zip(batch.rows, ev.rows):
+        out.update({names.x(i, r).name: values[names.x(i)] for i in range(1, batch.net.sizes[0] + 1)})
+        out.update({names.y(k, r).name: values[names.y(k)] for k in range(1, batch.net.sizes[-1] + 1)})
+    out.update({p: ev.rows[0][names.sym(p)] for p in batch.net.param_names()})
+    for s, _ in batch.definitions():
+        kind, row, nums = names.parse(s.name)
+        out[s.name] = ev.rows[(row or 1) - 1][names.node(kind, *nums)]
+    return out
 
 
 @dataclass
@@ -61,13 +79,12 @@ class TraceRow:
     loss: sp.Expr
 
 
-def descend(net: Network, example: Example, steps: int, lr, bp: Backprop | None = None,
+def descend(bp: Backprop, example: Example, steps: int, lr,
             start: Evaluation | None = None) -> list[TraceRow]:
     """Plain gradient descent, p <- p - lr * dJ/dp, recording J at each step.
 
-    ``bp`` is the batch's Backprop and ``start`` its evaluation at the
-    example's parameters, when the caller has them already."""
-    bp = bp or Backprop(net, batch_rows(example.m))
+    ``bp`` is the one-example network; ``start`` its evaluation at the
+    example's parameters, when the caller has it already."""
     lr = to_sympy(Fraction(lr)) if not isinstance(lr, sp.Basic) else lr
     params = {p: to_sympy(v) for p, v in example.params}
     rows = []

@@ -153,7 +153,7 @@ def test_worked_gradients_match_central_differences(name):
         up[p] += 1e-6
         down[p] -= 1e-6
         fd = (numpy_loss(net, up) - numpy_loss(net, down)) / 2e-6
-        assert float(values[("grad", p)]) == pytest.approx(fd, abs=1e-7, rel=1e-6), p
+        assert float(values.gradients[p]) == pytest.approx(fd, abs=1e-7, rel=1e-6), p
 
 
 # ---------------------------------------------------------- student/teacher --
