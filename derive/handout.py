@@ -16,7 +16,8 @@ import jinja2
 import sympy as sp
 
 from . import names
-from .library import ACTIVATIONS, LOSSES, a as A_SYM, in_terms_of_output, output_delta, softmax, z as Z_SYM
+from .library import ACTIVATIONS, LOSSES, a as A_SYM, in_terms_of_output, output_delta, z as Z_SYM
+from .library import softmax_jacobian as library_softmax_jacobian
 from .model import Partial, notation
 from .network import Backprop, to_sympy
 from .numbers import descend, evaluate
@@ -444,20 +445,10 @@ SOFT = {"zj": sp.Symbol("z_j"), "zk": sp.Symbol("z_k"), "zi": sp.Symbol("z_i"),
 
 
 def softmax_jacobian() -> tuple[sp.Expr, sp.Expr]:
-    """(d yhat_j/d z_j, d yhat_k/d z_j) in the outputs, from sympy.diff of the
-    library's softmax on three classes (the third stands for all others)."""
-    zs = [SOFT["zj"], SOFT["zk"], SOFT["zi"]]
-    ys = [SOFT["j"], SOFT["k"], SOFT["i"]]
-    s = softmax(zs)
-    total = sp.Symbol("S", positive=True)
-    out = []
-    for num_ in (s[0], s[1]):
-        d = sp.diff(num_, zs[0]).subs({sp.exp(zq): yq * total for zq, yq in zip(zs, ys)})
-        # the outputs sum to 1: eliminate the third
-        d = sp.factor(sp.simplify(d).subs(SOFT["i"], 1 - SOFT["j"] - SOFT["k"]))
-        from .library import _tidy
-        out.append(_tidy(d))
-    return out[0], out[1]
+    """(d yhat_j/d z_j, d yhat_k/d z_j) in the outputs: the library's softmax
+    Jacobian (three classes, the third standing for all others), renamed."""
+    outs = {sp.Symbol(f"a_{i}", real=True): SOFT[key] for i, key in ((1, "j"), (2, "k"), (3, "i"))}
+    return library_softmax_jacobian(3, 1, 1).xreplace(outs), library_softmax_jacobian(3, 2, 1).xreplace(outs)
 
 
 def softmax_display() -> sp.Expr:
