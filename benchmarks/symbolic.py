@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive
-from derive.network import Backprop
+from derive.backprop import Backprop
 
 # derive+emit against width (one hidden layer) and depth (hidden width 8)
 WIDTHS = (2, 8, 32, 128, 512, 2048)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import keyword
 
 from derive.errors import ChainruleError
-from derive.spec import Network, load
+from derive.load import load
+from derive.network import Network
 
 from .emit import HEADER_PREFIX, context, render
 

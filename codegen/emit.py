@@ -9,7 +9,7 @@ import jinja2
 import sympy as sp
 
 from derive.library import LOSSES
-from derive.spec import Network
+from derive.network import Network
 
 from . import numerics
 from .derivation import array, fprime_in_output, output_error

@@ -19,7 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-from derive.spec import Network, load
+from derive.load import load
+from derive.network import Network
 
 stats = {"emitted": 0, "from_disk": 0, "from_memory": 0}
 _MEMORY: dict[str, ModuleType] = {}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.errors import ChainruleError
-from derive.network import Backprop
+from derive.backprop import Backprop
 from derive import names
-from derive.spec import Network
+from derive.network import Network
 
 from . import numerics
 from .emit import context, note

@@ -25,7 +25,7 @@ from sympy.simplify.simplify import factor_sum
 
 from .library import ACTIVATIONS, LOSSES, _tidy, a as A_SYM, in_terms_of_output, z as Z_SYM
 from .model import Derivation, Math, Partial, Section, Shape, Table, Text, notation
-from .spec import Network
+from .network import Network
 
 M = sp.Symbol("m", integer=True, positive=True)
 INV_M = notation("(1/m)", r"\frac{1}{m}")

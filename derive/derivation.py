@@ -10,11 +10,11 @@ import sympy as sp
 from . import delta, names, scalar
 from .errors import ChainruleError
 from .model import Derivation, Math, Section, Table, Text, notation
-from .network import Backprop, batch_rows
+from .backprop import Backprop, batch_rows
 from .numbers import batch_values, descend, evaluate
-from .presets import random_example
+from .example import random_example
 from .printers.json import plain
-from .spec import Network
+from .network import Network
 
 VIEWS = ("scalar", "delta", "both")
 

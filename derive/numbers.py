@@ -12,8 +12,8 @@ from fractions import Fraction
 import sympy as sp
 
 from . import names
-from .network import Backprop, to_sympy
-from .spec import Example
+from .backprop import Backprop, to_sympy
+from .example import Example
 
 DIGITS = 30
 

@@ -1,12 +1,10 @@
-"""The five preset networks of the contract, each with its worked example,
-and reproducible random examples for any other spec (``--seed``)."""
+"""The preset networks, each with its worked example."""
 from __future__ import annotations
 
-import random
 from dataclasses import replace
-from fractions import Fraction
 
-from .spec import Example, Network, example_from_table, parse_spec
+from .example import example_from_table
+from .spec import parse_spec
 
 _TABLES = {
     "single-weight": (
@@ -58,7 +56,7 @@ _TABLES = {
 def _preset(name: str):
     spec, description, table = _TABLES[name]
 
-    def build() -> Network:
+    def build():
         net = parse_spec(spec)
         example = example_from_table(net, {**table, "description": description}, f"preset {name}")
         return replace(net, name=name, example=example)
@@ -69,27 +67,3 @@ def _preset(name: str):
 
 
 PRESETS = {name: _preset(name) for name in _TABLES}
-
-
-def random_example(net: Network, seed: int, m: int = 2) -> Example:
-    """A reproducible example with short decimals a student can follow."""
-    rng = random.Random(seed)
-
-    def dec(lo=-1.0, hi=1.0, places=1):
-        return Fraction(str(round(rng.uniform(lo, hi), places)))
-
-    n0, nL = net.sizes[0], net.sizes[-1]
-    X = tuple(tuple(dec() for _ in range(n0)) for _ in range(m))
-    if net.loss == "ce":
-        rows = []
-        for _ in range(m):
-            hot = rng.randrange(nL)
-            rows.append(tuple(Fraction(int(k == hot)) for k in range(nL)))
-        Y = tuple(rows)
-    elif net.loss == "bce":
-        Y = tuple(tuple(Fraction(rng.randrange(2)) for _ in range(nL)) for _ in range(m))
-    else:
-        Y = tuple(tuple(dec() for _ in range(nL)) for _ in range(m))
-    params = tuple((p, dec(-1.0, 1.0, 2) if p.startswith("w") else dec(-0.5, 0.5, 1))
-                   for p in net.param_names())
-    return Example(X, Y, params, Fraction(1, 10), 3, f"random example, seed {seed}")

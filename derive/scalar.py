@@ -15,8 +15,8 @@ import sympy as sp
 from . import names
 from .library import ACTIVATIONS, LOSSES, in_terms_of_output, output_delta, softmax_jacobian
 from .model import Math, Partial, Section, Text, notation
-from .network import Backprop
-from .spec import Network
+from .backprop import Backprop
+from .network import Network
 
 PRINT_ALL_LIMIT = 30      # parameters; above this, one representative per layer
 PATH_LIMIT = 6            # dependency paths listed one by one

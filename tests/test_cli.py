@@ -110,7 +110,7 @@ BAD = [
     (["derive", "2-3:nosuchact-1"], "unknown activation 'nosuchact'"),
     (["derive", "2-3-1/ce"], "ce needs a softmax output"),
     (["derive", "2-3-1", "--param", "w9_1_1"], "has no parameter 'w9_1_1'"),
-    (["derive", "2-3-1", "--param", "weight"], "unknown parameter 'weight'"),
+    (["derive", "2-3-1", "--param", "weight"], "has no parameter 'weight'"),
     (["derive", "missing.toml"], "cannot read 'missing.toml'"),
     (["derive", "2-3-1", "--steps", "x"], "'x' is not a whole number"),
     (["derive", "2-3-1", "--lr", "fast"], "'fast' is not a number"),

@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 import derive
 from derive import delta
 from derive.library import ACTIVATIONS, z as Z_SYM
-from derive.network import Backprop
+from derive.backprop import Backprop
 from derive.printers import render
 
 

@@ -23,9 +23,9 @@ def test_parse_normalises(text, spec):
 
 
 def test_keyword_construction():
-    net = Network(sizes=(2, 3, 1))
+    net = Network.dense((2, 3, 1))
     assert net == Network.parse("2-3-1")
-    net = Network(sizes=[2, 3, 1], activations=["relu", "leaky_relu(0.2)"], loss="se", bias=False)
+    net = Network.dense([2, 3, 1], activations=["relu", "leaky_relu(0.2)"], loss="se", bias=False)
     assert net.spec == "2-3:relu-1:leaky_relu(0.2)/se/nobias"
     assert net.act(2) == Act("leaky_relu", 0.2)
     assert net.n_params == 9 and len(net.param_names()) == 9
@@ -38,10 +38,11 @@ def test_keyword_construction():
     ("2-3:softmax-1", "softmax is for the output layer only"),
     ("2-3:relu-3:softmax/mse", "a softmax output goes with ce"),
     ("2-1:softmax/ce", "softmax needs at least 2 outputs"),
-    ("2-", "expected a layer width"),
-    ("2-3x", "unexpected 'x'"),
+    ("2-", "expected a layer (a width or conv"),
+    ("2-3x", "only the input may be T x F or C x H x W at position 3"),
     ("2", "has only an input layer"),
-    ("0-1", "layer width 0 must be at least 1"),
+    ("0-1", "the input size 0 must be at least 1"),
+    ("2-0-1", "a layer width 0 must be at least 1"),
     ("2:relu-1", "the input layer takes no activation"),
     ("2-1:relu(0.1)", "takes no parameter"),
     ("2-1:leaky_relu(x)", "'x' in 'leaky_relu(x)'"),
@@ -100,7 +101,7 @@ def test_toml(tmp_path):
     ("[network]\nlayer = [2, 1]\n", "unknown key 'layer' in [network] (did you mean 'layers'?)"),
     ("[netwrk]\n", "unknown table [netwrk]"),
     ("[network\n", "is not valid TOML"),
-    ("[network]\nlayers = [2, 1]\n[example]\nx = [[1.0]]\ny = [[1.0]]\n", "rows must have 2 numbers"),
+    ("[network]\nlayers = [2, 1]\n[example]\nx = [[1.0]]\ny = [[1.0]]\n", "example 1 has 1 numbers but the shape 2 needs 2"),
     ("[network]\nlayers = [2, 1]\n[example]\nx = [[1.0, 1.0]]\ny = [[1.0]]\nw1_1_1 = 1\n",
      "gives no value for w1_1_2"),
 ])

@@ -1,0 +1,295 @@
+"""The rules card: every activation and loss chainrule knows, one entry each.
+
+An entry says what the function *is* (its SymPy definition) and a few facts
+no derivation can give (how weights are initialised in front of it, which
+loss it pairs with, a NumPy spelling where the printed one is not stable).
+Everything else follows from the definition and is derived, never typed:
+
+- ``derivative``: f'(z) by ``sympy.diff``;
+- ``fprime``: f' in the form it is taught, in the output a = f(z) where that
+  form exists (sigmoid' = a(1 - a)), found by inverting f and proved equal
+  numerically, else in z (gelu' = Phi(z) + z phi(z));
+- ``output_delta``: dl/dz at the output for an (activation, loss) pair, with
+  the classroom simplification (softmax + ce -> yhat - y) and the assumption
+  that makes it hold.
+
+Adding an activation is one entry in ``ACTIVATIONS``; the views, printers
+and code generator read the table.  ``tests/derive/test_rules.py`` proves
+every derived form.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+z = sp.Symbol("z", real=True)
+a = sp.Symbol("a", real=True)
+alpha = sp.Symbol("alpha", positive=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    formula: sp.Expr            # f(z); alpha for the parametrised ones
+    default_alpha: float | None = None
+    init: str = "xavier"        # "he" for the ReLU family: it zeroes half its inputs
+    numpy: str | None = None    # NumPy form when the printed one is not stable ({z}, {alpha}, {out})
+    pairs_with: str | None = None   # the loss whose output delta simplifies with it
+    output_only: bool = False
+    elementwise: bool = True
+
+    def expr(self, alpha_value=None) -> sp.Expr:
+        """f(z) with alpha filled in."""
+        if self.default_alpha is None:
+            return self.formula
+        value = self.default_alpha if alpha_value is None else alpha_value
+        return self.formula.subs(alpha, sp.nsimplify(value))
+
+    def derivative(self, alpha_value=None) -> sp.Expr:
+        """f'(z), straight from sympy.diff."""
+        return sp.diff(self.expr(alpha_value), z)
+
+    @property
+    def piecewise(self) -> bool:
+        return isinstance(self.formula, sp.Piecewise)
+
+
+# Piecewise functions put z = 0 in the left branch, so sympy.diff states the
+# convention: relu'(0) = 0, leaky_relu'(0) = alpha, as torch does.
+ACTIVATIONS: dict[str, Activation] = {act.name: act for act in [
+    Activation("identity", z),
+    Activation("sigmoid", 1 / (1 + sp.exp(-z)), numpy="_sigmoid({z}{out})", pairs_with="bce"),
+    Activation("tanh", sp.tanh(z), numpy="np.tanh({z}{out})"),
+    Activation("relu", sp.Piecewise((0, z <= 0), (z, True)), init="he", numpy="np.maximum({z}, 0{out})"),
+    Activation("leaky_relu", sp.Piecewise((alpha * z, z <= 0), (z, True)), 0.01, init="he",
+               numpy="np.where({z} > 0, {z}, {alpha} * {z})"),
+    Activation("elu", sp.Piecewise((alpha * (sp.exp(z) - 1), z <= 0), (z, True)), 1.0, init="he",
+               numpy="np.where({z} > 0, {z}, {alpha} * np.expm1(np.minimum({z}, 0)))"),
+    Activation("softplus", sp.log(1 + sp.exp(z)), init="he", numpy="np.logaddexp(0, {z})"),
+    Activation("gelu", z / 2 * (1 + sp.erf(z / sp.sqrt(2))), init="he", numpy="_gelu({z})"),
+    Activation("silu", z / (1 + sp.exp(-z)), init="he", numpy="_silu({z})"),
+    # softmax is not elementwise: a_j = exp(z_j) / sum_k exp(z_k).  Its
+    # Jacobian comes from sympy.diff on a concrete vector (softmax_jacobian).
+    Activation("softmax", sp.exp(z), numpy="_softmax({z})", pairs_with="ce", output_only=True,
+               elementwise=False),
+]}
+
+
+def softmax(zs: list[sp.Expr]) -> list[sp.Expr]:
+    """The softmax vector of concrete z's (numerator exp(z_j) from the card)."""
+    numerators = [ACTIVATIONS["softmax"].formula.subs(z, zj) for zj in zs]
+    total = sp.Add(*numerators)
+    return [num / total for num in numerators]
+
+
+def apply(name: str, zs: list[sp.Expr], alpha_value=None) -> list[sp.Expr]:
+    """f applied to a layer's z's: elementwise, or the softmax vector."""
+    act = ACTIVATIONS[name]
+    if not act.elementwise:
+        return softmax(zs)
+    f = act.expr(alpha_value)
+    return [f.subs(z, zj) for zj in zs]
+
+
+@lru_cache(maxsize=None)
+def softmax_jacobian(n: int, j: int, k: int) -> sp.Expr:
+    """d a_j / d z_k of an n-way softmax, from sympy.diff, written in the
+    outputs a_1..a_n (symbols a_1, ...): a_j*(1 - a_j) or -a_j*a_k."""
+    zs = [sp.Symbol(f"z_{i + 1}", real=True) for i in range(n)]
+    outs = [sp.Symbol(f"a_{i + 1}", real=True) for i in range(n)]
+    d = sp.diff(softmax(zs)[j - 1], zs[k - 1])
+    # Shift invariance: z_i = log(a_i) with sum a = 1 loses nothing.
+    d = sp.simplify(d.subs({zi: sp.log(ai) for zi, ai in zip(zs, outs)}).subs(sp.Add(*outs), 1))
+    return tidy_sign(sp.factor(d))
+
+
+def tidy_sign(expr: sp.Expr) -> sp.Expr:
+    """-a*(a - 1) -> a*(1 - a): push a leading minus into a sum factor."""
+    if isinstance(expr, sp.Mul) and expr.could_extract_minus_sign():
+        factors = sp.Mul.make_args(-expr)
+        for i, factor in enumerate(factors):
+            if isinstance(factor, sp.Add):
+                flipped = sp.Add(*[-t for t in factor.args], evaluate=False)
+                return sp.Mul(*factors[:i], *factors[i + 1:], flipped, evaluate=False)
+    return expr
+
+
+# ------------------------------------------------- f' in its taught form --
+
+@dataclass(frozen=True)
+class FPrime:
+    """f' as it is taught: ``expr`` in ``var`` (the symbol ``a`` = f(z), or ``z``)."""
+    expr: sp.Expr
+    var: sp.Symbol
+
+    @property
+    def in_output(self) -> bool:
+        return self.var == a
+
+    def at(self, z_value: sp.Expr, a_value: sp.Expr) -> sp.Expr:
+        """f' at one neuron, given both its z and its a."""
+        return self.expr.subs(self.var, a_value if self.in_output else z_value)
+
+
+def _agrees(candidate: sp.Expr, f: sp.Expr, d: sp.Expr) -> bool:
+    """candidate(a = f(z)) == f'(z) at a spread of points (a numeric proof
+    that a rewrite found by sympy.solve holds on the whole domain tried)."""
+    rng = random.Random(0)
+    for _ in range(12):
+        point = sp.Float(rng.uniform(-6, 6), 30)
+        lhs = sp.N(candidate.subs(a, f.subs(z, point)), 30)
+        rhs = sp.N(d.subs(z, point), 30)
+        if not (lhs.is_real and rhs.is_real) or abs(lhs - rhs) > 1e-20 * max(1, abs(rhs)):
+            return False
+    return True
+
+
+_EXOTIC = (sp.LambertW, sp.RootOf, sp.erfinv, sp.Piecewise)
+
+
+def _rewrite_smooth(f: sp.Expr, d: sp.Expr) -> sp.Expr | None:
+    """f' written in a = f(z), or None when no such form is simpler and proved."""
+    if not d.has(z):
+        return d
+    direct = d.subs(f, a)
+    if not direct.has(z):
+        return direct
+    try:
+        roots = sp.solve(sp.Eq(a, f), z)
+    except (NotImplementedError, ValueError, TypeError):
+        return None  # f has no inverse SymPy can write (gelu, silu)
+    for root in roots:
+        inner = sp.simplify(d.subs(z, root))
+        candidates = [form for form in (inner, sp.expand(inner), sp.factor(inner))
+                      if not form.has(z) and not form.has(*_EXOTIC)]
+        if candidates:
+            # Fewest uses of a; on a tie the factored form, as taught: a(1 - a).
+            best = tidy_sign(min(candidates, key=lambda e: (e.count(a), not isinstance(e, sp.Mul))))
+            if sp.count_ops(best) <= sp.count_ops(d) + 2 and _agrees(best, f, d):
+                return best
+    return None
+
+
+@lru_cache(maxsize=None)
+def fprime(name: str, alpha_value=None) -> FPrime:
+    """f' in its taught form: in a where that form exists, else in z.
+
+    Piecewise functions are rewritten branch by branch; their conditions keep
+    their sign because every branch here is increasing and maps 0 to 0.
+    """
+    act = ACTIVATIONS[name]
+    if not act.elementwise:
+        raise ValueError("softmax has a Jacobian (softmax_jacobian), not an elementwise derivative")
+    f = act.expr(alpha_value)
+    d = sp.diff(f, z)
+    if isinstance(f, sp.Piecewise):
+        pieces = []
+        for (fe, cond), (de, _) in zip(f.args, d.args):
+            form = _rewrite_smooth(fe, de)
+            if form is None:
+                return FPrime(d, z)
+            pieces.append((form, cond if cond is sp.true else cond.subs(z, a)))
+        return FPrime(sp.Piecewise(*pieces), a)
+    form = _rewrite_smooth(f, d)
+    return FPrime(d, z) if form is None else FPrime(form, a)
+
+
+def fprime_at_zero(name: str, alpha_value=None) -> sp.Expr | None:
+    """f'(0) for a piecewise function (the convention), else None."""
+    act = ACTIVATIONS[name]
+    return act.derivative(alpha_value).subs(z, 0) if act.piecewise else None
+
+
+def init_scheme(name: str) -> str:
+    return ACTIVATIONS[name].init
+
+
+# ---------------------------------------------------------------- losses ----
+
+@dataclass(frozen=True)
+class Loss:
+    """l(yhat, y) for one example = scale * sum_k term(yhat_k, y_k)."""
+    name: str
+    term: sp.Expr                # in u = yhat_k and v = y_k
+    per_output_mean: bool = False  # mse: 1/n_L of the sum
+    needs: str | None = None     # the output activation this loss requires
+    numpy: str = ""              # the batch total, stable ({a}, {z}, {n})
+    from_logits: bool = False    # numpy reads the output's z, not yhat
+
+    def per_example(self, yhat: list[sp.Expr], y: list[sp.Expr]) -> sp.Expr:
+        total = sp.Add(*[self.term.subs({U: p, V: t}, simultaneous=True) for p, t in zip(yhat, y)])
+        return sp.Rational(1, len(yhat)) * total if self.per_output_mean else total
+
+
+U, V = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
+
+# The .sum() method skips np.sum's dispatch, which shows on small batches;
+# ce and bce read the logits z, so log(yhat) never sees 0.
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in [
+    Loss("se", (U - V) ** 2, numpy="np.square({a} - Y).sum()"),
+    Loss("half_se", (U - V) ** 2 / 2, numpy="0.5 * np.square({a} - Y).sum()"),
+    Loss("mse", (U - V) ** 2, per_output_mean=True, numpy="np.square({a} - Y).sum() / {n}"),
+    Loss("bce", -(V * sp.log(U) + (1 - V) * sp.log(1 - U)), needs="sigmoid", from_logits=True,
+         numpy="(np.maximum({z}, 0) - {z} * Y + np.log1p(np.exp(-np.abs({z})))).sum()"),
+    Loss("ce", -V * sp.log(U), needs="softmax", from_logits=True, numpy="-(Y * _log_softmax({z})).sum()"),
+]}
+
+
+# ------------------------------------------------------ the output delta --
+
+@dataclass(frozen=True)
+class OutputDelta:
+    """delta_j = dl/dz_j at the output, for one example of width n.
+
+    exact: sympy.diff of l(f(z), y) in z, for any y; in_yhat: the same in
+    yhat and y, still for any y; taught: the classroom form, equal to
+    in_yhat under ``assumes`` (a key of the message table, or "")."""
+    zs: list
+    ys: list
+    yhats: list
+    exact: list
+    in_yhat: list
+    taught: list
+    assumes: str
+
+
+@lru_cache(maxsize=None)
+def output_delta(activation: str, loss: str, n: int, alpha_value=None) -> OutputDelta:
+    zs = [sp.Symbol(f"z_{j + 1}", real=True) for j in range(n)]
+    ys = [sp.Symbol(f"y_{j + 1}", real=True) for j in range(n)]
+    yh = [sp.Symbol(f"yhat_{j + 1}", real=True) for j in range(n)]
+    act = ACTIVATIONS[activation]
+    outs = apply(activation, zs, alpha_value)
+    l = LOSSES[loss].per_example(outs, ys)
+    exact = [sp.diff(l, zj) for zj in zs]
+    taught, in_yhat_forms, assumes = [], [], ""
+    for j, e in enumerate(exact):
+        if not act.elementwise:
+            # softmax is shift-invariant, so z_k = log(yhat_k) with sum yhat = 1
+            # is no loss of generality; it writes the derivative in yhat.
+            in_yhat = e.subs({zk: sp.log(yh[k]) for k, zk in enumerate(zs)})
+            in_yhat = sp.simplify(in_yhat.subs(sp.Add(*yh), 1))
+            form = sp.collect(sp.expand(in_yhat), yh[j])
+            in_yhat_forms.append(form)
+            taught.append(form.subs(sp.Add(*ys), 1))
+            assumes = "targets_sum_to_one"
+            continue
+        dl_dyhat = sp.diff(LOSSES[loss].per_example(yh, ys), yh[j])
+        fp = fprime(activation, alpha_value if act.default_alpha is not None else None)
+        local = fp.expr.subs(a, yh[j]) if fp.in_output else fp.expr.subs(z, zs[j])
+        form = dl_dyhat * local
+        simpler = sp.factor(sp.simplify(form))
+        if sp.count_ops(simpler) < sp.count_ops(form):
+            form = tidy_sign(simpler)
+        in_yhat_forms.append(form)
+        taught.append(form)
+    return OutputDelta(zs, ys, yh, exact, in_yhat_forms, taught, assumes)
+
+
+def names_for_help() -> tuple[str, str]:
+    """The activation and loss lists as the CLI and README print them."""
+    acts = " ".join(n + ("(alpha)" if act.default_alpha is not None else "") for n, act in ACTIVATIONS.items())
+    return acts, " ".join(LOSSES)
