@@ -75,11 +75,13 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> Parser:
+    from chainrule import __version__
     p = Parser(prog="chainrule", description=(
         "Derive backpropagation symbolically: step-by-step chain-rule derivations, "
         "LaTeX handouts and fast NumPy gradient code for a network you choose."),
         epilog="start here:  chainrule presets   then   chainrule derive mlp-2-3-1",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     sub.add_parser("presets", help="list the preset networks")
@@ -107,6 +109,8 @@ def build_parser() -> Parser:
                    help="check every gradient against sympy.diff of the fully expanded J")
     d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
                    help="output format (default text)")
+    d.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the prose: en (default) or zh (Simplified Chinese)")
     d.add_argument("--expr", metavar="EXPR",
                    help="derive a scalar expression instead of a network, staged like CS231n")
     d.add_argument("--wrt", metavar="NAME[,NAME...]", help="with --expr: the variables to differentiate")
@@ -169,11 +173,21 @@ def cmd_presets(args) -> str:
     return "\n".join(lines) + "\n"
 
 
+NETWORK_ONLY = ("param", "numbers", "steps", "lr", "seed", "verify")
+EXPR_ONLY = ("wrt", "at")
+
+
 def cmd_derive(args) -> str:
     from derive.printers import render
     if args.expr is not None:
         if args.spec:
             raise ChainruleError("give either a SPEC or --expr, not both")
+        given = [f"--{o}" for o in NETWORK_ONLY if getattr(args, o) not in (None, False, [])]
+        if args.view != "both":
+            given.append("--view")
+        if given:
+            raise ChainruleError(f"{', '.join(given)} apply to a network SPEC, not to --expr; with --expr use "
+                                 f"--wrt, --at, --format and --lang")
         if not args.wrt:
             raise ChainruleError("--expr needs --wrt NAME[,NAME...], e.g. --wrt w1,b1")
         from derive.staged import derivation as staged
@@ -183,11 +197,14 @@ def cmd_derive(args) -> str:
         raise ChainruleError("--wrt and --at go with --expr; for a network use --param and --numbers")
     if not args.spec:
         raise ChainruleError("derive needs a SPEC (e.g. mlp-2-3-1 or 2-3:sigmoid-1/mse) or --expr")
+    if args.lr is not None and not (args.steps or args.numbers):
+        raise ChainruleError("--lr is the learning rate of the gradient-descent trace: add --steps N "
+                             "(or --numbers, which runs the example's own steps)")
     import derive
     from derive.derivation import build
     net = derive.load(args.spec)
     doc = build(net, params=args.param, view=args.view, numbers=args.numbers or bool(args.steps),
-                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify)
+                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify, lang=args.lang)
     return render(doc, args.format)
 
 
@@ -231,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            parser.print_help()
+            parser.print_usage(sys.stderr)
+            print("chainrule: error: give a command, e.g. 'chainrule derive mlp-2-3-1'; "
+                  "see 'chainrule --help'", file=sys.stderr)
             return 2
         output = COMMANDS[args.command](args)
         sys.stdout.write(output)

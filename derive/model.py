@@ -1,15 +1,20 @@
 """The derivation model: one tree of small nodes that every printer walks.
 
-A view (scalar, delta, numbers, staged expression) builds a ``Derivation``;
-``derive.printers`` turns it into text, LaTeX, Markdown or JSON, the way
-SymPy's printers turn one expression tree into many formats.  Mathematical
-content is always a SymPy expression, so each format prints it with SymPy.
+A view (scalar, delta, numbers, staged expression, handout sections)
+builds nodes; ``derive.printers`` turns them into text, LaTeX, Markdown,
+JSON or HTML, the way SymPy's printers turn one expression tree into many
+formats.  Mathematical content is always a SymPy expression; numbers and
+notation inside it are the atoms ``Value`` and ``Notation``, which carry
+everything a printer needs (no registry anywhere).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.symbol import Str
+
+from .graph import Partial   # noqa: F401  (part of the model: d num / d den as notation)
 
 
 class Node:
@@ -18,7 +23,7 @@ class Node:
 
 @dataclass
 class Text(Node):
-    """A paragraph of prose.  ``math`` are inline expressions appended."""
+    """A paragraph of prose; '\\n' separates paragraphs."""
     text: str
 
 
@@ -26,88 +31,111 @@ class Text(Node):
 class Math(Node):
     """A displayed chain ``parts[0] = parts[1] = ...``.
 
-    ``label`` names the equation (BP1..BP4, "forward 3"); ``note`` is a short
-    remark printed beside it (shapes, the assumption used, the number)."""
+    ``label`` names the equation (BP1..BP4); ``note`` is a short remark
+    printed beside it (shapes, the assumption used, 'at example 1')."""
     parts: list
     label: str = ""
     note: str = ""
 
 
 @dataclass
+class Equations(Node):
+    """Several chains set together, aligned on their '=' (one block)."""
+    lines: list[Math]
+
+
+@dataclass
 class Table(Node):
     header: list[str]
-    rows: list[list]  # cells: str, int/float, or SymPy expressions
+    rows: list[list]  # cells: str, or SymPy expressions (Value for numbers)
+
+
+@dataclass
+class Code(Node):
+    text: str
+    language: str = "python"
 
 
 @dataclass
 class Section(Node):
     title: str
     body: list[Node] = field(default_factory=list)
+    key: str = ""     # what the section is, for views that pick sections (not the title)
 
 
 @dataclass
 class Derivation(Node):
-    """A whole derivation.  ``L`` is the output layer (so a{L} prints as
-    yhat); ``data`` holds the machine-readable content for JSON."""
+    """A whole derivation.  ``names`` is the network's naming scheme
+    (how w1_2_1 prints); ``data`` holds the machine-readable content for
+    JSON."""
     title: str
     body: list[Node] = field(default_factory=list)
-    L: int | None = None
+    names: object = None
     data: dict = field(default_factory=dict)
+    pending: list = field(default_factory=list)   # callables that fill ``data`` when it is first wanted
+
+    def materialize(self) -> dict:
+        """``data``, complete: the JSON content is built only when it is read."""
+        while self.pending:
+            self.pending.pop(0)(self.data)
+        return self.data
 
     def _repr_latex_(self) -> str:
-        """For Jupyter: MathJax renders maths only, so prose becomes \\text."""
         from .printers import LatexPrinter
-        return LatexPrinter(L=self.L).doprint_mathjax(self)
+        return LatexPrinter(self.names).doprint_mathjax(self)
 
     def _repr_markdown_(self) -> str:
         from .printers import MarkdownPrinter
-        return MarkdownPrinter(L=self.L).doprint(self)
+        return MarkdownPrinter(self.names).doprint(self)
 
     def __str__(self) -> str:
         from .printers import TextPrinter
-        return TextPrinter(L=self.L).doprint(self)
+        return TextPrinter(self.names).doprint(self)
 
 
-# ------------------------------------------------- notation inside maths --
+# --------------------------------------------------- atoms inside maths --
 
-_LATEX: dict[str, str] = {}
-
-
-def notation(text: str, latex: str) -> sp.Symbol:
-    """A symbol that prints as ``text`` in Unicode and ``latex`` in LaTeX,
-    for notation that is not a variable: f'(z), Σ_k, 1/m."""
-    _LATEX[text] = latex
-    return sp.Symbol(text)
-
-
-def latex_of_notation(name: str) -> str | None:
-    return _LATEX.get(name)
-
-
-class Partial(sp.Expr):
-    """The partial derivative d(num)/d(den) as notation, never evaluated."""
-
-    def __new__(cls, num, den):
-        return sp.Expr.__new__(cls, sp.sympify(num), sp.sympify(den))
-
-    @property
-    def num(self):
-        return self.args[0]
-
-    @property
-    def den(self):
-        return self.args[1]
-
+class Notation(sp.Expr):
+    """Notation that is not a variable (f'(z), Σ_k, 1/m): its Unicode text and
+    its LaTeX, carried by the atom itself."""
     is_commutative = True
 
-    def _eval_derivative(self, s):  # notation only
+    def __new__(cls, text, latex=None):
+        text = text.name if isinstance(text, Str) else text
+        latex = latex.name if isinstance(latex, Str) else latex
+        return sp.Expr.__new__(cls, Str(text), Str(latex if latex is not None else text))
+
+    @property
+    def text(self) -> str:
+        return self.args[0].name
+
+    @property
+    def latex(self) -> str:
+        return self.args[1].name
+
+    def _eval_derivative(self, s):
+        return sp.S.Zero
+
+
+class Value(sp.Expr):
+    """A number shown as it is and never simplified into its neighbours: the
+    value of a symbol at the worked example.  Rational: exact; Float: rounded."""
+    is_commutative = True
+
+    def __new__(cls, value):
+        return sp.Expr.__new__(cls, sp.sympify(value))
+
+    @property
+    def value(self) -> sp.Expr:
+        return self.args[0]
+
+    def _eval_derivative(self, s):
         return sp.S.Zero
 
 
 class Shape(sp.Expr):
     """Notation for the shape of a quantity: (rows × cols)."""
+    is_commutative = True
 
     def __new__(cls, *dims):
         return sp.Expr.__new__(cls, *[sp.sympify(d) for d in dims])
-
-    is_commutative = True

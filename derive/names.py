@@ -32,7 +32,16 @@ LETTERS = {
     "x": ("x", "x"), "y": ("y", "y"), "gamma": ("γ", r"\gamma"), "beta": ("β", r"\beta"),
     "wx": ("wₓ", "w_x"), "wh": ("wₕ", "w_h"), "bx": ("bₓ", "b_x"), "bh": ("bₕ", "b_h"),
     "mu": ("μ", r"\mu"), "var": ("σ²", r"\sigma^2"), "xhat": ("x̂", r"\hat{x}"), "h": ("h", "h"),
-    "c": ("c", "c"), "m": ("M", "M"),
+    "c": ("c", "c"), "m": ("M", "M"), "s": ("s", "s"), "r": ("r", "r"),
+    "zi": ("zᵢ", "z_{i}"), "zf": ("z_f", "z_{f}"), "zg": ("z_g", "z_{g}"), "zo": ("zₒ", "z_{o}"),
+    "gi": ("i", "i"), "gf": ("f", "f"), "gg": ("g", "g"), "go": ("o", "o"),
+    "zr": ("zᵣ", "z_{r}"), "zu": ("zᵤ", "z_{u}"), "zn": ("zₙ", "z_{n}"),
+    "gr": ("r", "r"), "gu": ("u", "u"), "gn": ("n", "n"),
+    "dxhat": ("δx̂", r"\delta\hat{x}"), "dvar": ("δσ²", r"\delta\sigma^2"), "dmu": ("δμ", r"\delta\mu"),
+    "ds": ("δs", r"\delta s"), "dh": ("δh", r"\delta h"), "dc": ("δc", r"\delta c"),
+    "dzi": ("δzᵢ", r"\delta z_{i}"), "dzf": ("δz_f", r"\delta z_{f}"), "dzg": ("δz_g", r"\delta z_{g}"),
+    "dzo": ("δzₒ", r"\delta z_{o}"), "dzr": ("δzᵣ", r"\delta z_{r}"), "dzu": ("δzᵤ", r"\delta z_{u}"),
+    "dzn": ("δzₙ", r"\delta z_{n}"),
 }
 NO_LAYER = {"x", "y"}
 _NAME = re.compile(r"^([a-z]+?)(\d+(?:_\d+)*)$")
@@ -130,8 +139,8 @@ class Scheme:
             if len(nums) == want + 1 and self.batch is not False:
                 return prefix, nums[0], None, nums[1:]
             return None
-        plain_fit = len(nums) >= 2 and len(nums) - 1 == self._count(prefix, nums[0])
-        row_fit = len(nums) >= 3 and len(nums) - 2 == self._count(prefix, nums[1])
+        plain_fit = len(nums) >= 1 and len(nums) - 1 == self._count(prefix, nums[0])
+        row_fit = len(nums) >= 2 and len(nums) - 2 == self._count(prefix, nums[1])
         if plain_fit and self.batch is not True:
             return prefix, None, nums[0], nums[1:]
         if row_fit and self.batch is not False:

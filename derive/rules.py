@@ -95,15 +95,31 @@ def apply(name: str, zs: list[sp.Expr], alpha_value=None) -> list[sp.Expr]:
 
 
 @lru_cache(maxsize=None)
+def _softmax_jacobian_forms() -> tuple[sp.Expr, sp.Expr]:
+    """d a_1/d z_1 and d a_1/d z_2 of a 3-way softmax, from sympy.diff, written
+    in the outputs a_1, a_2 (symbols a_1, a_2).  softmax treats its inputs
+    symmetrically and each entry involves only the two indices, so these two
+    forms give every entry at every width."""
+    zs = [sp.Symbol(f"z_{i + 1}", real=True) for i in range(3)]
+    outs = [sp.Symbol(f"a_{i + 1}", real=True) for i in range(3)]
+    forms = []
+    for k in (0, 1):
+        d = sp.diff(softmax(zs)[0], zs[k])
+        # Shift invariance: z_i = log(a_i) with sum a = 1 loses nothing.
+        d = sp.simplify(d.subs({zi: sp.log(ai) for zi, ai in zip(zs, outs)}).subs(sp.Add(*outs), 1))
+        forms.append(tidy_sign(sp.factor(d)))
+    return forms[0], forms[1]
+
+
 def softmax_jacobian(n: int, j: int, k: int) -> sp.Expr:
-    """d a_j / d z_k of an n-way softmax, from sympy.diff, written in the
-    outputs a_1..a_n (symbols a_1, ...): a_j*(1 - a_j) or -a_j*a_k."""
-    zs = [sp.Symbol(f"z_{i + 1}", real=True) for i in range(n)]
-    outs = [sp.Symbol(f"a_{i + 1}", real=True) for i in range(n)]
-    d = sp.diff(softmax(zs)[j - 1], zs[k - 1])
-    # Shift invariance: z_i = log(a_i) with sum a = 1 loses nothing.
-    d = sp.simplify(d.subs({zi: sp.log(ai) for zi, ai in zip(zs, outs)}).subs(sp.Add(*outs), 1))
-    return tidy_sign(sp.factor(d))
+    """d a_j / d z_k of an n-way softmax in the outputs (symbols a_1 .. a_n):
+    a_j*(1 - a_j) on the diagonal, -a_j*a_k off it."""
+    same, cross = _softmax_jacobian_forms()
+    a1, a2 = sp.Symbol("a_1", real=True), sp.Symbol("a_2", real=True)
+    aj, ak = sp.Symbol(f"a_{j}", real=True), sp.Symbol(f"a_{k}", real=True)
+    if j == k:
+        return same.xreplace({a1: aj})
+    return cross.xreplace({a1: aj, a2: ak})
 
 
 def tidy_sign(expr: sp.Expr) -> sp.Expr:
@@ -244,49 +260,60 @@ LOSSES: dict[str, Loss] = {loss.name: loss for loss in [
 class OutputDelta:
     """delta_j = dl/dz_j at the output, for one example of width n.
 
-    exact: sympy.diff of l(f(z), y) in z, for any y; in_yhat: the same in
-    yhat and y, still for any y; taught: the classroom form, equal to
-    in_yhat under ``assumes`` (a key of the message table, or "")."""
+    in_yhat: dl/dz_j written in yhat and y, exact for any y (the chain rule
+    through the card's f' or softmax Jacobian); taught: the classroom form,
+    equal to in_yhat under ``assumes`` (a key of the message table, or "")."""
+    activation: str
+    loss: str
+    alpha: float | None
     zs: list
     ys: list
     yhats: list
-    exact: list
     in_yhat: list
     taught: list
     assumes: str
 
+    def exact(self) -> list:
+        """sympy.diff of l(f(z), y) in z: the reference in_yhat is proved against."""
+        outs = apply(self.activation, self.zs, self.alpha)
+        l = LOSSES[self.loss].per_example(outs, self.ys)
+        return [sp.diff(l, zj) for zj in self.zs]
+
 
 @lru_cache(maxsize=None)
 def output_delta(activation: str, loss: str, n: int, alpha_value=None) -> OutputDelta:
+    """The output error of a pair.  Derived for output 1 and carried to output
+    j by renaming: every loss here is a sum of one term per output, and
+    softmax treats its outputs symmetrically."""
     zs = [sp.Symbol(f"z_{j + 1}", real=True) for j in range(n)]
     ys = [sp.Symbol(f"y_{j + 1}", real=True) for j in range(n)]
     yh = [sp.Symbol(f"yhat_{j + 1}", real=True) for j in range(n)]
     act = ACTIVATIONS[activation]
-    outs = apply(activation, zs, alpha_value)
-    l = LOSSES[loss].per_example(outs, ys)
-    exact = [sp.diff(l, zj) for zj in zs]
-    taught, in_yhat_forms, assumes = [], [], ""
-    for j, e in enumerate(exact):
-        if not act.elementwise:
-            # softmax is shift-invariant, so z_k = log(yhat_k) with sum yhat = 1
-            # is no loss of generality; it writes the derivative in yhat.
-            in_yhat = e.subs({zk: sp.log(yh[k]) for k, zk in enumerate(zs)})
-            in_yhat = sp.simplify(in_yhat.subs(sp.Add(*yh), 1))
-            form = sp.collect(sp.expand(in_yhat), yh[j])
-            in_yhat_forms.append(form)
-            taught.append(form.subs(sp.Add(*ys), 1))
-            assumes = "targets_sum_to_one"
-            continue
-        dl_dyhat = sp.diff(LOSSES[loss].per_example(yh, ys), yh[j])
+    l = LOSSES[loss].per_example(yh, ys)
+    assumes = ""
+    if not act.elementwise:
+        # chain rule through the Jacobian (in the outputs), then expanded:
+        # the 1/yhat of the log cancels against the Jacobian's yhat.
+        jac = {sp.Symbol(f"a_{i + 1}", real=True): yh[i] for i in range(n)}
+        first = sp.expand(sp.Add(*[sp.diff(l, yh[k]) * softmax_jacobian(n, k + 1, 1).xreplace(jac)
+                                   for k in range(n)]))
+        first = sp.collect(first, yh[0])
+        taught_first = first.subs(sp.Add(*ys), 1)
+        assumes = "targets_sum_to_one"
+    else:
         fp = fprime(activation, alpha_value if act.default_alpha is not None else None)
-        local = fp.expr.subs(a, yh[j]) if fp.in_output else fp.expr.subs(z, zs[j])
-        form = dl_dyhat * local
-        simpler = sp.factor(sp.simplify(form))
-        if sp.count_ops(simpler) < sp.count_ops(form):
-            form = tidy_sign(simpler)
-        in_yhat_forms.append(form)
-        taught.append(form)
-    return OutputDelta(zs, ys, yh, exact, in_yhat_forms, taught, assumes)
+        local = fp.expr.subs(a, yh[0]) if fp.in_output else fp.expr.subs(z, zs[0])
+        first = sp.diff(l, yh[0]) * local
+        simpler = sp.factor(sp.simplify(first))
+        if sp.count_ops(simpler) < sp.count_ops(first):
+            first = tidy_sign(simpler)
+        taught_first = first
+    in_yhat, taught = [], []
+    for j in range(n):
+        swap = {yh[0]: yh[j], yh[j]: yh[0], ys[0]: ys[j], ys[j]: ys[0], zs[0]: zs[j], zs[j]: zs[0]}
+        in_yhat.append(first.xreplace(swap))
+        taught.append(taught_first.xreplace(swap))
+    return OutputDelta(activation, loss, alpha_value, zs, ys, yh, in_yhat, taught, assumes)
 
 
 def names_for_help() -> tuple[str, str]:

@@ -82,6 +82,16 @@ class Layer:
         """This layer and, for a block, the layers inside it, in number order."""
         return [self]
 
+    # -- the scalar graph ------------------------------------------------------
+    def scalar(self, b, x):
+        """Write this layer's forward definitions into the builder ``b`` for
+        the input symbols ``x`` (rows first) and return its output symbols."""
+        raise NotImplementedError(f"{self.kind} has no scalar form yet")
+
+    def scalar_cost(self, shape: Shape) -> int:
+        """About how many terms ``scalar`` writes per example."""
+        return _product(self.out_shape(shape))
+
 
 def _product(shape: Shape) -> int:
     out = 1

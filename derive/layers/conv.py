@@ -48,3 +48,28 @@ class Conv(Layer):
     def token(self) -> str:
         extra = (f",stride={self.stride}" if self.stride != 1 else "") + (f",pad={self.pad}" if self.pad else "")
         return f"conv({self.channels},{self.k}{extra}):{self.activation}"
+
+    def scalar(self, b, x):
+        """z[c,i,j] = sum over c', u, v of W[c,c',u,v] x[c', i*S+u-P, j*S+v-P] + b[c];
+        taps that fall in the zero padding are left out."""
+        import numpy as np
+        import sympy as sp
+        m, cin, h, w = x.shape
+        c_out, oh, ow = self.out_shape((cin, h, w))
+        z = np.empty((m, c_out, oh, ow), dtype=object)
+        for r, row in enumerate(b.rows):
+            for c, i, j in np.ndindex(c_out, oh, ow):
+                terms = []
+                for ci, u, v in np.ndindex(cin, self.k, self.k):
+                    p, q = i * self.stride + u - self.pad, j * self.stride + v - self.pad
+                    if 0 <= p < h and 0 <= q < w:
+                        terms.append(b.param(f"W{self.l}", (c, ci, u, v)) * x[r, ci, p, q])
+                e = sp.Add(*terms)
+                if b.g.net.bias:
+                    e += b.param(f"b{self.l}", (c,))
+                z[r, c, i, j] = b.define("z", self.l, (c, i, j), row, e, named=True)
+        return b.activate(self.l, z, self.activation)
+
+    def scalar_cost(self, shape: Shape) -> int:
+        c, oh, ow = self.out_shape(shape)
+        return c * oh * ow * (shape[0] * self.k * self.k + 2)

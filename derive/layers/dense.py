@@ -29,3 +29,18 @@ class Dense(Layer):
 
     def token(self) -> str:
         return f"{self.n}:{self.activation}"
+
+    def scalar(self, b, x):
+        import numpy as np
+        import sympy as sp
+        z = np.empty((x.shape[0], self.n), dtype=object)
+        for r, row in enumerate(b.rows):
+            for j in range(self.n):
+                e = sp.Add(*[b.param(f"W{self.l}", (j, k)) * x[r, k] for k in range(x.shape[1])])
+                if b.g.net.bias:
+                    e += b.param(f"b{self.l}", (j,))
+                z[r, j] = b.define("z", self.l, (j,), row, e, named=True)
+        return b.activate(self.l, z, self.activation)
+
+    def scalar_cost(self, shape: Shape) -> int:
+        return self.n * (shape[0] + 2)

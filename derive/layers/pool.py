@@ -25,3 +25,26 @@ class Pool(Layer):
 
     def token(self) -> str:
         return f"{self.mode}pool({self.k})"
+
+    def scalar(self, b, x):
+        """max: a = Max(window) (the derivative routes to the first maximum, as
+        torch); avg: a = the mean of the window."""
+        import numpy as np
+        import sympy as sp
+        m, c, h, w = x.shape
+        _, oh, ow = self.out_shape((c, h, w))
+        out = np.empty((m, c, oh, ow), dtype=object)
+        for r, row in enumerate(b.rows):
+            for ch, i, j in np.ndindex(c, oh, ow):
+                window = [x[r, ch, i * self.k + u, j * self.k + v] for u, v in np.ndindex(self.k, self.k)]
+                if self.mode == "max":
+                    out[r, ch, i, j] = b.define("a", self.l, (ch, i, j), row, sp.Max(*window), "max",
+                                                window=tuple(window))
+                else:
+                    out[r, ch, i, j] = b.define("a", self.l, (ch, i, j), row,
+                                                sp.Add(*window) / (self.k * self.k), "avg")
+        return out
+
+    def scalar_cost(self, shape: Shape) -> int:
+        c, oh, ow = self.out_shape(shape)
+        return c * oh * ow * (self.k * self.k + 1)

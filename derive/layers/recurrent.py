@@ -38,3 +38,78 @@ class Recurrent(Layer):
 
     def token(self) -> str:
         return f"{self.cell}({self.hidden})"
+
+    def scalar(self, b, x):
+        """The network unrolled over time, h_0 (and c_0) = 0."""
+        import numpy as np
+        m, T, F = x.shape
+        H = self.hidden
+        h_prev = [[None] * H for _ in range(m)]
+        c_prev = [[None] * H for _ in range(m)]
+        for t in range(T):
+            for r, row in enumerate(b.rows):
+                hs, cs = [], []
+                for j in range(H):
+                    h, c = getattr(self, "_" + self.cell)(b, x, r, row, t, j, h_prev[r], c_prev[r])
+                    hs.append(h)
+                    cs.append(c)
+                h_prev[r], c_prev[r] = hs, cs
+        return np.array(h_prev, dtype=object)
+
+    def _pre(self, b, x, r, t, gate, j, h_prev, which="x+h"):
+        """W_x[g*H + j] . x_t (+ W_h[g*H + j] . h_{t-1}) (+ biases): one gate's input."""
+        import sympy as sp
+        H, l, F = self.hidden, self.l, x.shape[2]
+        row = gate * H + j
+        terms = []
+        if "x" in which:
+            terms += [b.param(f"Wx{l}", (row, f)) * x[r, t, f] for f in range(F)]
+            if b.g.net.bias:
+                terms.append(b.param(f"bx{l}" if self.cell == "gru" else f"b{l}", (row,)))
+        if "h" in which and h_prev[0] is not None:
+            terms += [b.param(f"Wh{l}", (row, k)) * h_prev[k] for k in range(H)]
+        if "h" in which and self.cell == "gru" and b.g.net.bias:
+            terms.append(b.param(f"bh{l}", (row,)))
+        return sp.Add(*terms)
+
+    def _rnn(self, b, x, r, row, t, j, h_prev, c_prev):
+        import sympy as sp
+        z = b.define("z", self.l, (t, j), row, self._pre(b, x, r, t, 0, j, h_prev), named=True)
+        from .base import Act
+        h = b.define("h", self.l, (t, j), row, sp.tanh(z), "h", act=(Act("tanh"), z, None), named=True)
+        return h, None
+
+    def _lstm(self, b, x, r, row, t, j, h_prev, c_prev):
+        import sympy as sp
+        from .base import Act
+        gates = {}
+        for g, (name, act) in enumerate((("i", "sigmoid"), ("f", "sigmoid"), ("g", "tanh"), ("o", "sigmoid"))):
+            zg = b.define("z" + name, self.l, (t, j), row, self._pre(b, x, r, t, g, j, h_prev), named=True)
+            f = sp.tanh(zg) if act == "tanh" else 1 / (1 + sp.exp(-zg))
+            gates[name] = b.define("g" + name, self.l, (t, j), row, f, "g" + name, act=(Act(act), zg, None))
+        c_expr = gates["i"] * gates["g"] + (gates["f"] * c_prev[j] if c_prev[j] is not None else 0)
+        c = b.define("c", self.l, (t, j), row, c_expr, named=True)
+        h = b.define("h", self.l, (t, j), row, gates["o"] * sp.tanh(c), named=True)
+        return h, c
+
+    def _gru(self, b, x, r, row, t, j, h_prev, c_prev):
+        import sympy as sp
+        from .base import Act
+        sig = lambda e: 1 / (1 + sp.exp(-e))  # noqa: E731
+        H, l = self.hidden, self.l
+        out = {}
+        for g, name in enumerate(("r", "u")):
+            zg = b.define("z" + name, l, (t, j), row, self._pre(b, x, r, t, g, j, h_prev), named=True)
+            out[name] = b.define("g" + name, l, (t, j), row, sig(zg), "g" + name, act=(Act("sigmoid"), zg, None))
+        # the reset gate sits inside the candidate: n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+        hidden_part = self._pre(b, x, r, t, 2, j, h_prev, which="h")
+        zn = b.define("zn", l, (t, j), row, self._pre(b, x, r, t, 2, j, h_prev, which="x") + out["r"] * hidden_part,
+                      named=True)
+        n = b.define("gn", l, (t, j), row, sp.tanh(zn), "gn", act=(Act("tanh"), zn, None))
+        prev = h_prev[j] if h_prev[j] is not None else 0
+        h = b.define("h", l, (t, j), row, (1 - out["u"]) * n + out["u"] * prev, named=True)
+        return h, None
+
+    def scalar_cost(self, shape: Shape) -> int:
+        T, F = shape
+        return T * self.hidden * GATES[self.cell] * (F + self.hidden + 4)

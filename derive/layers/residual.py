@@ -41,3 +41,25 @@ class Residual(Layer):
 
     def numbered(self) -> list[Layer]:
         return [x for layer in self.inner for x in layer.numbered()]
+
+    def scalar(self, b, x):
+        """s = x + F(x), then the block's activation: r = f(s)."""
+        import numpy as np
+        out = x
+        for layer in self.inner:
+            out = layer.scalar(b, out)
+        last = self.numbered()[-1].l
+        s = np.empty(x.shape, dtype=object)
+        for r, row in enumerate(b.rows):
+            for idx in np.ndindex(x.shape[1:]):
+                s[(r, *idx)] = b.define("s", last, idx, row, x[(r, *idx)] + out[(r, *idx)], named=True)
+        if self.activation.name == "identity":
+            return s
+        return b.activate(last, s, self.activation, prefix="r")
+
+    def scalar_cost(self, shape: Shape) -> int:
+        total, s = 0, shape
+        for layer in self.inner:
+            total += layer.scalar_cost(s)
+            s = layer.out_shape(s)
+        return total + 2 * len(shape)

@@ -1,19 +1,21 @@
 """Printers for the derivation model, one class per format.
 
 Each printer walks the same ``derive.model`` tree with ``_print_<Node>``
-methods and prints the mathematics inside it with a SymPy printer."""
+methods and prints the mathematics inside it with a SymPy printer.
+Printers import the model's atoms by name only (dispatch is by class
+name), never a view."""
 from .base import Printer
-from .text import TextPrinter
+from .json import JsonPrinter
 from .latex import LatexPrinter, tex
 from .markdown import MarkdownPrinter
-from .json import JsonPrinter
+from .text import TextPrinter
 
 PRINTERS = {"text": TextPrinter, "latex": LatexPrinter, "markdown": MarkdownPrinter,
             "json": JsonPrinter}
 
 
 def render(derivation, fmt: str = "text") -> str:
-    return PRINTERS[fmt](L=derivation.L).doprint(derivation)
+    return PRINTERS[fmt](derivation.names).doprint(derivation)
 
 
 __all__ = ["JsonPrinter", "LatexPrinter", "MarkdownPrinter", "PRINTERS", "Printer",

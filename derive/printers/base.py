@@ -1,16 +1,20 @@
 """The printer base class: dispatch on the node's class name, SymPy-style."""
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
+
+from ..format import fmt
+from ..names import Scheme
+
+NO_SCHEME = Scheme()
 
 
 class Printer:
-    """Subclasses define ``_print_<NodeClass>`` and ``expr``."""
+    """Subclasses define ``_print_<NodeClass>`` and ``expr``.  ``names`` is the
+    network's naming scheme (how w1_2_1 prints)."""
 
-    def __init__(self, L: int | None = None):
-        self.L = L
+    def __init__(self, names: Scheme | None = None):
+        self.names = names or NO_SCHEME
 
     def doprint(self, node) -> str:
         return self._print(node)
@@ -22,33 +26,26 @@ class Printer:
                 return method(node)
         raise TypeError(f"{type(self).__name__} cannot print {type(node).__name__}")
 
+    def _print_Derivation(self, d):
+        # a derivation inside another (a handout section) prints with its own names
+        saved, self.names = self.names, d.names or self.names
+        try:
+            return self._print_document(d)
+        finally:
+            self.names = saved
+
     def expr(self, e) -> str:
         raise NotImplementedError
 
+    def number(self, value) -> str:
+        return fmt(value).plain()
+
     def cell(self, value) -> str:
-        """A table cell: numbers to 10 significant digits, maths by expr."""
+        """A table cell: text as it is, numbers by the formatter, maths by expr."""
         if isinstance(value, str):
             return value
-        return self.expr(value) if isinstance(value, sp.Basic) and not value.is_Number else number(value)
-
-
-def number(value) -> str:
-    """Up to 10 significant digits, no trailing zeros, no float noise."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Fraction):
-        value = sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, sp.Basic):
-        if value.is_Integer:
-            return str(value)
-        value = sp.Float(value, 30)
-        import mpmath
-        text = mpmath.nstr(value._to_mpmath(100), 10, strip_zeros=True)
-    else:
-        import mpmath
-        text = mpmath.nstr(mpmath.mpf(value), 10, strip_zeros=True)
-    if text.endswith(".0"):
-        text = text[:-2]
-    return "0" if text in ("-0", "-0.0") else text
+        if type(value).__name__ == "Value":   # a number in a table: no brackets, aligned
+            return self.number(value.args[0])
+        if isinstance(value, sp.Basic) and not value.is_Number:
+            return self.expr(value)
+        return self.number(value)

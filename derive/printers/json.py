@@ -18,11 +18,11 @@ class JsonPrinter(Printer):
     def expr(self, e) -> str:
         return plain(e)
 
-    def _print_Derivation(self, d):
-        out = {k: _plain_tree(v) for k, v in d.data.items()}
+    def _print_document(self, d):
+        out = {k: _plain_tree(v) for k, v in d.materialize().items()}
         out["title"] = d.title
-        out["text"] = TextPrinter(L=self.L).doprint(d)
-        return json.dumps(out, indent=2) + "\n"
+        out["text"] = TextPrinter(d.names).doprint(d)
+        return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
 def _plain_tree(v):

@@ -1,19 +1,26 @@
 """Markdown with $...$ maths (GitHub and Jupyter render it)."""
 from __future__ import annotations
 
-from .latex import tex
 from .base import Printer
+from .latex import NetworkLatexPrinter, latex_number
 
 
 class MarkdownPrinter(Printer):
+    def __init__(self, names=None):
+        super().__init__(names)
+        self._tex = NetworkLatexPrinter(self.names)
+
     def expr(self, e) -> str:
-        return e if isinstance(e, str) else tex(e, self.L)
+        return e if isinstance(e, str) else self._tex.doprint(e)
+
+    def number(self, value) -> str:
+        return latex_number(value)
 
     def cell(self, value) -> str:
         text = super().cell(value)
         return text.replace("|", r"\|") if isinstance(value, str) else f"${text}$"
 
-    def _print_Derivation(self, d):
+    def _print_document(self, d):
         return f"# {d.title}\n\n" + "\n".join(self._print(n) for n in d.body)
 
     def _print_Section(self, s):
@@ -22,8 +29,15 @@ class MarkdownPrinter(Printer):
     def _print_Text(self, t):
         return t.text + "\n"
 
+    def _print_Code(self, c):
+        return f"```{c.language}\n{c.text.rstrip()}\n```\n"
+
+    def _print_Equations(self, eq):
+        return "\n".join(self._print(m) for m in eq.lines)
+
     def _print_Math(self, m):
         parts = [self.expr(p) if not isinstance(p, str) else r"\text{%s}" % p for p in m.parts]
+        parts = [p for p in parts if p != r"\text{}"]
         label = f"**{m.label}** " if m.label else ""
         note = f" — {m.note}" if m.note else ""
         return f"{label}$$ {' = '.join(parts)} $${note}\n"

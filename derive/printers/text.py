@@ -6,24 +6,35 @@ import textwrap
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .. import names
-from ..model import Partial, Shape
+from ..format import fmt
 from .base import Printer
 
 WIDTH = 80
-_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUP = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+
+
+def number_text(value) -> str:
+    """A number as the text view writes it: 0.4745, 1.5e-07."""
+    return fmt(value).plain()
 
 
 class UnicodeExprPrinter(StrPrinter):
     """SymPy's str printer with network names (w⁽¹⁾₂₁), · and superscripts."""
 
-    def __init__(self, L=None, **settings):
+    def __init__(self, names, **settings):
         # order='none' keeps a chain-rule product in the order it was built.
         super().__init__({"order": "none", **settings})
-        self.L = L
+        self.scheme = names
 
     def _print_Symbol(self, s):
-        return names.unicode_name(s.name, self.L)
+        return self.scheme.unicode(s.name)
+
+    def _print_Notation(self, n):
+        return n.text
+
+    def _print_Value(self, v):
+        text = number_text(v.value)
+        return f"({text})" if text.startswith("-") else text
 
     def _print_Mul(self, expr):
         return super()._print_Mul(expr).replace("*", "·")
@@ -32,6 +43,8 @@ class UnicodeExprPrinter(StrPrinter):
         base, e = expr.as_base_exp()
         if e.is_Integer and 1 < e < 10:
             return self.parenthesize(base, 60) + str(e).translate(_SUP)
+        if e == sp.S.Half:
+            return f"√({self._print(base)})"
         return super()._print_Pow(expr, rational)
 
     def _print_exp(self, expr):
@@ -42,10 +55,10 @@ class UnicodeExprPrinter(StrPrinter):
         terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
-    def _print_Partial(self, p: Partial):
+    def _print_Partial(self, p):
         return f"∂{self._print(p.num)}/∂{self._print(p.den)}"
 
-    def _print_Shape(self, s: Shape):
+    def _print_Shape(self, s):
         return "(" + " × ".join(self._print(d) for d in s.args) + ")"
 
     def _print_Piecewise(self, expr):
@@ -57,6 +70,9 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_Relational(self, expr):
         op = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        return " and ".join(self._print(a) for a in expr.args)
 
     def _print_KroneckerDelta(self, expr):
         return f"[{self._print(expr.args[0])}={self._print(expr.args[1])}]"
@@ -101,6 +117,9 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_OneMatrix(self, expr):
         return "1"
 
+    def _print_MatrixSymbol(self, expr):
+        return expr.name
+
     def _print_MatrixElement(self, expr):
         return f"({self._print(expr.parent)})[{self._print(expr.i)}, {self._print(expr.j)}]"
 
@@ -109,22 +128,45 @@ class UnicodeExprPrinter(StrPrinter):
         limits = ",".join(self._print(l[0]) for l in expr.limits)
         return f"Σ_{limits}({body})"
 
+    def _print_Idx(self, expr):
+        return self._print(expr.label)
+
+
+def align_numbers(cells: list[str]) -> list[str]:
+    """Pad numeric cells so their decimal points line up."""
+    def split(c):
+        if not c or not (c[0].isdigit() or c[0] in "-.") or any(ch.isalpha() and ch != "e" for ch in c):
+            return None
+        mant = c.split("e")[0]
+        return mant.index(".") if "." in mant else len(mant)
+    points = [split(c) for c in cells]
+    if any(p is None for p in points if True) or not cells:
+        return cells
+    left = max(points)
+    padded = [" " * (left - p) + c for c, p in zip(cells, points)]
+    width = max(len(c) for c in padded)
+    return [c.ljust(width) for c in padded]
+
 
 class TextPrinter(Printer):
-    def __init__(self, L=None):
-        super().__init__(L)
-        self._exprs = UnicodeExprPrinter(L)
+    def __init__(self, names=None):
+        super().__init__(names)
+        self._exprs = UnicodeExprPrinter(self.names)
 
     def expr(self, e) -> str:
         if isinstance(e, str):
             return e
         return self._exprs.doprint(sp.sympify(e))
 
-    def _print_Derivation(self, d):
+    def number(self, value) -> str:
+        return number_text(value)
+
+    def _print_document(self, d):
         title = d.title
         out = [title, "═" * min(len(title), WIDTH), ""]
         for node in d.body:
-            out.append(self._print(node))
+            piece = self._print(node)
+            out.append(piece if piece.endswith("\n") else piece + "\n")
         return "\n".join(out).rstrip() + "\n"
 
     def _print_Section(self, s):
@@ -135,6 +177,12 @@ class TextPrinter(Printer):
 
     def _print_Text(self, t):
         return "\n".join(textwrap.fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
+
+    def _print_Code(self, c):
+        return "\n".join("    " + line for line in c.text.rstrip("\n").split("\n")) + "\n"
+
+    def _print_Equations(self, eq):
+        return "\n".join(self._print(m) for m in eq.lines)
 
     def _print_Math(self, m):
         parts = [self.expr(p) for p in m.parts]
@@ -159,11 +207,14 @@ class TextPrinter(Printer):
 
     def _print_Table(self, t):
         rows = [[self.cell(c) for c in row] for row in t.rows]
+        columns = list(zip(*rows)) if rows else []
+        columns = [align_numbers(list(col)) for col in columns]
+        rows = [list(r) for r in zip(*columns)] if columns else []
         widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
                   for i, h in enumerate(t.header)]
-        fmt = "  ".join("{:<%d}" % w for w in widths)
-        lines = ["  " + fmt.format(*t.header).rstrip(), "  " + "  ".join("─" * w for w in widths)]
-        lines += ["  " + fmt.format(*r).rstrip() for r in rows]
+        fmt_ = "  ".join("{:<%d}" % w for w in widths)
+        lines = ["  " + fmt_.format(*t.header).rstrip(), "  " + "  ".join("─" * w for w in widths)]
+        lines += ["  " + fmt_.format(*r).rstrip() for r in rows]
         return "\n".join(lines) + "\n"
 
 

@@ -23,21 +23,21 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.simplify.simplify import factor_sum
 
-from .library import ACTIVATIONS, LOSSES, _tidy, a as A_SYM, in_terms_of_output, z as Z_SYM
-from .model import Derivation, Math, Partial, Section, Shape, Table, Text, notation
-from .network import Network
+from ..model import Equations, Math, Notation, Partial, Section, Shape, Table, Text
+from ..rules import ACTIVATIONS, LOSSES, fprime as rule_fprime, tidy_sign as _tidy, z as Z_SYM
 
 M = sp.Symbol("m", integer=True, positive=True)
-INV_M = notation("(1/m)", r"\frac{1}{m}")
+INV_M = Notation("(1/m)", r"\frac{1}{m}")
 J = sp.Symbol("J")
-ONES = notation("1ₘ", r"\mathbf{1}_m")  # a column of m ones
+ONES = Notation("1ₘ", r"\mathbf{1}_m")  # a column of m ones
 
 _SUP = str.maketrans("0123456789l-+", "⁰¹²³⁴⁵⁶⁷⁸⁹ˡ⁻⁺")
 _SUB = str.maketrans("0123456789l-+", "₀₁₂₃₄₅₆₇₈₉ₗ₋₊")
 
 
 def _sym(text: str, latex: str, **assumptions) -> sp.Symbol:
-    notation(text, latex)  # registers the LaTeX form under the same name
+    """A symbol named in Unicode; the LaTeX printers transliterate the name
+    (``latex`` documents the intended form)."""
     return sp.Symbol(text, **assumptions)
 
 
@@ -55,7 +55,6 @@ class Quantity:
 
 def _quantity(elem: tuple[str, str], mat: tuple[str, str], rows, cols) -> Quantity:
     base = sp.IndexedBase(_sym(*elem))
-    _sym(*mat)
     return Quantity(base, sp.MatrixSymbol(mat[0], rows, cols))
 
 
@@ -148,7 +147,7 @@ def as_matrix(expr: sp.Expr, free: tuple, mats: dict) -> sp.MatrixExpr:
         raise ValueError(f"{f} does not carry indices {row}, {col}")
 
     if len(factors) == 1 and len(free) == 1:  # sum over rows: a column sum
-        ones = sp.MatrixSymbol(ONES.name, hi - lo + 1, 1)
+        ones = sp.MatrixSymbol(ONES.text, hi - lo + 1, 1)
         product = sp.MatMul(oriented(factors[0], free[0], s), ones)
     elif len(factors) == 2 and len(free) == 2:
         left = [f for f in factors if free[0] in f.indices]
@@ -271,7 +270,9 @@ def bp3(ls: LayerSymbols, scale) -> Step:
 def fprime(ls: LayerSymbols, act) -> tuple[sp.Expr, sp.Expr | None]:
     """f'(z[r,p]) from the library, in the layer's output a[r,p]; and its
     Hadamard matrix form when it has one."""
-    element = in_terms_of_output(act.name, act.alpha).subs(A_SYM, ls.a.base[ls.r, ls.p])
+    fp = rule_fprime(act.name, act.alpha)
+    base = ls.a.base if fp.in_output else ls.z.base
+    element = fp.expr.subs(fp.var, base[ls.r, ls.p])
     return element, as_hadamard(element, ls.matrices(), (M, ls.n))
 
 
@@ -396,12 +397,12 @@ def _reading_order(factor) -> int:
 
 
 class DeltaView:
-    """BP1-BP4 for every layer of ``net``, derived at index level.
+    """BP1-BP4 for every layer of a dense ``net``, derived at index level.
 
     ``layers[l]`` are layer l's symbols (1-based); ``steps`` the derived
     equations, output layer first, as Step objects (index and matrix form)."""
 
-    def __init__(self, net: Network):
+    def __init__(self, net):
         self.net = net
         L, sizes = net.depth, net.sizes
         self.scale = sp.S.One if net.reduction == "sum" else 1 / M
@@ -426,171 +427,161 @@ def _shape(rows, cols) -> str:
     return f"({rows}×{cols})"
 
 
-def derivation(net: Network) -> Derivation:
-    """The delta view of ``net`` as a derivation model (any printer)."""
+def sections(net, t, params: list[str] | None = None) -> list[Section]:
+    """The delta view of ``net`` as model sections: conventions and shapes, the
+    batch convention, the step from scalars to indices, then BP1-BP4 layer by
+    layer.  With ``params``, only the equations that lead to them."""
+    if not net.is_mlp:
+        return [Section(t("delta.title", spec=net.spec), [Text(t("delta.dense_only"))], key="delta")]
     view = DeltaView(net)
-    L, sizes, mean = net.depth, net.sizes, net.reduction != "sum"
-    body = [Text(
-        f"The four backpropagation equations BP1-BP4 for {net.spec}, derived at index "
-        "level with SymPy (sympy.diff of each layer's forward definition, Kronecker "
-        "deltas collapsed by the index sums) and read back as matrix products. Widths "
-        "stay symbols during the derivation, so any width costs the same."), Text("")]
-    body.append(_conventions(view))
-    body.append(_batch(view))
-    body.append(_general(view))
-    for l in range(L, 0, -1):
-        body.append(_layer(view, l))
-    title = f"Delta view (BP1-BP4): {net.spec}"
-    return Derivation(title, body, L=L, data={})
+    L = net.depth
+    wanted = None
+    if params:
+        wanted = {}
+        for p in params:
+            from .. import names
+            key, _ = names.locate(p, net.param_shapes())
+            wanted.setdefault(int(key[1:]), set()).add("BP4" if key[0] == "W" else "BP3")
+    lowest = min(wanted) if wanted else 1
+    intro = Section(t("delta.title", spec=net.spec), [Text(t("delta.intro", spec=net.spec))], key="delta")
+    out = [intro, _conventions(view, t), _batch(view, t)]
+    if not params:
+        out.append(_general(view, t))
+    for l in range(L, lowest - 1, -1):
+        out.append(_layer(view, l, t, None if wanted is None else wanted.get(l, set())))
+    return out
 
 
-def _conventions(view: DeltaView) -> Section:
+def _conventions(view: DeltaView, t) -> Section:
     net, L = view.net, view.net.depth
-    text = Text(
-        "Layout: rows are examples. X is the (m × n_0) batch, one example per row; Y "
-        "and the output Yhat are (m × n_L). W(l) is (n_l × n_(l-1)) and its entry "
-        "w(l)_jk connects neuron k of layer l-1 to neuron j of layer l (j = to, k = "
-        "from, as in torch.nn.Linear), so Z(l) = A(l-1) W(l)^T + b(l) and A(l) = "
-        "f(Z(l)).\n"
-        "δ(l) = ∂J/∂z(l) is the error of a neuron (Nielsen's delta); the matrix Delta(l) "
-        "holds one row of errors per example. Superscripts in parentheses are layer "
-        "indices, not exponents. [j=p] is the Kronecker delta (1 if j = p, else 0), ⊙ "
-        "the elementwise product, 1_m a column of m ones, and M[r,k] the entry in row r, "
-        "column k.")
+    text = Text(t("delta.layout"))
     rows = []
     for l in range(1, L + 1):
         ls = view.layers[l]
         if l == 1:
-            rows.append([ls.a_prev.matrix, Shape(M, net.sizes[0]), "inputs, one example per row"])
-        rows.append([ls.w.matrix, Shape(net.sizes[l], net.sizes[l - 1]), f"weights into layer {l}"])
+            rows.append([ls.a_prev.matrix, Shape(M, net.sizes[0]), t("delta.inputs")])
+        rows.append([ls.w.matrix, Shape(net.sizes[l], net.sizes[l - 1]), t("delta.weights", l=l)])
         if net.bias:
-            rows.append([ls.b.matrix, Shape(net.sizes[l]), f"biases of layer {l}"])
-        rows.append([ls.z.matrix, Shape(M, net.sizes[l]), "pre-activations"])
+            rows.append([ls.b.matrix, Shape(net.sizes[l]), t("delta.biases", l=l)])
+        rows.append([ls.z.matrix, Shape(M, net.sizes[l]), t("delta.pre")])
         rows.append([ls.a.matrix, Shape(M, net.sizes[l]),
-                     f"{net.act(l)} outputs" + (" (the prediction)" if l == L else "")])
-        rows.append([ls.d.matrix, Shape(M, net.sizes[l]), f"errors ∂l/∂z of layer {l}, per example"])
-    rows.append([view.layers[L].y.matrix, Shape(M, net.sizes[L]), "targets"])
-    return Section("Conventions and shapes", [text, Table(["quantity", "shape", "meaning"], rows)])
+                     t("delta.outputs", act=str(net.act(l))) + (" " + t("delta.prediction") if l == L else "")])
+        rows.append([ls.d.matrix, Shape(M, net.sizes[l]), t("delta.errors", l=l)])
+    rows.append([view.layers[L].y.matrix, Shape(M, net.sizes[L]), t("delta.targets")])
+    return Section(t("delta.shapes_title"), [text, Table([t("delta.quantity"), t("delta.shape"), t("delta.meaning")],
+                                                         rows)], key="delta-shapes")
 
 
-def _batch(view: DeltaView) -> Section:
+def _batch(view: DeltaView, t) -> Section:
     r = view.layers[1].r
     l_r = view.layers[1].l[r]
     if view.net.reduction == "sum":
-        return Section("Batch convention", [
-            Math([J, show(sp.Sum(l_r, (r, 1, M)))], note="reduction 'sum'"),
-            Text("J sums the per-example losses l_r. Each row of Delta(l) is that example's "
-                 "error ∂l_r/∂z, and with a plain sum no 1/m appears anywhere: dJ/dW and "
-                 "dJ/db add up the rows.")])
-    return Section("Batch convention", [
-        Math([J, show(view.scale * sp.Sum(l_r, (r, 1, M)))], note="mean over the batch"),
-        Text("The rows of Delta(l) are per-example errors ∂l_r/∂z, without 1/m; they are "
-             "what propagates from layer to layer (BP1, BP2). The 1/m of the mean appears "
-             "once, on dJ/dW and dJ/db (BP3, BP4).")])
+        return Section(t("delta.batch_title"), [
+            Math([J, show(sp.Sum(l_r, (r, 1, M)))], note=t("delta.reduction_sum")),
+            Text(t("delta.batch_sum"))], key="delta-batch")
+    return Section(t("delta.batch_title"), [
+        Math([J, show(view.scale * sp.Sum(l_r, (r, 1, M)))], note=t("delta.reduction_mean")),
+        Text(t("delta.batch_mean"))], key="delta-batch")
 
 
-def _general(view: DeltaView) -> Section:
+def _general(view: DeltaView, t) -> Section:
     """The index-level steps once, for a general layer l."""
     net = view.net
     g = LayerSymbols("l", "l-1", width("l"), width("l-1"))
     nxt = LayerSymbols("l+1", "l", width("l+1"), width("l"))
     r, j = g.r, g.j
     w4 = bp4(g, view.scale, net.bias)
-    body = [Text("Row r of a layer's forward definition, with W stored out × in:"),
-            Math([show(g.z.base[r, j]), show(forward_z(g, net.bias))], note="row r = example r")]
+    body = [Text(t("delta.row_r")),
+            Math([show(g.z.base[r, j]), show(forward_z(g, net.bias))], note=t("delta.row_note"))]
     (_, dz, raw, local), (_, *chain) = w4.steps
-    body += [Text("sympy.diff with respect to one weight gives Kronecker deltas; the sum "
-                  "over k keeps only k = q:"),
+    body += [Text(t("delta.diff_weight")),
              Math([show(dz), show(raw), show(local)]),
-             Text("The chain rule sums over every z the weight touches: all rows r and all "
-                  "neurons j. The delta [j=p] keeps j = p; the sum over the batch rows r "
-                  "stays, and a sum over the row index is a product with a transpose:"),
-             Math([show(w4.lhs)] + [show(c) for c in chain], label="BP4"),
-             Math([Partial(J, g.w.matrix), show(w4.matrix)], label="BP4",
-                  note="(n_l×m)(m×n_(l-1)) → (n_l×n_(l-1)), the shape of W")]
+             Text(t("delta.sum_rows")),
+             Equations([Math([show(w4.lhs)] + [show(c) for c in chain], label="BP4"),
+                        Math([Partial(J, g.w.matrix), show(w4.matrix)], label="BP4",
+                             note=t("delta.bp4_shape"))])]
     if net.bias:
         b3 = bp3(g, view.scale)
         (_, dzb, localb), (_, *chainb) = b3.steps
-        body += [Text("For a bias, ∂z/∂b is a single Kronecker delta, and the errors are "
-                      "summed over the batch (rows):"),
+        body += [Text(t("delta.diff_bias")),
                  Math([show(dzb), show(localb)]),
-                 Math([show(b3.lhs)] + [show(c) for c in chainb], label="BP3"),
-                 Math([Partial(J, g.b.matrix), show(b3.matrix)], label="BP3",
-                      note="(n_l×m)(m×1) → (n_l×1), the shape of b")]
+                 Equations([Math([show(b3.lhs)] + [show(c) for c in chainb], label="BP3"),
+                            Math([Partial(J, g.b.matrix), show(b3.matrix)], label="BP3",
+                                 note=t("delta.bp3_shape"))])]
     b2 = bp2(g, nxt, None, net.bias)
     (_, dza, rawa, locala), (_, *chain2), (_, generic) = b2.steps
-    body += [Text("One layer down, a(l) feeds every neuron j of layer l+1 in the same row r:"),
+    body += [Text(t("delta.one_down")),
              Math([show(dza), show(rawa), show(locala)]),
-             Math([show(b2.lhs)] + [show(c) for c in chain2], label="BP2"),
-             Math([g.d.matrix, show(generic)], label="BP2",
-                  note="(m×n_(l+1))(n_(l+1)×n_l) → (m×n_l)")]
-    return Section("From scalars to indices (a general layer l)", body)
+             Equations([Math([show(b2.lhs)] + [show(c) for c in chain2], label="BP2"),
+                        Math([g.d.matrix, show(generic)], label="BP2", note=t("delta.bp2_shape"))])]
+    return Section(t("delta.general_title"), body, key="delta-general")
 
 
-def _layer(view: DeltaView, l: int) -> Section:
+def _layer(view: DeltaView, l: int, t, wanted: set | None) -> Section:
     net, ls = view.net, view.layers[l]
     L, act = net.depth, net.act(l)
     n, n_prev = net.sizes[l], net.sizes[l - 1]
     body = []
     if l == L:
-        s1 = view.step("BP1", l)
-        body += _bp1_lines(view, s1)
+        body += _bp1_lines(view, view.step("BP1", l), t)
     else:
-        body += _fprime_lines(ls, act)
+        body += _fprime_lines(ls, act, t)
         s2 = view.step("BP2", l)
         n_next = net.sizes[l + 1]
         generic = s2.steps[-1][1]
         parts = [ls.d.matrix, show(generic)]
         if s2.matrix != generic:
             parts.append(show(s2.matrix))
-        body.append(Math(parts, label="BP2",
-                         note=f"{_shape('m', n_next)}{_shape(n_next, n)} → {_shape('m', n)}"))
-    if net.bias:
+        body.append(Math(parts, label="BP2", note=f"{_shape('m', n_next)}{_shape(n_next, n)} → {_shape('m', n)}"))
+    grads = []
+    if net.bias and (wanted is None or "BP3" in wanted):
         s3 = view.step("BP3", l)
-        body.append(Math([Partial(J, ls.b.matrix), show(s3.matrix)], label="BP3",
-                         note=f"{_shape(n, 'm')}{_shape('m', 1)} → {_shape(n, 1)}"))
-    s4 = view.step("BP4", l)
-    body.append(Math([Partial(J, ls.w.matrix), show(s4.matrix)], label="BP4",
-                     note=f"{_shape(n, 'm')}{_shape('m', n_prev)} → {_shape(n, n_prev)}"))
-    kind = "output layer" if l == L else "hidden layer"
-    return Section(f"Layer {l} ({kind}, {act}, {n_prev} → {n})", body)
+        grads.append(Math([Partial(J, ls.b.matrix), show(s3.matrix)], label="BP3",
+                          note=f"{_shape(n, 'm')}{_shape('m', 1)} → {_shape(n, 1)}"))
+    if wanted is None or "BP4" in wanted:
+        s4 = view.step("BP4", l)
+        grads.append(Math([Partial(J, ls.w.matrix), show(s4.matrix)], label="BP4",
+                          note=f"{_shape(n, 'm')}{_shape('m', n_prev)} → {_shape(n, n_prev)}"))
+    if grads:
+        body.append(Equations(grads))
+    kind = t("delta.output_layer") if l == L else t("delta.hidden_layer")
+    return Section(t("delta.layer_title", l=l, kind=kind, act=str(act), n_prev=n_prev, n=n), body,
+                   key=f"delta-layer:{l}")
 
 
-def _fprime_lines(ls: LayerSymbols, act) -> list:
+def _fprime_lines(ls: LayerSymbols, act, t) -> list:
     element, matrix = fprime(ls, act)
-    note = ACTIVATIONS[act.name].note or f"{act.name}' from the library, in the output a"
+    at0 = ACTIVATIONS[act.name].piecewise
+    note = t("delta.fprime_note", name=act.name) + ("; " + t("delta.at_zero", name=act.name) if at0 else "")
     if matrix is not None:
         return [Math([ls.fprime.matrix, show(matrix)], note=note)]
     return [Math([show(ls.fprime.base[ls.r, ls.p]), show(element)], note=note)]
 
 
-def _bp1_lines(view: DeltaView, s1: Step) -> list:
+def _bp1_lines(view: DeltaView, s1: Step, t) -> list:
     net = view.net
     L = net.depth
     ls = view.layers[L]
     act = net.act(L)
     n = net.sizes[L]
-    shape = f"shape {_shape('m', n)}, one row per example, no 1/m"
+    shape = t("delta.bp1_shape", shape=_shape("m", n))
     if act.name == "softmax":
         (_, loss, out_k), (_, lhs, exact, in_yhat, taught, raw) = s1.steps
         k = [i for i in out_k.atoms(sp.Idx) if str(i.label) == "k"][0]
-        return [Text("The loss of example r, with the softmax written out from the library:"),
+        return [Text(t("delta.softmax_loss")),
                 Math([show(ls.l[view.layers[L].r]), show(loss)]),
                 Math([show(ls.a.base[ls.r, k]), show(out_k)]),
-                Text("softmax couples the outputs, so differentiate l_r with respect to z "
-                     "directly; sympy.diff gives Kronecker deltas in both sums, and they "
-                     "collapse:"),
+                Text(t("delta.softmax_diff")),
                 Math([show(lhs), show(raw)]),
-                Math(["", show(exact), show(in_yhat)], note="exact, any targets"),
-                Math([show(s1.lhs), show(taught)], label="BP1", note=s1.note),
-                Math([ls.d.matrix, show(s1.matrix)], label="BP1", note=shape)]
+                Math(["", show(exact), show(in_yhat)], note=t("delta.any_targets")),
+                Equations([Math([show(s1.lhs), show(taught)], label="BP1", note=t("assume.targets_sum_to_one")),
+                           Math([ls.d.matrix, show(s1.matrix)], label="BP1", note=shape)])]
     (_, loss), (_, lhs, raw, dl), (_, chain, product) = s1.steps
-    out = [Text(f"The loss of example r ({net.loss}) as a sum over the outputs:"),
+    out = [Text(t("delta.loss_sum", loss=net.loss)),
            Math([show(ls.l[ls.r]), show(loss)]),
-           Text("sympy.diff with respect to one output gives a Kronecker delta, and the "
-                "sum collapses:"),
+           Text(t("delta.loss_diff")),
            Math([show(lhs), show(raw), show(dl)])]
-    out += _fprime_lines(ls, act)
-    out += [Math([show(s1.lhs), show(chain), show(product)], label="BP1"),
-            Math([ls.d.matrix, show(s1.matrix)], label="BP1", note=shape)]
+    out += _fprime_lines(ls, act, t)
+    out += [Equations([Math([show(s1.lhs), show(chain), show(product)], label="BP1"),
+                       Math([ls.d.matrix, show(s1.matrix)], label="BP1", note=shape)])]
     return out

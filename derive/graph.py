@@ -1,0 +1,441 @@
+"""The symbolic network, scalar by scalar, and the chain rule over it.
+
+``Graph(net)`` asks each layer to write its forward definitions for one
+example (or, with ``rows``, for each row of a batch: batch norm couples the
+rows, so its networks are always built over a batch):
+
+    z1_2 = w1_2_1*x1 + w1_2_2*x2 + b1_2        a1_2 = sigmoid(z1_2)     ...
+
+Then one reverse walk over the definitions, latest first, gives every
+adjoint as a sum over the consumers of a quantity: upstream adjoint times
+the local derivative of that one consumer's definition (sympy.diff, or the
+rules card's taught form of f').  Quantities a layer names (the z's of a
+dense layer, batch norm's x-hat, mu and sigma^2) get a delta of their own,
+computed once and reused; the others are inlined into their consumers'
+deltas.  This is backprop exactly as taught, for any layer kind, with
+nothing per kind but the forward definitions.
+
+Nothing differentiates the whole J: that is the naive route, kept for
+``verify`` and the benchmark.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from . import names
+from .layers import Dropout
+from .names import Scheme
+from .rules import ACTIVATIONS, LOSSES, fprime, output_delta, softmax, softmax_jacobian
+
+GRAPH_LIMIT = 40_000   # terms in the forward definitions; past this the scalar graph is not built
+
+
+class Partial(sp.Expr):
+    """The partial derivative d(num)/d(den) as notation, never evaluated."""
+    is_commutative = True
+
+    def __new__(cls, num, den):
+        return sp.Expr.__new__(cls, sp.sympify(num), sp.sympify(den))
+
+    @property
+    def num(self):
+        return self.args[0]
+
+    @property
+    def den(self):
+        return self.args[1]
+
+    def _eval_derivative(self, s):
+        return sp.S.Zero
+
+
+@dataclass
+class Definition:
+    """One forward quantity: ``symbol = expr``.  ``act`` is set when expr is
+    an activation applied to ``of`` (so f' comes from the rules card);
+    ``named``: it gets a delta of its own in the backward pass."""
+    symbol: sp.Symbol
+    expr: sp.Expr
+    layer: int
+    role: str
+    row: int | None
+    act: tuple | None = None        # (Act, the z symbol, softmax siblings or None)
+    named: bool = False
+    idx: tuple = ()                 # 0-based index within the layer's quantity
+    window: tuple | None = None     # max pooling: the inputs in window order
+
+
+@dataclass
+class Adjoint:
+    """delta of one named quantity: ``symbol = expr``, with the chain-rule
+    form ``chain`` (Partials) and ``local`` (upstream times local factors)."""
+    symbol: sp.Symbol
+    of: sp.Symbol
+    expr: sp.Expr
+    chain: sp.Expr
+    layer: int
+    role: str
+    row: int | None
+    output: bool = False            # BP1: computed from the (activation, loss) pair
+    taught: sp.Expr | None = None   # the classroom form (yhat - y), when it differs
+    product: sp.Expr | None = None  # upstream times local, before BP1's pair formula replaces it
+
+
+@dataclass
+class Gradient:
+    """dJ/dparam = scale * sum over the consumers c: delta(c) * dc/dparam."""
+    param: sp.Symbol
+    key: str                  # W1, b1, gamma2 ...
+    index: tuple
+    layer: int
+    expr: sp.Expr             # in deltas and forward quantities
+    terms: list               # [(handle, local)] per consumer: handle is a delta symbol or expression
+    l2: sp.Expr = sp.S.Zero
+
+
+class Builder:
+    """What a layer's ``scalar`` method writes its definitions into."""
+
+    def __init__(self, graph: "Graph"):
+        self.g = graph
+
+    @property
+    def rows(self):
+        return self.g.rows
+
+    def param(self, key: str, idx: tuple) -> sp.Symbol:
+        m = key.rstrip("0123456789")
+        l = key[len(m):]
+        return names.sym(f"{m.lower()}{l}_" + "_".join(str(i + 1) for i in idx))
+
+    def define(self, prefix: str, layer: int, idx: tuple, row, expr, role: str | None = None,
+               act=None, named: bool = False, window: tuple | None = None) -> sp.Symbol:
+        name = names.plain(prefix, layer, *[i + 1 for i in idx], row=row)
+        s = names.sym(name)
+        self.g._record(prefix, layer, len(idx))
+        self.g.forward.append(Definition(s, expr, layer, role or prefix, row, act, named, idx, window))
+        return s
+
+    def mask(self, layer: int, idx: tuple, r: int):
+        """Dropout's keep-mask entry: the example's number when the graph has
+        masks, else a symbol the derivation treats as a given constant."""
+        if self.g.masks is not None:
+            flat = int(np.ravel_multi_index(idx, self.g.mask_shapes[layer])) if idx else 0
+            return sp.Integer(int(self.g.masks[f"M{layer}"][r][flat]))
+        row = self.rows[r]
+        self.g._record("m", layer, len(idx))
+        s = names.sym(names.plain("m", layer, *[i + 1 for i in idx], row=row))
+        self.g.constants.append(s)
+        return s
+
+    def activate(self, l: int, z: np.ndarray, act, prefix: str = "a") -> np.ndarray:
+        """a = f(z) for every row and entry of z (array of symbols, rows first)."""
+        out = np.empty(z.shape, dtype=object)
+        card = ACTIVATIONS[act.name]
+        for r, row in enumerate(self.rows):
+            if card.elementwise:
+                f = card.expr(act.alpha)
+                for idx in np.ndindex(z.shape[1:]):
+                    zs = z[(r, *idx)]
+                    out[(r, *idx)] = self.define(prefix, l, idx, row, f.subs(_Z, zs), prefix,
+                                                 act=(act, zs, None))
+            else:
+                zs = list(z[r])
+                for j, e in enumerate(softmax(zs)):
+                    out[r, j] = self.define(prefix, l, (j,), row, e, prefix, act=(act, zs[j], zs))
+        return out
+
+
+_Z = sp.Symbol("z", real=True)
+
+
+class Graph:
+    """The scalar network and its backward pass.  ``rows`` are the batch's row
+    tags: [None] for one example (names carry no row), else 1..m."""
+
+    def __init__(self, net, rows: list | None = None, masks: dict | None = None):
+        self.net = net
+        if rows is None:
+            rows = list(range(1, 3)) if couples_rows(net) else [None]
+        self.rows = rows
+        self.m = len(rows)
+        self.masks = masks   # dropout keep-masks {M{l}: rows of numbers}, or None for symbols
+        self.mask_shapes = {layer.l: shape for layer, shape in zip(net.numbered, net.shapes())
+                            if isinstance(layer, Dropout)}
+        self.forward: list[Definition] = []
+        self.constants: list[sp.Symbol] = []
+        self._counts: dict = {}
+        self._build()
+        self._backward()
+
+    # ------------------------------------------------------------ forward --
+    def _record(self, prefix, layer, n):
+        self._counts[(prefix, layer)] = n
+
+    def _build(self):
+        net, b = self.net, Builder(self)
+        shape = net.input
+        x = np.empty((self.m, *shape), dtype=object)
+        for r, row in enumerate(self.rows):
+            for idx in np.ndindex(shape):
+                x[(r, *idx)] = names.sym(names.plain("x", *[i + 1 for i in idx], row=row))
+        self.inputs = x
+        out = x
+        for layer in net.layers:
+            out = layer.scalar(b, out)
+        self.outputs = out   # (m, n_L): the yhat symbols
+        nL = out.shape[1]
+        self.targets = np.array([[names.sym(names.plain("y", k + 1, row=row)) for k in range(nL)]
+                                 for row in self.rows], dtype=object)
+        loss = LOSSES[net.loss]
+        self.loss_rows = [loss.per_example(list(out[r]), list(self.targets[r])) for r in range(self.m)]
+        self.scale = sp.Integer(1) if net.reduction == "sum" else sp.Rational(1, self.m)
+        self.l2 = self._l2()
+        self.loss = self.scale * sp.Add(*self.loss_rows) + self.l2
+        self.params = {p: names.sym(p) for p in net.param_names()}
+        self.by_symbol = {d.symbol: d for d in self.forward}
+
+    def _l2(self) -> sp.Expr:
+        lam = self.net.l2
+        if lam is None:
+            return sp.S.Zero
+        weights = [names.sym(p) for p in self.net.param_names() if is_weight(p)]
+        return sp.Rational(lam.numerator, lam.denominator) / 2 * sp.Add(*[w ** 2 for w in weights])
+
+    # ----------------------------------------------------------- backward --
+    def _backward(self):
+        consumers: dict[sp.Symbol, list[Definition]] = {}
+        for d in self.forward:
+            for s in symbols_of(d.expr):
+                consumers.setdefault(s, []).append(d)
+        self.consumers = consumers
+        self.adjoints: list[Adjoint] = []
+        handle: dict[sp.Symbol, sp.Expr] = {}     # how a quantity's adjoint is referred to
+        chain_handle: dict[sp.Symbol, sp.Expr] = {}
+        L_sum = sp.Add(*self.loss_rows)
+        outputs = {s: r for r in range(self.m) for s in self.outputs[r]}
+        od = self._output_delta()
+        for d in reversed(self.forward):
+            s = d.symbol
+            if s in outputs:   # dl/dyhat, from the loss
+                expr = sp.diff(self.loss_rows[outputs[s]], s)
+                chain = Partial(sp.Symbol("J"), s)
+            else:
+                terms, chains = [], []
+                for c in consumers.get(s, []):
+                    if c.symbol not in handle:
+                        continue  # feeds nothing that reaches J (a dropped unit)
+                    terms.append(_times(handle[c.symbol], self.local(c, s)))
+                    chains.append(_times(chain_handle[c.symbol], Partial(c.symbol, s)))
+                if not terms:
+                    continue
+                expr, chain = sp.Add(*terms), sp.Add(*chains, evaluate=False) if len(chains) > 1 else chains[0]
+            if d.named:
+                delta = names.sym(names.plain(delta_prefix(d.role), d.layer,
+                                              *[i + 1 for i in d.idx], row=d.row))
+                self._record(delta_prefix(d.role), d.layer, len(d.idx))
+                taught, product = None, expr
+                if od is not None and s in od:
+                    expr, taught = od[s]
+                self.adjoints.append(Adjoint(delta, s, expr, chain, d.layer, d.role, d.row,
+                                             output=od is not None and s in od, taught=taught,
+                                             product=product))
+                handle[s], chain_handle[s] = delta, delta
+            else:
+                handle[s], chain_handle[s] = expr, chain
+        self.handle = handle
+        self.gradients: dict[str, Gradient] = {}
+        shapes = self.net.param_shapes()
+        for p, ps in self.params.items():
+            key, idx = names.locate(p, shapes)
+            terms = [(handle[c.symbol], self.local(c, ps)) for c in consumers.get(ps, []) if c.symbol in handle]
+            l2 = sp.diff(self.l2, ps)
+            expr = self.scale * sp.Add(*[_times(h, loc) for h, loc in terms]) + l2
+            layer = int(key.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            self.gradients[p] = Gradient(ps, key, idx, layer, expr, terms, l2)
+
+    def _output_delta(self):
+        """BP1 at the output's named pre-activations, from the (activation, loss) pair:
+        {z symbol: (exact form in yhat and y, taught form)}."""
+        net = self.net
+        last = net.layers[-1]
+        act = last.act
+        zs = {}
+        for d in self.forward:
+            if d.act is not None and d.symbol in set(self.outputs.flat):
+                zs[d.symbol] = d.act[1]
+        if act is None or not zs:
+            return None
+        n = self.outputs.shape[1]
+        pair = output_delta(act.name, net.loss, n, act.alpha)
+        out = {}
+        for r in range(self.m):
+            back = {**{h: self.outputs[r, k] for k, h in enumerate(pair.yhats)},
+                    **{t: self.targets[r, k] for k, t in enumerate(pair.ys)},
+                    **{zz: zs[self.outputs[r, k]] for k, zz in enumerate(pair.zs)}}
+            for k in range(n):
+                z = zs[self.outputs[r, k]]
+                exact = pair.in_yhat[k].xreplace(back)
+                taught = pair.taught[k].xreplace(back)
+                out[z] = (exact, None if taught == exact else taught)
+        self.output_assumes = pair.assumes
+        return out
+
+    # ---------------------------------------------------------- locals --
+    def local(self, c: Definition, s: sp.Symbol) -> sp.Expr:
+        """d c / d s from c's own definition: the rules card's f' for an
+        activation (in the output a where that is how it is taught), else
+        sympy.diff of the one definition."""
+        if c.window is not None:   # max pooling: 1 for the first maximum of the window
+            k = c.window.index(s)
+            conds = [s > w for w in c.window[:k]] + [s >= w for w in c.window[k + 1:]]
+            return sp.Piecewise((1, sp.And(*conds)), (0, True)) if conds else sp.Integer(1)
+        if c.act is not None:
+            act, z, siblings = c.act
+            if siblings is not None:   # softmax: the Jacobian, in the outputs
+                j = siblings.index(z)
+                k = siblings.index(s)
+                n = len(siblings)
+                outs = [self._output_of(zz) for zz in siblings]
+                jac = softmax_jacobian(n, j + 1, k + 1)
+                return jac.xreplace({sp.Symbol(f"a_{i + 1}", real=True): outs[i] for i in range(n)})
+            if s == z:
+                fp = fprime(act.name, act.alpha)
+                return fp.at(z, c.symbol)
+        return linear_diff(c.expr, s)
+
+    def _output_of(self, z: sp.Symbol) -> sp.Symbol:
+        for c in self.consumers.get(z, []):
+            if c.act is not None and c.act[1] == z:
+                return c.symbol
+        raise KeyError(z)
+
+    def teaching_order(self) -> list[Adjoint]:
+        """The deltas as they are taught: output layer first, and inside a layer
+        in the order of its neurons (time runs backwards in a recurrent layer)."""
+        position = {d.symbol: i for i, d in enumerate(self.forward)}
+        by_layer: dict[int, list[Adjoint]] = {}
+        for a in self.adjoints:
+            by_layer.setdefault(a.layer, []).append(a)
+        out = []
+        for layer in sorted(by_layer, reverse=True):
+            group = by_layer[layer]
+            if self.net.layer(layer).kind != "recurrent":
+                group = sorted(group, key=lambda a: position[a.of])
+            out += group
+        return out
+
+    # ------------------------------------------------------- utilities --
+    def definitions(self) -> list[tuple[sp.Symbol, sp.Expr]]:
+        return [(d.symbol, d.expr) for d in self.forward] + [(a.symbol, a.expr) for a in self.adjoints]
+
+    def expand(self, expr: sp.Expr) -> sp.Expr:
+        """Substitute the definitions (latest first) to reach base variables."""
+        for s, e in reversed(self.definitions()):
+            if expr.has(s):
+                expr = expr.xreplace({s: e})
+        return expr
+
+    def base_symbols(self) -> list[sp.Symbol]:
+        return list(self.inputs.flat) + list(self.targets.flat) + list(self.params.values()) + self.constants
+
+    def scheme(self) -> Scheme:
+        if getattr(self, "_scheme", None) is None:
+            self._scheme = scheme_for(self.net, self._counts, self.output_layer, self.rows != [None])
+        return self._scheme
+
+    @property
+    def output_layer(self) -> int | None:
+        """The layer whose a's are yhat (printed as ŷ), if the outputs are a's."""
+        first = self.outputs.flat[0]
+        d = self.by_symbol.get(first)
+        return d.layer if d is not None and d.role == "a" else None
+
+
+def scheme_for(net, counts: dict | None = None, L: int | None = None, batch: bool | None = None) -> Scheme:
+    """How the plain names of ``net`` print: parameter arrays and the graph's
+    quantities, each with its number of indices."""
+    counts = dict(counts or {})
+    for key, shape in net.param_shapes().items():
+        prefix = key.rstrip("0123456789")
+        counts[(prefix.lower(), int(key[len(prefix):]))] = len(shape)
+    return Scheme(counts=counts, inputs=len(net.input), targets=1, L=L, batch=batch)
+
+
+def symbols_of(expr) -> set:
+    """The symbols in ``expr``, by a plain walk (free_symbols is slow on the
+    many small sums of a wide layer)."""
+    out, todo = set(), [expr]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, sp.Symbol):
+            out.add(e)
+        elif e.args:
+            todo.extend(e.args)
+    return out
+
+
+def linear_diff(expr, s):
+    """sympy.diff, with the fast path backprop meets most: a sum of products
+    of plain symbols and numbers (a dense or conv z), where the derivative is
+    the other factors of the one term that holds s."""
+    if expr == s:
+        return sp.Integer(1)
+    if isinstance(expr, sp.Add):
+        terms = []
+        for term in expr.args:
+            if term.is_Symbol or term.is_Number:
+                if term == s:
+                    terms.append(sp.Integer(1))
+            elif isinstance(term, sp.Mul) and all(f.is_Symbol or f.is_Number for f in term.args):
+                if s in term.args:
+                    rest = list(term.args)
+                    rest.remove(s)
+                    if s in rest:
+                        return sp.diff(expr, s)
+                    terms.append(sp.Mul(*rest))
+            else:
+                return sp.diff(expr, s)
+        return sp.Add(*terms)
+    return sp.diff(expr, s)
+
+
+def _times(upstream, local):
+    """upstream * local, kept as a product in that order (1 dropped)."""
+    if local == 1:
+        return upstream
+    if upstream == 1:
+        return local
+    return sp.Mul(upstream, local, evaluate=False)
+
+
+def delta_prefix(role: str) -> str:
+    """The delta of z is d (Nielsen's delta); others are d + the quantity."""
+    return "d" if role == "z" else "d" + role
+
+
+def is_weight(plain: str) -> bool:
+    """Weights carry the L2 penalty: W, Wx, Wh; not biases, gamma or beta."""
+    prefix = plain.rstrip("0123456789_")
+    return prefix.split("_")[0].rstrip("0123456789") in ("w", "wx", "wh")
+
+
+def couples_rows(net) -> bool:
+    """Batch norm mixes the examples of a batch: its network is built over rows."""
+    return any(layer.kind == "bn" for layer in net.numbered)
+
+
+def graph_cost(net, rows: int = 1) -> int:
+    """Terms the forward definitions would hold: the size of the scalar graph."""
+    total, shapes = 0, net.shapes()
+    for layer, shape in zip(net.numbered, shapes):
+        total += layer.scalar_cost(shape)
+    return total * rows
+
+
+def can_build(net, rows: int = 1) -> bool:
+    return graph_cost(net, rows) <= GRAPH_LIMIT

@@ -1,0 +1,176 @@
+"""English prose.  Keys are grouped by the view that uses them."""
+
+MESSAGES = {
+    # -- shared ----------------------------------------------------------------
+    "batch.mean": "the mean over the m examples of a batch",
+    "batch.sum": "the sum over the examples of a batch ('sum': no 1/m)",
+    "loss.se": "squared error: Σₖ (ŷₖ - yₖ)²",
+    "loss.half_se": "half squared error: ½ Σₖ (ŷₖ - yₖ)²",
+    "loss.mse": "mean squared error: (1/n_L) Σₖ (ŷₖ - yₖ)²",
+    "loss.bce": "binary cross-entropy (sigmoid output)",
+    "loss.ce": "cross-entropy (softmax output, rows of Y sum to 1)",
+    "assume.targets_sum_to_one": "when the targets of a row sum to 1 (one-hot or probabilities)",
+    "assume.": "",
+    "title": "Backpropagation through {name}",
+
+    # -- scalar view ---------------------------------------------------------------
+    "scalar.conventions": (
+        "Conventions. Layers run from 0 (input) to L = {L} (output); a superscript (l) is a layer "
+        "index, not an exponent. w⁽ˡ⁾ⱼₖ connects neuron k of layer l-1 to neuron j of layer l "
+        "(j = to, k = from), so W⁽ˡ⁾ has shape (nₗ × nₗ₋₁), as in torch.nn.Linear. "
+        "z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾, a⁽ˡ⁾ = f(z⁽ˡ⁾), a⁽⁰⁾ = x, ŷ = a⁽ᴸ⁾. δ⁽ˡ⁾ⱼ = ∂J/∂z⁽ˡ⁾ⱼ "
+        "(the error of neuron j). J is {batch}; below, J is written for one example, where the two "
+        "agree."),
+    "scalar.forward": "Forward pass (staged)",
+    "scalar.first_of_each": "Showing the first neuron of each layer; the others follow the same pattern.",
+    "scalar.batch_graph": ("Batch norm mixes the examples of a batch, so the network is written for a "
+                           "batch of m = {m} rows; [r] marks row r."),
+    "scalar.backward": "Backward pass: the deltas",
+    "scalar.backward_intro": ("The deltas δ = ∂J/∂z are computed once, from the output back, and reused for "
+                              "every parameter of their layer. Each is the upstream delta times a local "
+                              "derivative, summed over everything the quantity feeds."),
+    "scalar.fan_out": ("{name} feeds {n} quantities, so its delta is a sum of {n} contributions: in code "
+                       "the gradient is accumulated with +=, never overwritten with =."),
+    "scalar.box": "Activation derivatives used",
+    "box.in_a": "in terms of a = f(z)",
+    "box.in_z": "in terms of z (f has no inverse to write it in a)",
+    "box.at_zero": "{name}′(0) = {value} by convention",
+    "box.softmax_same": "softmax, same index: ŷⱼ(1 - ŷⱼ)",
+    "box.softmax_cross": "softmax, other index k ≠ j",
+    "scalar.paths": "{n} dependency paths from {name} to J; the chain rule sums over them:",
+    "scalar.along_paths": "chain rule along the paths",
+    "scalar.locals": "local derivatives",
+    "scalar.simplified": "simplified",
+    "scalar.at_example": "at example 1",
+    "scalar.too_many_paths": ("{n} dependency paths lead from {name} to J: too many to list. Backprop sums "
+                              "them once per neuron, in δ."),
+    "scalar.reusing": "reusing {deltas} from the backward pass",
+    "scalar.general_title": "General formula",
+    "scalar.general": "This network has {n} parameters, too many to print one by one.",
+    "scalar.general_shown": ("Above: one representative weight (and bias) per layer. Every parameter "
+                             "follows the same general formulas:"),
+    "scalar.too_large": ("The scalar view is for small networks: this one has {n} parameters. See the delta "
+                         "view (--view delta) for BP1-BP4 at any width."),
+    "scalar.title_large": "Scalar view",
+}
+
+MESSAGES.update({
+    "scalar.path_one": "One dependency path from {name} to J:",
+    # -- numbers -----------------------------------------------------------------
+    "numbers.the_example": "the worked example",
+    "numbers.data_intro": "{described} (m = {m} example{s}; {how}).",
+    "numbers.mean": "J averages them",
+    "numbers.sum": "J sums them",
+    "numbers.row": "row",
+    "numbers.parameter": "parameter",
+    "numbers.value": "value",
+    "numbers.quantity": "quantity",
+    "numbers.masks": "Dropout keep-masks {keys} are part of the example: constants of the derivation.",
+    "numbers.data_title": "Worked example: the data",
+    "numbers.forward_title": "Worked example: forward pass",
+    "numbers.batch_loss": "the loss on this batch",
+    "numbers.delta_title": "Worked example: deltas (δ = ∂ℓ/∂z, one example at a time)",
+    "numbers.gradient_title": "Worked example: gradients",
+    "numbers.more_params": "... and {n} more parameters.",
+    "numbers.step": "step",
+    "numbers.first_params": "(first {k} of {n} parameters shown)",
+    "numbers.descent_rule": "Each step: θ ← θ - {lr} · ∂J/∂θ for every parameter θ.",
+    "numbers.exact": "Every value here is exact.",
+    "numbers.fixed": ("Values are exact while they are short; longer ones are carried with {digits} "
+                      "significant digits and shown rounded."),
+    "numbers.descent_title": "Gradient descent: {steps} steps, learning rate {lr}",
+    # -- teaching notes -------------------------------------------------------------
+    "notes.title": "Why it works this way",
+    "notes.saturation": ("Saturation: {name}′ is at most {peak}. At z = 50 it is {exact} exactly, but in "
+                         "float64 {name}(50) rounds to {a64}, so {form} evaluates to {f64}: the gradient "
+                         "through a saturated unit vanishes, and the weights before it stop learning."),
+    "notes.relu": ("ReLU passes the gradient unchanged where z > 0 and blocks it where z ≤ 0 (relu′(0) = 0, "
+                   "as in PyTorch): each example switches paths on and off."),
+    "notes.reverse": ("Why reverse mode: one forward pass costs about F = {F} multiplications. Forward mode "
+                      "(or finite differences) needs a pass per parameter: about {forward} multiplications "
+                      "for all P = {P} gradients. Backprop needs one forward and one backward pass, about "
+                      "{reverse}: {ratio} times less. In matrix terms, reverse mode multiplies a row "
+                      "vector (the upstream gradient) through the Jacobians; forward mode multiplies "
+                      "matrices."),
+    "notes.check": ("Gradient check (central differences, h = {h}): J(θ + h) = {plus} and J(θ - h) = "
+                    "{minus} for θ = {name}, so (J(θ + h) - J(θ - h)) / 2h = {numeric}, against backprop's "
+                    "{analytic} (relative difference {rel})."),
+    "notes.check_how": ("Check a gradient numerically: (J(θ + h) - J(θ - h)) / 2h agrees with backprop to "
+                        "about h² (use h ≈ 1e-4 in float64); add --numbers to see it for this network."),
+    "notes.seed001": ("With x = {x} and y = {y} substituted, J is a function of w alone: J = {J}, and "
+                      "∂J/∂w = {dJ}, zero at w = {w_star}: gradient descent walks w towards it."),
+    "verify.title": "Verification",
+    "verify.ok": ("Verified: {n} gradient(s) equal sympy.diff(J, θ) of the fully expanded J (every other "
+                  "variable fixed at 3 random points; agreement to 12 significant digits)."),
+    "verify.failed": "VERIFICATION FAILED for {names}.",
+    "verify.locals": "and all {n} local derivatives of the backward pass equal sympy.diff of their definitions",
+    "json.no_scalar": ("the scalar graph of this network would hold about {terms} terms (limit {limit}); "
+                       "the index-level equations below describe every gradient"),
+})
+
+MESSAGES.update({
+    # -- delta view ------------------------------------------------------------------
+    "delta.title": "Delta view (BP1-BP4): {spec}",
+    "delta.intro": ("The four backpropagation equations BP1-BP4 for {spec}, derived at index level with SymPy "
+                    "(sympy.diff of each layer's forward definition, Kronecker deltas collapsed by the index "
+                    "sums) and read back as matrix products. Widths stay symbols during the derivation, so "
+                    "any width costs the same."),
+    "delta.dense_only": ("The index-level view (BP1-BP4 in matrix form) is derived for dense networks; the "
+                         "scalar view above covers this network's layers one quantity at a time."),
+    "delta.layout": (
+        "Layout: rows are examples. X is the (m × n₀) batch, one example per row; Y and the output Ŷ are "
+        "(m × n_L). W⁽ˡ⁾ is (nₗ × nₗ₋₁) and its entry w⁽ˡ⁾ⱼₖ connects neuron k of layer l-1 to neuron j of "
+        "layer l (j = to, k = from, as in torch.nn.Linear), so Z⁽ˡ⁾ = A⁽ˡ⁻¹⁾W⁽ˡ⁾ᵀ + b⁽ˡ⁾ and "
+        "A⁽ˡ⁾ = f(Z⁽ˡ⁾).\n"
+        "δ⁽ˡ⁾ = ∂J/∂z⁽ˡ⁾ is the error of a neuron (Nielsen's delta); the matrix Δ⁽ˡ⁾ holds one row of "
+        "errors per example. Superscripts in parentheses are layer indices, not exponents. [j = p] is 1 "
+        "if j = p and 0 otherwise (the Kronecker delta, written with brackets so that δ stays the "
+        "error), ⊙ the elementwise product, 1ₘ a column of m ones, and M[r,k] the entry in row r, "
+        "column k."),
+    "delta.inputs": "inputs, one example per row",
+    "delta.weights": "weights into layer {l}",
+    "delta.biases": "biases of layer {l}",
+    "delta.pre": "pre-activations",
+    "delta.outputs": "{act} outputs",
+    "delta.prediction": "(the prediction)",
+    "delta.errors": "errors ∂ℓ/∂z of layer {l}, per example",
+    "delta.targets": "targets",
+    "delta.quantity": "quantity",
+    "delta.shape": "shape",
+    "delta.meaning": "meaning",
+    "delta.shapes_title": "Conventions and shapes",
+    "delta.batch_title": "Batch convention",
+    "delta.reduction_sum": "reduction 'sum'",
+    "delta.reduction_mean": "mean over the batch",
+    "delta.batch_sum": ("J sums the per-example losses ℓᵣ. Each row of Δ⁽ˡ⁾ is that example's error ∂ℓᵣ/∂z, "
+                        "and with a plain sum no 1/m appears anywhere: ∂J/∂W and ∂J/∂b add up the rows."),
+    "delta.batch_mean": ("The rows of Δ⁽ˡ⁾ are per-example errors ∂ℓᵣ/∂z, without 1/m; they are what "
+                         "propagates from layer to layer (BP1, BP2). The 1/m of the mean appears once, on "
+                         "∂J/∂W and ∂J/∂b (BP3, BP4)."),
+    "delta.row_r": "Row r of a layer's forward definition, with W stored out × in:",
+    "delta.row_note": "row r = example r",
+    "delta.diff_weight": ("sympy.diff with respect to one weight gives Kronecker deltas; the sum over k "
+                          "keeps only k = q:"),
+    "delta.sum_rows": ("The chain rule sums over every z the weight touches: all rows r and all neurons j. "
+                       "The bracket [j = p] keeps j = p; the sum over the batch rows r stays, and a sum over "
+                       "the row index is a product with a transpose:"),
+    "delta.bp4_shape": "(nₗ×m)(m×nₗ₋₁) → (nₗ×nₗ₋₁), the shape of W",
+    "delta.diff_bias": ("For a bias, ∂z/∂b is a single Kronecker delta, and the errors are summed over the "
+                        "batch (rows):"),
+    "delta.bp3_shape": "(nₗ×m)(m×1) → (nₗ×1), the shape of b",
+    "delta.one_down": "One layer down, a⁽ˡ⁾ feeds every neuron j of layer l+1 in the same row r:",
+    "delta.bp2_shape": "(m×nₗ₊₁)(nₗ₊₁×nₗ) → (m×nₗ)",
+    "delta.general_title": "From scalars to indices (a general layer l)",
+    "delta.output_layer": "output layer",
+    "delta.hidden_layer": "hidden layer",
+    "delta.layer_title": "Layer {l} ({kind}, {act}, {n_prev} → {n})",
+    "delta.fprime_note": "{name}′ from the rules card",
+    "delta.at_zero": "{name}′(0) by the convention of the card",
+    "delta.bp1_shape": "shape {shape}, one row per example, no 1/m",
+    "delta.softmax_loss": "The loss of example r, with the softmax written out from the rules card:",
+    "delta.softmax_diff": ("softmax couples the outputs, so differentiate ℓᵣ with respect to z directly; "
+                           "sympy.diff gives Kronecker deltas in both sums, and they collapse:"),
+    "delta.any_targets": "exact, any targets",
+    "delta.loss_sum": "The loss of example r ({loss}) as a sum over the outputs:",
+    "delta.loss_diff": "sympy.diff with respect to one output gives a Kronecker delta, and the sum collapses:",
+})

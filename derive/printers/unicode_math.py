@@ -1,0 +1,54 @@
+"""Unicode notation -> LaTeX maths, by transliteration (no table of names).
+
+The text views write notation in Unicode (w⁽¹⁾₂₁, δ, ∂J/∂ŷ, Δ⁽²⁾ᵀ); the LaTeX
+printers turn a run of such notation into the same maths in LaTeX."""
+from __future__ import annotations
+
+import re
+
+GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
+         "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma", "φ": r"\varphi", "Φ": r"\Phi",
+         "Δ": r"\Delta", "Σ": r"\sum", "∂": r"\partial", "η": r"\eta", "π": r"\pi", "ℓ": r"\ell"}
+SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", "←": r"\leftarrow ",
+           "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∈": r"\in ", "−": "-",
+           "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\sqrt ", "∑": r"\sum ",
+           "±": r"\pm "}
+SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸᵀⁿᵏʲ˒", "0123456789()-+lL" + r"\top" + "nkj,"))
+SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜ", "0123456789jkilmnrxhou-+()pt"))
+HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}"}
+
+
+def to_latex(text: str) -> str:
+    """One run of Unicode notation as LaTeX maths (no surrounding $)."""
+    out, i = [], 0
+    for hat, tex in HATS.items():
+        text = text.replace(hat, "\x00" + tex + "\x01")
+    while i < len(text):
+        c = text[i]
+        for table, mark in ((SUP, "^"), (SUB, "_")):
+            if c in table:
+                j = i
+                while j < len(text) and text[j] in table:
+                    j += 1
+                inner = "".join(table[ch] for ch in text[i:j])
+                out.append(f"{mark}{{{inner}}}")
+                i = j
+                break
+        else:
+            if c == "\x00":
+                j = text.index("\x01", i)
+                out.append("{" + text[i + 1:j] + "}")
+                i = j + 1
+                continue
+            out.append(GREEK.get(c, SYMBOLS.get(c, {"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#",
+                                                     "&": r"\&", "$": r"\$", "_": r"\_"}.get(c, c))))
+            if c in GREEK and i + 1 < len(text) and text[i + 1].isalpha():
+                out.append(" ")
+            i += 1
+    return "".join(out)
+
+
+# A run of notation inside prose: anything holding a Greek letter, a sub- or
+# superscript, a hat or a maths operator, with the letters and digits glued to it.
+_SPECIAL = "".join(GREEK) + "".join(SUP) + "".join(SUB) + "ŷŶ∂×⊙→←≤≥≠≈∈′·∞√∑±" + "\u0302"
+_RUN = re.compile(r"[A-Za-z0-9()\[\]/^*+\-=.,'_]*[%s][A-Za-z0-9()\[\]/^*+\-=.,'_%s]*" % (_SPECIAL, _SPECIAL))

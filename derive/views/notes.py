@@ -1,0 +1,111 @@
+"""What a derivation says beyond the equations: saturation, ReLU's switch,
+why reverse mode is cheaper, a numerical gradient check, and for a one-weight
+network the whole loss curve J(w).  Every number is computed for the
+network at hand."""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy as sp
+
+from ..evaluate import to_mp
+from ..format import fmt
+from ..graph import graph_cost
+from ..model import Section, Text
+from ..rules import ACTIVATIONS, fprime
+
+SATURATING = ("sigmoid", "tanh")
+
+
+def saturation(net, t) -> list[Text]:
+    out, seen = [], set()
+    z, a = sp.Symbol("z", real=True), sp.Symbol("a", real=True)
+    for layer in net.numbered:
+        act = layer.act
+        if act is None or act.name not in SATURATING or act.name in seen:
+            continue
+        seen.add(act.name)
+        card = ACTIVATIONS[act.name]
+        fp = fprime(act.name)
+        d = card.derivative()
+        peak = d.subs(z, 0)
+        exact = sp.N(d.subs(z, 50), 20)
+        a64 = float(sp.lambdify(z, card.expr(), "math")(50.0))
+        f64 = float(sp.lambdify(a, fp.expr, "math")(a64)) if fp.in_output else float(sp.N(d.subs(z, 50)))
+        from ..printers.text import UnicodeExprPrinter
+        from ..names import Scheme
+        form = UnicodeExprPrinter(Scheme()).doprint(fp.expr)
+        out.append(Text(t("notes.saturation", name=act.name, peak=fmt(peak).plain(), exact=fmt(exact).plain(),
+                          a64=repr(a64), form=form, f64=repr(f64))))
+    if any(layer.act is not None and layer.act.name == "relu" for layer in net.numbered):
+        out.append(Text(t("notes.relu")))
+    return out
+
+
+def costs(net) -> dict:
+    """Multiplications: one forward pass F (from the layers' sizes); forward
+    mode (or finite differences) ~ one pass per parameter; reverse mode ~ a
+    forward and a backward pass (about twice the forward's work)."""
+    F = max(1, graph_cost(net))
+    P = net.n_params
+    forward_mode = P * 2 * F
+    reverse = 3 * F
+    return {"F": F, "P": P, "forward": forward_mode, "reverse": reverse,
+            "ratio": f"{forward_mode / reverse:,.0f}" if forward_mode >= 10 * reverse else f"{forward_mode / reverse:.1f}"}
+
+
+def reverse_mode(net, t) -> Text:
+    c = costs(net)
+    return Text(t("notes.reverse", F=f"{c['F']:,}", P=f"{c['P']:,}", forward=f"{c['forward']:,}",
+                  reverse=f"{c['reverse']:,}", ratio=c["ratio"]))
+
+
+def gradient_check(g, example, ev, name: str, t) -> Text:
+    """Central differences for one parameter, printed to enough digits that a
+    student can redo the subtraction."""
+    from ..worked import evaluate
+    h = Fraction(1, 10 ** 4)
+    base = dict(example.params)
+    plus = evaluate(g, example, {**base, name: base[name] + h}).loss
+    minus = evaluate(g, example, {**base, name: base[name] - h}).loss
+    numeric = (to_mp(plus) - to_mp(minus)) / (2 * to_mp(h))
+    analytic = to_mp(ev.gradients[name])
+    rel = abs(numeric - analytic) / max(abs(analytic), to_mp(Fraction(1, 10 ** 12)))
+    return Text(t("notes.check", h=fmt(h).plain(), plus=fmt(plus, 12).plain(), minus=fmt(minus, 12).plain(),
+                  name=g.scheme().unicode(name), numeric=fmt(numeric, 8).plain(),
+                  analytic=fmt(analytic, 8).plain(), rel=fmt(rel, 2).plain()))
+
+
+def one_weight(net, g, example, t) -> Text | None:
+    """Seed 001's form: with the example substituted, J(w) and dJ/dw in w alone."""
+    if net.n_params != 1 or example is None or example.m != 1:
+        return None
+    from .. import names
+    w = names.sym(net.param_names()[0])
+    env = {s: sp.Rational(v.numerator, v.denominator) for s, v in zip(g.inputs.flat, example.X[0])}
+    env.update({s: sp.Rational(v.numerator, v.denominator) for s, v in zip(g.targets.flat, example.Y[0])})
+    J = g.expand(g.loss).xreplace(env)
+    dJ = sp.expand(sp.diff(J, w))
+    roots = sp.solve(dJ, w)
+    if len(roots) != 1:
+        return None
+    x = fmt(example.X[0][0]).plain()
+    y = fmt(example.Y[0][0]).plain()
+    from ..printers.text import UnicodeExprPrinter
+    p = UnicodeExprPrinter(g.scheme())
+    return Text(t("notes.seed001", x=x, y=y, J=p.doprint(sp.expand(J)), dJ=p.doprint(dJ),
+                  w_star=str(roots[0])))
+
+
+def section(net, g, example, ev, t, check_param: str | None) -> Section:
+    body = saturation(net, t) + [reverse_mode(net, t)]
+    if ev is not None and check_param is not None and g is not None:
+        body.append(gradient_check(g, example, ev, check_param, t))
+    else:
+        body.append(Text(t("notes.check_how")))
+    if g is not None:
+        seed = one_weight(net, g, example, t)
+        if seed is not None:
+            body.append(seed)
+    return Section(t("notes.title"), body, key="notes")

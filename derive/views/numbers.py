@@ -1,0 +1,107 @@
+"""The worked example as model nodes: the data, every quantity per example,
+the gradients, and the gradient-descent trace."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..evaluate import as_sympy, exact
+from ..format import fmt
+from ..model import Math, Section, Table, Text, Value
+from ..worked import Evaluation, descend
+
+COLUMNS = 4          # examples per table, so a table fits 80 columns
+MAX_ROWS = 40        # quantities listed per table before '...'
+TRACE_PARAMS = 4
+
+
+def _v(x):
+    return Value(as_sympy(x))
+
+
+def data_section(net, example, g, t) -> Section:
+    scheme = g.scheme()
+    rows = []
+    for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
+        xs = ", ".join(fmt(v).plain() for v in x[:8]) + (" ..." if len(x) > 8 else "")
+        rows.append([str(r), xs, ", ".join(fmt(v).plain() for v in y)])
+    described = example.description or t("numbers.the_example")
+    body = [Text(t("numbers.data_intro", described=described, m=example.m,
+                   s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}"))),
+            Table([t("numbers.row"), "x", "y"], rows)]
+    params = [[scheme.unicode(p), _v(v)] for p, v in example.params[:MAX_ROWS]]
+    if len(example.params) > MAX_ROWS:
+        params.append([f"... ({len(example.params) - MAX_ROWS} more)", ""])
+    body.append(Table([t("numbers.parameter"), t("numbers.value")], params))
+    if example.masks:
+        body.append(Text(t("numbers.masks", keys=", ".join(k for k, _ in example.masks))))
+    return Section(t("numbers.data_title"), body, key="data")
+
+
+def per_example(ev: Evaluation, symbols, header: str, scheme) -> list:
+    """Tables with one row per quantity and one column per example."""
+    tables = []
+    m = len(ev.rows) if ev.per_row else 1
+    symbols = list(symbols)
+    more = len(symbols) - MAX_ROWS
+    symbols = symbols[:MAX_ROWS]
+    for start in range(0, m, COLUMNS):
+        chunk = range(start, min(start + COLUMNS, m))
+        head = [header] + ([f"example {r + 1}" for r in chunk] if m > 1 else ["value"])
+        body = [[s] + [_v(ev.at(s, r)) for r in chunk] for s in symbols]
+        if more > 0:
+            body.append([f"... ({more} more)"] + [""] * len(chunk))
+        tables.append(Table(head, body))
+    return tables
+
+
+def forward_section(net, ev: Evaluation, t) -> Section:
+    g = ev.graph
+    first = g.rows[0]
+    symbols = [d.symbol for d in g.forward if d.row in (None, first) or not ev.per_row]
+    body = per_example(ev, symbols, t("numbers.quantity"), g.scheme())
+    body.append(Math([sp.Symbol("J"), _v(ev.loss)], note=t("numbers.batch_loss")))
+    return Section(t("numbers.forward_title"), body, key="numbers-forward")
+
+
+def delta_section(net, ev: Evaluation, t) -> Section:
+    g = ev.graph
+    first = g.rows[0]
+    symbols = [a.symbol for a in g.teaching_order() if a.row in (None, first) or not ev.per_row]
+    return Section(t("numbers.delta_title"), per_example(ev, symbols, "δ", g.scheme()), key="numbers-deltas")
+
+
+def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
+    g = ev.graph
+    scheme = g.scheme()
+    m = len(ev.rows) if ev.per_row else 1
+    mean = net.reduction == "mean" and m > 1
+    rows = []
+    for p in shown[:MAX_ROWS]:
+        grad = g.gradients[p]
+        form = grad.expr
+        if m > 1 and ev.per_row:
+            from ..model import Notation
+            prefix = Notation(f"(1/{m})Σᵣ", r"\frac{1}{%d}\sum_r" % m) if mean else Notation("Σᵣ", r"\sum_r")
+            form = sp.Mul(prefix, grad.expr - grad.l2, evaluate=False) + grad.l2
+        rows.append([scheme.unicode(p), form, _v(ev.gradients[p])])
+    body = [Table([t("numbers.parameter"), "∂J/∂θ", t("numbers.value")], rows)]
+    if len(shown) > MAX_ROWS:
+        body.append(Text(t("numbers.more_params", n=len(shown) - MAX_ROWS)))
+    return Section(t("numbers.gradient_title"), body, key="numbers-gradients")
+
+
+def trace_section(net, g, example, steps: int, lr, ev: Evaluation, shown: list[str], t) -> tuple[Section, list]:
+    trace = descend(g, example, steps, lr, ev)
+    scheme = g.scheme()
+    cols = shown[:TRACE_PARAMS]
+    table = Table([t("numbers.step"), *[scheme.unicode(p) for p in cols], "J"],
+                  [[str(r.step), *[_v(r.params[p]) for p in cols], _v(r.loss)] for r in trace])
+    note = "" if len(cols) == len(shown) else " " + t("numbers.first_params", k=len(cols), n=len(shown))
+    exactness = t("numbers.exact") if all(exact(r.loss) for r in trace) else t("numbers.fixed", digits=fmt_digits())
+    body = [Text(t("numbers.descent_rule", lr=fmt(lr).plain()) + note + " " + exactness), table]
+    return Section(t("numbers.descent_title", steps=steps, lr=fmt(lr).plain()), body, key="descent"), trace
+
+
+def fmt_digits() -> int:
+    from ..evaluate import DIGITS
+    return DIGITS

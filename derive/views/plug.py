@@ -1,0 +1,58 @@
+"""Display helpers shared by the views: the taught form of an expression,
+and numbers put in place of symbols without disturbing the order."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..evaluate import as_sympy
+from ..model import Value
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
+    if not isinstance(expr, sp.Expr) or expr.has(sp.Piecewise) or expr.has(sp.Max):
+        return expr
+    try:
+        factored = sp.factor(expr)
+    except (sp.PolynomialError, NotImplementedError, TypeError):
+        return expr
+    coeff, factors = factored.as_coeff_mul()
+    out = []
+    for f in factors:
+        base, power = f.as_base_exp()
+        if isinstance(base, sp.Add) and power.is_Integer and _wants_flip(base):
+            base = sp.Add(*[-t for t in base.args], evaluate=False)
+            coeff = coeff * (-1) ** power
+        out.append(base if power == 1 else sp.Pow(base, power, evaluate=False))
+    return sp.Mul(coeff, *out, evaluate=False) if coeff != 1 else sp.Mul(*out, evaluate=False)
+
+
+def _wants_flip(add: sp.Add) -> bool:
+    """(a - 1) -> (1 - a); (y - ŷ) -> (ŷ - y): constants and predictions lead."""
+    number = [t for t in add.args if t.is_Number]
+    if number:
+        return number[0] < 0
+    targets = [t for t in add.args if any(s.name.startswith("y") for s in t.free_symbols)]
+    others = [t for t in add.args if t not in targets]
+    return bool(targets) and all(not t.could_extract_minus_sign() for t in targets) and \
+        all(t.could_extract_minus_sign() for t in others)
+
+
+def plug(expr, values: dict):
+    """``expr`` with each symbol that has a value replaced by that number, as
+    a Value atom, rebuilt without evaluation so the numbers stand exactly
+    where their symbols stood."""
+    if isinstance(expr, sp.Symbol):
+        return Value(as_sympy(values[expr])) if expr in values else expr
+    if not isinstance(expr, sp.Basic) or not expr.args or isinstance(expr, Value):
+        return expr
+    if isinstance(expr, sp.Piecewise):
+        from ..evaluate import value
+        return Value(as_sympy(value(expr, values)))
+    args = [plug(a, values) for a in expr.args]
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        return expr.func(*args, evaluate=False)
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:
+        return expr.func(*args)
