@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 
 from derive.errors import ChainruleError
-from derive.load import load
+from derive.loading import load
 from derive.network import Network
 
 from .emit import HEADER_PREFIX, context, render

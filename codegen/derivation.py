@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive import library
-from derive.library import ACTIVATIONS, LOSSES
+from derive import rules
+from derive.rules import ACTIVATIONS, LOSSES
 
 
 def array(name: str) -> sp.Symbol:
@@ -44,18 +44,19 @@ def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
     yhat_j, simplified when that is shorter, exactly as the library does.
     """
     if not ACTIVATIONS[act].elementwise:
-        od = library.output_delta(act, loss, 2, alpha)
-        return OutputError(od.taught[0], od.yhats[0], od.ys[0], od.note)
+        od = rules.output_delta(act, loss, 2, alpha)
+        return OutputError(od.taught[0], od.yhats[0], od.ys[0], _ASSUMES.get(od.assumes, ""))
     yh = [sp.Symbol(f"yhat_{k + 1}", real=True) for k in range(n)]
     ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(n)]
     dl_dyhat = sp.factor(sp.diff(LOSSES[loss].per_example(yh, ys), yh[0]))
-    fprime = library.in_terms_of_output(act, alpha).subs(library.a, yh[0])
+    fp = rules.fprime(act, alpha)
+    fprime = fp.expr.subs(rules.a, yh[0]) if fp.in_output else fp.expr.subs(rules.z, sp.Symbol("z_1", real=True))
     form = dl_dyhat * fprime
     residual = _squared_error(loss, yh, ys, dl_dyhat, fprime)
     # Simplify only when f' cancels against dl/dyhat (sigmoid + bce -> yhat - y).
     simpler = sp.factor(sp.simplify(form))
     if simpler.count(yh[0]) < form.count(yh[0]):
-        form = library._tidy(simpler)
+        form = rules.tidy_sign(simpler)
     return OutputError(form, yh[0], ys[0], "", residual)
 
 
@@ -72,5 +73,9 @@ def _squared_error(loss, yh, ys, dl_dyhat, fprime):
 
 
 def fprime_in_output(act: str, alpha=None) -> sp.Expr:
-    """f'(z) in the layer output ``a`` (the library's rewrite)."""
-    return library.in_terms_of_output(act, alpha)
+    """f'(z) in the layer output ``a`` (the rules card's rewrite)."""
+    return rules.fprime(act, alpha).expr
+
+
+# the assumption behind a pair's classroom output delta, as the module docstring says it
+_ASSUMES = {"targets_sum_to_one": "the rows of Y sum to 1 (one-hot or probabilities)"}

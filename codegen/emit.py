@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
-from derive.library import LOSSES
+from derive.lang import messages
 from derive.network import Network
 
 from . import numerics
@@ -60,8 +60,8 @@ class Layer:
     def _bp2(self, act):
         """The elementwise half of BP2: dZ{i} *= f'(Z{i}), with f' in A{i}."""
         a_sym, A = sp.Symbol("a", real=True), array(f"A{self.i}")
-        from derive.library import a as library_a
-        fprime = fprime_in_output(act.name, act.alpha).subs(library_a, A)
+        from derive.rules import a as rules_a
+        fprime = fprime_in_output(act.name, act.alpha).subs(rules_a, A)
         self.fprime_text = numpy_code(fprime.subs(A, a_sym)) + f" with a = A{self.i}"
         self.bp2 = times(f"dZ{self.i}", fprime)
 
@@ -127,6 +127,12 @@ def output_lines(net: Network, err, bp1: str, bp1_text: str, loss_total: str):
     return j_lines, bp1_lines, [f"return float({loss_total}){per_m}"]
 
 
+def _ascii(text: str) -> str:
+    """Docstrings stay ASCII: Unicode notation spelled out."""
+    table = {"Σ": "sum", "ₖ": "_k", "ŷ": "yhat", "²": "^2", "½": "1/2", "ᵢ": "_i"}
+    return "".join(table.get(c, c) for c in text)
+
+
 def _targets_text(loss: str) -> str:
     if loss == "ce":
         return (", each row summing to 1 (one-hot or probabilities):\n"
@@ -153,7 +159,7 @@ def context(net: Network, form: str) -> dict:
         spec=net.spec, form=form, sizes=net.sizes, L=L, layers=layers, out=out,
         sizes_tuple=repr(tuple(net.sizes)),
         acts_tuple=repr(tuple(str(a) for a in net.activations)),
-        loss=net.loss, loss_text=LOSSES[net.loss].description,
+        loss=net.loss, loss_text=_ascii(messages("en")(f"loss.{net.loss}")),
         reduction=net.reduction, bias=net.bias,
         note=bool(err.note),
         note_text=f"{act_loss}: the output delta dZ{L} = {bp1} assumes {err.note}.",

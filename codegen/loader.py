@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-from derive.load import load
+from derive.loading import load
 from derive.network import Network
 
 stats = {"emitted": 0, "from_disk": 0, "from_memory": 0}

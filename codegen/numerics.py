@@ -11,7 +11,7 @@ parameter and ``{n}`` for the output width.
 """
 from __future__ import annotations
 
-from derive.library import ACTIVATIONS
+from derive.rules import ACTIVATIONS
 
 # f(z) on an array.  Helpers named here are defined by HELPERS below.
 # ``{out}`` is "" or ", out=Z": where the caller's Z is a fresh temporary

@@ -6,7 +6,7 @@ errors do not pay for importing SymPy."""
 from importlib import import_module
 
 _LAZY = {"Act": "layers", "ChainruleError": "errors", "SpecError": "errors", "Example": "example",
-         "random_example": "example", "load": "load", "Network": "network", "PRESETS": "presets",
+         "random_example": "example", "load": "loading", "Network": "network", "PRESETS": "presets",
          "parse_spec": "spec"}
 
 __all__ = sorted(_LAZY)

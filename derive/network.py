@@ -46,7 +46,7 @@ class Network:
     @classmethod
     def load(cls, source: str) -> "Network":
         """A preset name, a TOML file path, or a spec string."""
-        from .load import load
+        from .loading import load
         return load(source)
 
     @classmethod

@@ -32,9 +32,9 @@ import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
 from .errors import ChainruleError, did_you_mean
-from .library import ACTIVATIONS, a as A_SYM, in_terms_of_output, z as Z_SYM
+from .rules import ACTIVATIONS, a as A_SYM, fprime, z as Z_SYM
 from .model import Derivation, Math, Partial, Section, Text
-from .printers.base import number
+from .format import plain as number
 
 MAX_TEXT = 2000
 MAX_GATES = 80
@@ -278,7 +278,7 @@ def local_derivative(g: Gate, slot: int) -> sp.Expr:
     the teaching form (σ' = σ(1 - σ), tanh' = 1 - tanh², exp' = exp)."""
     d = _slot_derivative(g.kind, slot).xreplace({p: x for p, x in zip(_P, g.inputs)})
     if g.kind in ("sigmoid", "tanh"):
-        taught = in_terms_of_output(g.kind).xreplace({A_SYM: g.out})
+        taught = fprime(g.kind).expr.xreplace({A_SYM: g.out})
         _prove(taught.xreplace({g.out: g.formula}) - d, f"{g.kind}' rewrite")
         return taught
     if g.kind in ("exp", "sqrt"):
@@ -412,7 +412,8 @@ class Num(sp.Expr):
 
 def _unicode(e) -> str:
     from .printers.text import UnicodeExprPrinter
-    return UnicodeExprPrinter().doprint(e)
+    from .names import Scheme
+    return UnicodeExprPrinter(Scheme()).doprint(e)
 
 
 # ------------------------------------------------------------- numbers ----

@@ -11,7 +11,7 @@ recogniser reads the remaining index sums as matrix products:
     sum_j X[r,j] Y[j,q]  ->  (X Y)[r,q]
     sum_r X[r,p]         ->  (X^T 1_m)[p]
 
-Elementwise factors (f'(Z) from the library, BP1's dl/dyhat) become
+Elementwise factors (f'(Z) from the rules card, BP1's dl/dyhat) become
 Hadamard products.  Widths stay symbolic, so a 784-128-10 network costs the
 same as a 2-3-1 one; the concrete shapes are only printed.
 """
@@ -268,7 +268,7 @@ def bp3(ls: LayerSymbols, scale) -> Step:
 
 
 def fprime(ls: LayerSymbols, act) -> tuple[sp.Expr, sp.Expr | None]:
-    """f'(z[r,p]) from the library, in the layer's output a[r,p]; and its
+    """f'(z[r,p]) from the rules card, in the layer's output a[r,p]; and its
     Hadamard matrix form when it has one."""
     fp = rule_fprime(act.name, act.alpha)
     base = ls.a.base if fp.in_output else ls.z.base
@@ -308,7 +308,7 @@ def bp2(ls: LayerSymbols, nxt: LayerSymbols, act, bias: bool) -> Step:
 
 
 def loss_term(loss: str, n: int):
-    """g(u, v) with l = sum_k g(yhat_k, y_k): the library's loss, split per
+    """g(u, v) with l = sum_k g(yhat_k, y_k): the rules card.s loss, split per
     output (every loss here is a sum of identical per-output terms)."""
     u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
     return sp.Lambda((u, v), LOSSES[loss].per_example([u] * n, [v] * n) / n)

@@ -12,7 +12,7 @@ import sympy as sp
 import codegen
 from codegen import numerics
 from derive import PRESETS, load
-from derive.library import ACTIVATIONS, LOSSES, softmax as sym_softmax, z as Z
+from derive.rules import ACTIVATIONS, LOSSES, softmax as sym_softmax, z as Z
 
 from .reference import batch
 

@@ -16,9 +16,10 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import derive
-from derive import delta
-from derive.library import ACTIVATIONS, z as Z_SYM
-from derive.backprop import Backprop
+from derive.views import delta
+from derive.rules import ACTIVATIONS, z as Z_SYM
+from derive.graph import Graph as Backprop
+from derive.derivation import build
 from derive.printers import render
 
 
@@ -95,7 +96,7 @@ def matrix_values(view, l, X, Y, Z, A, D, params):
     m = X.shape[0]
     out = {ls.a_prev.matrix: X if l == 1 else A[l - 1], ls.z.matrix: Z[l], ls.a.matrix: A[l],
            ls.w.matrix: weight_matrix(net, params, l), ls.d.matrix: D[l], ls.y.matrix: Y,
-           sp.MatrixSymbol(delta.ONES.name, delta.M, 1): np.ones((m, 1))}
+           sp.MatrixSymbol(delta.ONES.text, delta.M, 1): np.ones((m, 1))}
     act = net.act(l)
     if act.name != "softmax":
         # f'(z) straight from sympy.diff of the library's f: independent of
@@ -275,15 +276,15 @@ def test_softmax_exact_form_holds_for_any_targets():
 
 
 def test_batch_convention_follows_the_reduction():
-    mean = render(delta.derivation(derive.load("2-2:sigmoid-1/mse")), "text")
-    total = render(delta.derivation(derive.load("2-2:sigmoid-1/mse/sum")), "text")
+    mean = render(build(derive.load("2-2:sigmoid-1/mse"), view="delta"), "text")
+    total = render(build(derive.load("2-2:sigmoid-1/mse/sum"), view="delta"), "text")
     assert "(BP4) ∂J/∂W⁽¹⁾ = (1/m) Δ⁽¹⁾ᵀ X" in mean
     assert "(BP4) ∂J/∂W⁽¹⁾ = Δ⁽¹⁾ᵀ X" in total and "(1/m)" not in total
     assert "no 1/m" in mean and "rows are examples" in mean.lower()
 
 
 def test_text_shows_shapes_and_the_layout():
-    text = render(delta.derivation(derive.load("mlp-2-3-1")), "text")
+    text = render(build(derive.load("mlp-2-3-1"), view="delta"), "text")
     for line in [
         "(BP2) Δ⁽¹⁾ = (Δ⁽²⁾ W⁽²⁾) ⊙ f′(Z⁽¹⁾) = (Δ⁽²⁾ W⁽²⁾) ⊙ A⁽¹⁾ ⊙ (1 - A⁽¹⁾)",
         "(BP4) ∂J/∂W⁽¹⁾ = (1/m) Δ⁽¹⁾ᵀ X   [(3×m)(m×2) → (3×2)]",
@@ -293,28 +294,28 @@ def test_text_shows_shapes_and_the_layout():
         "W⁽¹⁾      (3 × 2)",
     ]:
         assert line in text, line
-    assert "w(l)_jk connects neuron k of layer l-1 to neuron j of layer l" in text.replace("\n", " ")
+    assert "w⁽ˡ⁾ⱼₖ connects neuron k of layer l-1 to neuron j of layer l" in text.replace("\n", " ")
 
 
 @pytest.mark.parametrize("spec", ["mlp-2-3-1", "softmax-2hidden", "2-3:tanh-2:sigmoid/bce/sum/nobias",
                                   "3-2:leaky_relu-2:relu/mse", "784-128:relu-10:softmax/ce"])
 def test_text_fits_80_columns_and_is_deterministic(spec):
     net = derive.load(spec)
-    text = render(delta.derivation(net), "text")
+    text = render(build(net, view="delta"), "text")
     assert max(len(line) for line in text.splitlines()) <= 80
-    assert render(delta.derivation(net), "text") == text
+    assert render(build(net, view="delta"), "text") == text
 
 
 def test_any_width_is_instant():
     start = time.perf_counter()
-    text = render(delta.derivation(derive.load("784-128:relu-10:softmax/ce")), "text")
+    text = render(build(derive.load("784-128:relu-10:softmax/ce"), view="delta"), "text")
     assert time.perf_counter() - start < 2.0
     assert "(BP4) ∂J/∂W⁽¹⁾ = (1/m) Δ⁽¹⁾ᵀ X   [(128×m)(m×784) → (128×784)]" in text
     assert "(BP1) Δ⁽²⁾ = Ŷ - Y" in text
 
 
 def test_latex_output():
-    tex = render(delta.derivation(derive.load("2-3:tanh-2:sigmoid/bce")), "latex")
+    tex = render(build(derive.load("2-3:tanh-2:sigmoid/bce"), view="delta"), "latex")
     assert tex.startswith(r"\documentclass")
     for piece in [r"{\Delta^{(1)}}^{\top} X", r"\odot", r"\tag{BP4}", r"\delta_{j p}",
                   r"\mathbf{1}_m", r"{A^{(1)}}^{\circ 2}"]:
@@ -325,7 +326,7 @@ def test_latex_output():
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(tmp_path):
-    tex = render(delta.derivation(derive.load("2-4:relu-3:softmax/ce")), "latex")
+    tex = render(build(derive.load("2-4:relu-3:softmax/ce"), view="delta"), "latex")
     (tmp_path / "d.tex").write_text(tex)
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
