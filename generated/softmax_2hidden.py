@@ -293,11 +293,12 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     The hyperparameters not given keep their defaults (torch.optim's).
 
     history[e] is the mean training loss of epoch e: the per-example loss
-    averaged over the epoch's m examples, each taken from its batch's J
-    before that batch's step.  That is
-    sum over batches of J * (rows in the batch) / m, the batch losses' mean
-    weighted by batch size: what the epoch saw while it trained, not the
-    loss of the parameters it ends with.
+    averaged over the epoch's m examples, each as its batch's J saw it
+    before that batch's step.
+    In symbols, (1/m) * sum over the batches of J_batch * rows_batch: the
+    batch losses' mean weighted by batch size.
+    It is what the epoch saw while it trained, not the loss of the
+    parameters it ends with (for that, call loss() afterwards).
 
     params, X and Y are not modified.  X and Y are used in the parameters'
     dtype, so float32 parameters train in float32.  callback, if given, is
