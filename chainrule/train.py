@@ -226,7 +226,7 @@ class _Progress:
             except ImportError:
                 print('chainrule: (pip install "chainrule[train]" for a progress bar)', file=sys.stderr)
             else:
-                self.bar = tqdm(total=epochs * m, unit="ex", unit_scale=True, file=sys.stderr,
+                self.bar = tqdm(total=epochs * m, unit="ex", unit_scale=epochs * m >= 10_000, file=sys.stderr,
                                 dynamic_ncols=True, desc=f"epoch 1/{epochs}")
 
     def __call__(self, epoch: int, done: int, loss: float) -> None:

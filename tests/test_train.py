@@ -283,3 +283,19 @@ def test_help_teaches_the_data_formats(capsys):
     out = capsys.readouterr().out
     for text in ["np.savez(", "a header row", "class label", "--lr default", "chainrule[plot]", "examples:"]:
         assert text in out
+
+
+def test_progress_bar_on_a_terminal(tmp_path, monkeypatch):
+    pytest.importorskip("tqdm")
+    X, Y = square_data()
+    np.savez(tmp_path / "sq.npz", X=X, Y=Y)
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    code = main(["train", SQUARE, "--data", str(tmp_path / "sq.npz"), "--epochs", "2", "-o", str(tmp_path / "p.npz")])
+    assert code == 0
+    shown = screen.getvalue()
+    assert "epoch 2/2" in shown and "loss " in shown and "80/80" in shown
