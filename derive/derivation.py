@@ -112,8 +112,9 @@ def verify_section(g: Graph, shown: list[str], data: dict, t) -> Section:
     data["verified"] = dict(results)
     data["verified_locals"] = local_ok
     bad = [p for p, ok in results.items() if not ok] + ([] if local_ok else ["local derivatives"])
-    text = (t("verify.ok", n=len(results)) + " " + t("verify.locals", n=sum(
-        len(d.expr.free_symbols) for d in g.forward)) + "." if not bad else t("verify.failed", names=", ".join(bad)))
+    ok = t("verify.ok", n=len(results)) if len(results) > 1 else t("verify.ok_one")
+    text = (ok + " " + t("verify.locals", n=sum(len(d.expr.free_symbols) for d in g.forward)) + "."
+            if not bad else t("verify.failed", names=", ".join(bad)))
     return Section(t("verify.title"), [Text(text)], key="verify")
 
 

@@ -359,11 +359,12 @@ class Graph:
 def scheme_for(net, counts: dict | None = None, L: int | None = None, batch: bool | None = None) -> Scheme:
     """How the plain names of ``net`` print: parameter arrays and the graph's
     quantities, each with its number of indices."""
-    counts = dict(counts or {})
+    counts, params = dict(counts or {}), set()
     for key, shape in net.param_shapes().items():
         prefix = key.rstrip("0123456789")
         counts[(prefix.lower(), int(key[len(prefix):]))] = len(shape)
-    return Scheme(counts=counts, inputs=len(net.input), targets=1, L=L, batch=batch)
+        params.add((prefix.lower(), int(key[len(prefix):])))
+    return Scheme(counts=counts, inputs=len(net.input), targets=1, L=L, batch=batch, params=frozenset(params))
 
 
 def symbols_of(expr) -> set:

@@ -125,6 +125,7 @@ class Scheme:
     targets: int = 1
     L: int | None = None
     batch: bool | None = None   # None: decide per name by its length
+    params: frozenset = frozenset()   # (prefix, layer) of parameter arrays: never carry a row
 
     def split(self, name: str):
         """(prefix, row, layer, indices) or None for a name that is not a network name."""
@@ -140,6 +141,8 @@ class Scheme:
                 return prefix, nums[0], None, nums[1:]
             return None
         plain_fit = len(nums) >= 1 and len(nums) - 1 == self._count(prefix, nums[0])
+        if plain_fit and (prefix, nums[0]) in self.params:
+            return prefix, None, nums[0], nums[1:]
         row_fit = len(nums) >= 2 and len(nums) - 2 == self._count(prefix, nums[1])
         if plain_fit and self.batch is not True:
             return prefix, None, nums[0], nums[1:]

@@ -100,8 +100,10 @@ MESSAGES.update({
     "notes.seed001": ("With x = {x} and y = {y} substituted, J is a function of w alone: J = {J}, and "
                       "∂J/∂w = {dJ}, zero at w = {w_star}: gradient descent walks w towards it."),
     "verify.title": "Verification",
-    "verify.ok": ("Verified: {n} gradient(s) equal sympy.diff(J, θ) of the fully expanded J (every other "
-                  "variable fixed at 3 random points; agreement to 12 significant digits)."),
+    "verify.ok": ("Verified: all {n} gradients equal sympy.diff(J, θ) of the fully expanded J (every other "
+                  "variable fixed at 3 random points; agreement to 12 significant digits),"),
+    "verify.ok_one": ("Verified: the gradient equals sympy.diff(J, θ) of the fully expanded J (every other "
+                      "variable fixed at 3 random points; agreement to 12 significant digits),"),
     "verify.failed": "VERIFICATION FAILED for {names}.",
     "verify.locals": "and all {n} local derivatives of the backward pass equal sympy.diff of their definitions",
     "json.no_scalar": ("the scalar graph of this network would hold about {terms} terms (limit {limit}); "

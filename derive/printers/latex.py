@@ -309,7 +309,7 @@ class LatexPrinter(Printer):
         elif hasattr(node, "rows"):
             cols = "l" * len(node.header)
             head = " & ".join(r"\text{%s}" % _mathjax_text(h) for h in node.header)
-            body = r" \\ ".join(" & ".join(super().cell(c) if not isinstance(c, str)
+            body = r" \\ ".join(" & ".join(Printer.cell(self, c) if not isinstance(c, str)
                                           else r"\text{%s}" % _mathjax_text(c) for c in row)
                                 for row in node.rows)
             out.append(r"$$\begin{array}{%s} %s \\ \hline %s \end{array}$$" % (cols, head, body))

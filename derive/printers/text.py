@@ -219,15 +219,18 @@ class TextPrinter(Printer):
 
 
 def _wrap(line: str, indent: str) -> list[str]:
-    """Break a long formula at ' + ', ' - ' or '·' so it stays in 80 columns."""
+    """Break a long formula at ' = ', ' + ', ' - ', '·' or a space, in that order
+    of preference, so it stays in 80 columns."""
     out = []
     while len(line) > WIDTH:
-        cut = max(line.rfind(" + ", 0, WIDTH), line.rfind(" - ", 0, WIDTH))
-        if cut <= len(indent) + 4:
-            cut = line.rfind("·", 0, WIDTH)
-            if cut <= len(indent) + 4:
+        floor = len(indent) + 4
+        for marks in ((" = ",), (" + ", " - "), ("·", "/"), (" ",)):
+            cut = max(line.rfind(mark, 0, WIDTH) for mark in marks)
+            if cut > floor:
                 break
-        out.append(line[:cut])
+        else:
+            break
+        out.append(line[:cut].rstrip())
         line = indent + line[cut:].lstrip()
     out.append(line)
     return out

@@ -13,7 +13,7 @@ SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", 
            "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∈": r"\in ", "−": "-",
            "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\sqrt ", "∑": r"\sum ",
            "±": r"\pm "}
-SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸᵀⁿᵏʲ˒", "0123456789()-+lL" + r"\top" + "nkj,"))
+SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒", "0123456789()-+lLnkj,")), "ᵀ": r"\top "}
 SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜ", "0123456789jkilmnrxhou-+()pt"))
 HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}"}
 

@@ -47,13 +47,18 @@ def mask_values(g: Graph, example) -> dict:
 
 
 def param_entry(g: Graph, p: str, scheme, p_=plain) -> dict:
+    """``steps`` are the chain-rule factors whose product is the gradient:
+    [1/m,] upstream delta, local derivative (or their sum over several
+    consumers); an L2 term joins the last factor."""
     grad = g.gradients[p]
-    steps = [plain(g.scale)] if g.scale != 1 else []
-    for handle, local in grad.terms:
-        steps += [p_(handle), p_(local)] if len(grad.terms) == 1 else [p_(handle * local)]
-    if grad.l2 != 0:
-        steps.append(p_(grad.l2))
-    return {"name": p, "latex": scheme.latex(p), "gradient": p_(grad.expr), "steps": steps}
+    import sympy as sp
+    steps = [g.scale] if g.scale != 1 else []
+    if len(grad.terms) == 1 and grad.l2 == 0:
+        steps += list(grad.terms[0])
+    else:
+        total = sp.Add(*[h * loc for h, loc in grad.terms])
+        steps.append(total + (grad.l2 / g.scale if grad.l2 != 0 else 0))
+    return {"name": p, "latex": scheme.latex(p), "gradient": p_(grad.expr), "steps": [p_(s) for s in steps]}
 
 
 def values_data(g_batch: Graph, ev) -> dict:

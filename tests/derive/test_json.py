@@ -74,13 +74,17 @@ def test_preset_json_gradients_equal_sympy_diff(preset, capsys):
 
 
 def test_numbers_json_is_the_worked_batch(capsys):
+    """With --numbers the top-level definitions, loss and gradients are the
+    worked batch's (the contract), and the values are the example's."""
     assert main(["derive", "mlp-2-3-1", "--numbers", "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    numbers = payload["numbers"]
-    assert any(d["name"] == "z4_1_3" for d in numbers["definitions"])  # row 4, layer 1, neuron 3
-    assert "x4_2" in numbers["loss"] or "z" in numbers["loss"] or "a4_2_1" in numbers["loss"]
-    check_json({"definitions": numbers["definitions"], "loss": numbers["loss"],
-                "parameters": [{"name": p, "gradient": "0", "steps": ["0"]} for p in []]})
+    assert any(d["name"] == "z4_1_3" for d in payload["definitions"])  # row 4, layer 1, neuron 3
+    assert "a4_2_1" in payload["loss"] and "y4_1" in payload["loss"]
+    assert check_json(payload) == 13
+    values = payload["numbers"]["values"]
+    env = {sp.Symbol(k, real=True): sp.Rational(v) if "e" not in v else sp.Float(v) for k, v in values.items()}
+    J = sp.sympify(payload["loss"], locals={k: sp.Symbol(k, real=True) for k in values}).xreplace(env)
+    assert float(J) == pytest.approx(float(payload["numbers"]["loss_value"]), rel=1e-6)
 
 
 act = st.sampled_from(["identity", "sigmoid", "tanh", "relu", "leaky_relu(0.1)", "elu(0.5)", "softplus"])

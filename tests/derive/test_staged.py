@@ -89,12 +89,12 @@ def test_issue_example_symbolic_gradient_is_sympy_diff(issue):
 def test_issue_example_text_reads_like_cs231n(issue):
     text = render(issue, "text")
     for line in ["(forward 1) t1 = w1·x = 0.5", "(forward 2) t2 = t1 + b1 = 0.5",
-                 "(forward 3) t3 = σ(t2) = 0.6224593312", "(forward 5) t5 = t4 - y = -1.622459331",
-                 "(forward 6) t6 = t5² = 2.632374281", "(forward 7) J = t6/2 = 1.316187141",
-                 "(backward 6) ∂J/∂t5 = ∂J/∂t6 · 2·t5 = -1.622459331",
-                 "(backward 3) ∂J/∂t2 = ∂J/∂t3 · t3·(1 - t3) = 0.3812839657",
-                 "(backward 2) ∂J/∂b1 = ∂J/∂t2 = 0.3812839657   [add gate distributes]",
-                 "(backward 1) ∂J/∂w1 = ∂J/∂t1 · x = 0.3812839657   [mul gate swaps its inputs]",
+                 "(forward 3) t3 = σ(t2) = 0.622459", "(forward 5) t5 = t4 - y = -1.62246",
+                 "(forward 6) t6 = t5² = 2.63237", "(forward 7) J = t6/2 = 1.31619",
+                 "(backward 6) ∂J/∂t5 = ∂J/∂t6 · 2·t5 = -1.62246",
+                 "(backward 3) ∂J/∂t2 = ∂J/∂t3 · t3·(1 - t3) = 0.381284",
+                 "(backward 2) ∂J/∂b1 = ∂J/∂t2 = 0.381284   [add gate distributes]",
+                 "(backward 1) ∂J/∂w1 = ∂J/∂t1 · x = 0.381284   [mul gate swaps its inputs]",
                  "σ' = σ(1 - σ)", "pow gate: local derivative 2·t5"]:
         assert line in text, line
     # backward lines come in reverse order of the forward steps
