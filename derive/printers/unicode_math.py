@@ -15,7 +15,7 @@ SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", 
            "±": r"\pm "}
 SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒", "0123456789()-+lLnkj,")), "ᵀ": r"\top "}
 SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜ", "0123456789jkilmnrxhou-+()pt"))
-HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}"}
+HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}", "1ₘ": r"\mathbf{1}_{m}"}
 
 
 def to_latex(text: str) -> str:

@@ -318,7 +318,7 @@ def test_latex_output():
     tex = render(build(derive.load("2-3:tanh-2:sigmoid/bce"), view="delta"), "latex")
     assert tex.startswith(r"\documentclass")
     for piece in [r"{\Delta^{(1)}}^{\top} X", r"\odot", r"\tag*{(BP4)}", r"[j = p]",
-                  r"\mathbf{1}_m", r"{A^{(1)}}^{\circ 2}"]:
+                  r"\mathbf{1}_{m}", r"{A^{(1)}}^{\circ 2}"]:
         assert piece in tex, piece
     # only ASCII or characters the LaTeX escape maps may remain
     assert all(ord(c) < 128 for c in tex), sorted({c for c in tex if ord(c) >= 128})
