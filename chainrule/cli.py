@@ -43,13 +43,17 @@ class Parser(argparse.ArgumentParser):
         raise ChainruleError(f"{message}; see '{self.prog} --help'")
 
 
+_DECIMAL = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?"
+
+
 def _positive_fraction(text: str) -> Fraction:
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number (write e.g. 0.1)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be positive, got {text}")
+    import re
+    # checked before Fraction(): '1e999999999' would build a billion-digit integer
+    if len(text) > 40 or not re.fullmatch(_DECIMAL, text.strip()):
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a number (write e.g. 0.1)")
+    value = Fraction(text.strip())
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"the learning rate must be positive and at most 1000, got {text}")
     return value
 
 

@@ -12,11 +12,12 @@ from .graph import GRAPH_LIMIT, Graph, can_build, couples_rows, graph_cost
 from .lang import messages
 from .model import Derivation, Section, Text
 from .names import Scheme
-from .printers.json import plain
+from .plain import plain
 from .views import delta, jsondata, notes, numbers, scalar, verify as verifying
 from .worked import evaluate
 
 VIEWS = ("scalar", "delta", "both")
+STEP_BUDGET = 500_000   # terms evaluated by a descent trace: about ten seconds
 
 
 def choose_example(net, numbers: bool, seed: int | None):
@@ -97,6 +98,11 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
     data_pending.append(batch_data)
     if steps is None:
         steps = example.steps
+    work = steps * graph_cost(net, example.m)
+    if work > STEP_BUDGET:
+        most = max(1, STEP_BUDGET // max(1, graph_cost(net, example.m)))
+        raise ChainruleError(f"{steps} steps of this network would evaluate about {work:,} terms (the limit is "
+                             f"{STEP_BUDGET:,}, some seconds); use --steps {most} or fewer")
     if steps:
         rate = Fraction(str(lr)) if lr is not None else example.lr
         section, trace = numbers.trace_section(net, g, example, steps, rate, ev, shown, t)
@@ -107,7 +113,7 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
 
 
 def verify_section(g: Graph, shown: list[str], data: dict, t) -> Section:
-    results = {p: verifying.check_gradient(g, p) for p in shown}
+    results = verifying.check_gradients(g, shown)
     local_ok = verifying.check_locals(g)
     data["verified"] = dict(results)
     data["verified_locals"] = local_ok

@@ -11,8 +11,8 @@ import sympy as sp
 
 from ..evaluate import to_mp
 from ..format import fmt
-from ..graph import graph_cost
-from ..model import Section, Text
+from ..graph import Partial
+from ..model import Equations, Math, Section, Text
 from ..rules import ACTIVATIONS, fprime
 
 SATURATING = ("sigmoid", "tanh")
@@ -33,9 +33,7 @@ def saturation(net, t) -> list[Text]:
         exact = sp.N(d.subs(z, 50), 20)
         a64 = float(sp.lambdify(z, card.expr(), "math")(50.0))
         f64 = float(sp.lambdify(a, fp.expr, "math")(a64)) if fp.in_output else float(sp.N(d.subs(z, 50)))
-        from ..printers.text import UnicodeExprPrinter
-        from ..names import Scheme
-        form = UnicodeExprPrinter(Scheme()).doprint(fp.expr)
+        form = sp.sstr(fp.expr)
         out.append(Text(t("notes.saturation", name=act.name, peak=fmt(peak).plain(), exact=fmt(exact).plain(),
                           a64=repr(a64), form=form, f64=repr(f64))))
     if any(layer.act is not None and layer.act.name == "relu" for layer in net.numbered):
@@ -47,7 +45,8 @@ def costs(net) -> dict:
     """Multiplications: one forward pass F (from the layers' sizes); forward
     mode (or finite differences) ~ one pass per parameter; reverse mode ~ a
     forward and a backward pass (about twice the forward's work)."""
-    F = max(1, graph_cost(net))
+    shapes = net.shapes()
+    F = max(1, sum(layer.mults(s) for layer, s in zip(net.layers, _top_shapes(net))))
     P = net.n_params
     forward_mode = P * 2 * F
     reverse = 3 * F
@@ -55,9 +54,19 @@ def costs(net) -> dict:
             "ratio": f"{forward_mode / reverse:,.0f}" if forward_mode >= 10 * reverse else f"{forward_mode / reverse:.1f}"}
 
 
+def _top_shapes(net):
+    """The input shape of each top-level layer (a residual block counts as one)."""
+    out, s = [], net.input
+    for layer in net.layers:
+        out.append(s)
+        s = layer.out_shape(s)
+    return out
+
+
 def reverse_mode(net, t) -> Text:
     c = costs(net)
-    return Text(t("notes.reverse", F=f"{c['F']:,}", P=f"{c['P']:,}", forward=f"{c['forward']:,}",
+    key = "notes.reverse" if c["forward"] > 2 * c["reverse"] else "notes.reverse_small"
+    return Text(t(key, F=f"{c['F']:,}", P=f"{c['P']:,}", forward=f"{c['forward']:,}",
                   reverse=f"{c['reverse']:,}", ratio=c["ratio"]))
 
 
@@ -77,7 +86,7 @@ def gradient_check(g, example, ev, name: str, t) -> Text:
                   analytic=fmt(analytic, 8).plain(), rel=fmt(rel, 2).plain()))
 
 
-def one_weight(net, g, example, t) -> Text | None:
+def one_weight(net, g, example, t) -> list | None:
     """Seed 001's form: with the example substituted, J(w) and dJ/dw in w alone."""
     if net.n_params != 1 or example is None or example.m != 1:
         return None
@@ -92,10 +101,9 @@ def one_weight(net, g, example, t) -> Text | None:
         return None
     x = fmt(example.X[0][0]).plain()
     y = fmt(example.Y[0][0]).plain()
-    from ..printers.text import UnicodeExprPrinter
-    p = UnicodeExprPrinter(g.scheme())
-    return Text(t("notes.seed001", x=x, y=y, J=p.doprint(sp.expand(J)), dJ=p.doprint(dJ),
-                  w_star=str(roots[0])))
+    return [Text(t("notes.seed001", x=x, y=y, w_star=fmt(sp.Rational(roots[0])).plain()
+                   if roots[0].is_Rational else str(roots[0]))),
+            Equations([Math([sp.Symbol("J"), sp.expand(J)]), Math([Partial(sp.Symbol("J"), w), dJ])])]
 
 
 def section(net, g, example, ev, t, check_param: str | None) -> Section:
@@ -105,7 +113,7 @@ def section(net, g, example, ev, t, check_param: str | None) -> Section:
     else:
         body.append(Text(t("notes.check_how")))
     if g is not None:
-        seed = one_weight(net, g, example, t)
+        seed = one_weight(net, g, example or net.example, t)
         if seed is not None:
-            body.append(seed)
+            body += seed
     return Section(t("notes.title"), body, key="notes")

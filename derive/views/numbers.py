@@ -84,9 +84,8 @@ def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
             prefix = Notation(f"(1/{m})Σᵣ", r"\frac{1}{%d}\sum_r" % m) if mean else Notation("Σᵣ", r"\sum_r")
             form = sp.Mul(prefix, grad.expr - grad.l2, evaluate=False) + grad.l2
         rows.append([scheme.unicode(p), form, _v(ev.gradients[p])])
-    from ..printers.text import TextPrinter
-    width = max((len(TextPrinter(scheme).expr(r[1])) for r in rows), default=0)
-    if width > 36:   # long sums (conv, a batch graph): the scalar view shows them; here the values
+    width = max((len(sp.sstr(r[1])) for r in rows), default=0)
+    if width > 48:   # long sums (conv, a batch graph): the scalar view shows them; here the values
         rows = [[r[0], r[2]] for r in rows]
         body = [Table([t("numbers.parameter"), "∂J/∂θ"], rows)]
     else:
