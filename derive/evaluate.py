@@ -105,6 +105,8 @@ def _exp_guard(x):
 _FUNCS = {
     sp.exp: _unary(_CTX.exp, _exp_guard), sp.log: _unary(_CTX.log, _log_guard), sp.tanh: _unary(_CTX.tanh),
     sp.erf: _unary(_CTX.erf), sp.Abs: lambda v: abs(v), sp.sin: _unary(_CTX.sin), sp.cos: _unary(_CTX.cos),
+    sp.sinh: _unary(_CTX.sinh, _exp_guard), sp.cosh: _unary(_CTX.cosh, _exp_guard), sp.erfc: _unary(_CTX.erfc),
+    sp.sqrt: _unary(_CTX.sqrt),
 }
 
 

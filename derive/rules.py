@@ -305,7 +305,9 @@ def output_delta(activation: str, loss: str, n: int, alpha_value=None) -> Output
         local = fp.expr.subs(a, yh[0]) if fp.in_output else fp.expr.subs(z, zs[0])
         first = sp.diff(l, yh[0]) * local
         simpler = sp.factor(sp.simplify(first))
-        if sp.count_ops(simpler) < sp.count_ops(first):
+        # shorter, and in the same functions (simplify likes to trade exp for cosh)
+        same_functions = {type(f) for f in simpler.atoms(sp.Function)} <= {type(f) for f in first.atoms(sp.Function)}
+        if sp.count_ops(simpler) < sp.count_ops(first) and same_functions:
             first = tidy_sign(simpler)
         taught_first = first
     in_yhat, taught = [], []
