@@ -60,7 +60,7 @@ def _positive_fraction(text: str) -> Fraction:
 def _count(limit: int):
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = int(text) if len(text) < 20 else limit + 1
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
         if not 0 <= value <= limit:
@@ -70,12 +70,14 @@ def _count(limit: int):
 
 
 def _seed(text: str) -> int:
+    if len(text) > 20:
+        raise argparse.ArgumentTypeError(f"'{text[:24]}...' is not a seed; use a whole number from 0 to {2**32 - 1}")
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the seed must be >= 0")
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number from 0 to {2**32 - 1}")
     return value
 
 
@@ -229,11 +231,11 @@ def cmd_codegen(args) -> str:
 
 
 def cmd_handout(args) -> str:
-    import codegen
     import derive
+    net = derive.load(args.spec)   # bad input is refused before anything heavy is imported
+    import codegen
     from chainrule.files import write_output
     from derive import handout
-    net = derive.load(args.spec)
     if not args.output.endswith(".tex"):
         raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
