@@ -166,7 +166,9 @@ def _parse_at(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise ChainruleError(f"--at '{item}' is not NAME=VALUE; write e.g. --at x=1.5")
+            raise ChainruleError(f"--at '{item[:40]}' is not NAME=VALUE; write e.g. --at x=1.5")
+        if name.strip() in out:
+            raise ChainruleError(f"--at gives {name.strip()[:40]} twice; give each variable one value")
         out[name.strip()] = value.strip()
     return out
 
@@ -198,9 +200,8 @@ def cmd_derive(args) -> str:
                                  f"--wrt, --at, --format and --lang")
         if not args.wrt:
             raise ChainruleError("--expr needs --wrt NAME[,NAME...], e.g. --wrt w1,b1")
-        from derive.staged import derivation as staged
-        wrt = [w.strip() for w in args.wrt.split(",") if w.strip()]
-        return render(staged(args.expr, wrt, _parse_at(args.at)), args.format)
+        from derive.views.staged import derivation as staged
+        return render(staged(args.expr, args.wrt, _parse_at(args.at), lang=args.lang), args.format)
     if args.wrt or args.at:
         raise ChainruleError("--wrt and --at go with --expr; for a network use --param and --numbers")
     if not args.spec:

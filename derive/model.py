@@ -133,6 +133,51 @@ class Value(sp.Expr):
         return sp.S.Zero
 
 
+class Operation(sp.Expr):
+    """One gate of a staged expression as the student wrote it: ``kind``
+    (add, sub, mul, div, pow, neg, id, or a function such as exp or
+    sigmoid) applied to its inputs, in their order.  SymPy would reorder
+    w1*x or expand sigmoid; this atom keeps the gate as it is taught."""
+    is_commutative = True
+
+    def __new__(cls, kind, *inputs):
+        kind = kind.name if isinstance(kind, Str) else kind
+        return sp.Expr.__new__(cls, Str(kind), *[sp.sympify(x) for x in inputs])
+
+    @property
+    def kind(self) -> str:
+        return self.args[0].name
+
+    @property
+    def inputs(self) -> tuple:
+        return self.args[1:]
+
+
+class Upstream(sp.Expr):
+    """The chain rule at one gate, ``upstream · local``, kept in that order
+    (SymPy would sort the factors)."""
+    is_commutative = True
+
+    def __new__(cls, upstream, local):
+        return sp.Expr.__new__(cls, sp.sympify(upstream), sp.sympify(local))
+
+    @property
+    def upstream(self):
+        return self.args[0]
+
+    @property
+    def local(self):
+        return self.args[1]
+
+
+class PlusEquals(sp.Expr):
+    """``gradient += contribution``: a second path into a value that fans out."""
+    is_commutative = True
+
+    def __new__(cls, gradient, contribution):
+        return sp.Expr.__new__(cls, sp.sympify(gradient), sp.sympify(contribution))
+
+
 class Shape(sp.Expr):
     """Notation for the shape of a quantity: (rows × cols)."""
     is_commutative = True

@@ -183,3 +183,48 @@ MESSAGES.update({
     "delta.loss_sum": "The loss of example r ({loss}) as a sum over the outputs:",
     "delta.loss_diff": "sympy.diff with respect to one output gives a Kronecker delta, and the sum collapses:",
 })
+
+MESSAGES.update({
+    # -- staged expression (derive --expr) -------------------------------------------
+    "staged.title": "Staged backprop for {out} = {expr}",
+    "staged.title_long": "Staged backprop for an expression",
+    "staged.variables": "Variables: {variables}.  Differentiate with respect to {wrt}.",
+    "staged.how": ("Each forward line is one gate with output {prefix}1, {prefix}2, ...; the backward lines "
+                   "visit the gates in reverse and multiply the upstream gradient ∂{out}/∂(gate output) by "
+                   "the gate's local derivative, which comes from sympy.diff of the gate alone."),
+    "staged.at": "At {values} (exact arithmetic where the values are rational).",
+    "staged.forward": "Forward pass",
+    "staged.backward": "Backward pass",
+    "staged.gradients": "Gradients",
+    "staged.backward_intro": ("Backward lines carry the numbers of their forward gates.  Where a value fans out "
+                              "into several gates its gradients add up: the later lines use +=."),
+    "staged.backward_intro_some": ("Backward lines carry the numbers of their forward gates.  Where a value fans "
+                                   "out into several gates its gradients add up: the later lines use +=.  Only "
+                                   "the branches that lead to {wrt} are followed (not {skipped})."),
+    "staged.forward_label": "forward {step}",
+    "staged.backward_label": "backward {step}",
+    "staged.seed_label": "seed",
+    "staged.seed": "the gradient of the output with respect to itself",
+    "staged.gate": "{kind} gate",
+    "staged.add": "add gate distributes",
+    "staged.id": "identity: local derivative 1",
+    "staged.mul": "mul gate swaps its inputs",
+    "staged.sign": "{kind} gate: local derivative {sign}",
+    "staged.max": "max gate routes to the larger input",
+    "staged.min": "min gate routes to the smaller input",
+    "staged.max_to": "max gate routes to the larger input, {winner}",
+    "staged.min_to": "min gate routes to the smaller input, {winner}",
+    "staged.tie": "{kind} gate: a tie, each input gets half",
+    "staged.in_output": "{kind} gate: local derivative in terms of its output {out}",
+    "staged.in_input": "{kind} gate: local derivative in terms of its input {input}",
+    "staged.fork": "fork: gradients add up",
+    "staged.fork_total": "fork: total {total}",
+    "staged.both": "{first}; {second}",
+    "staged.check": "check: {how}",
+    "staged.check_identical": "identical to sympy.diff{what}",
+    "staged.check_cancels": "sympy.diff{what} minus this cancels to 0",
+    "staged.check_points": "agrees with sympy.diff{what} at {points} random points",
+    "staged.check_ties": "sympy.diff{what} splits max/min ties differently (a convention)",
+    "staged.check_untested": "not compared with sympy.diff{what}: undefined at every random point",
+    "staged.check_tie_value": "a max/min tie (step {steps}): sympy.diff splits it differently, {value}",
+})

@@ -5,6 +5,7 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from ..format import fmt
 from .base import Printer
@@ -100,7 +101,8 @@ class NetworkLatexPrinter(SympyLatexPrinter):
 
     def _print_Value(self, v):
         text = latex_number(v.value)
-        return rf"\left({text}\right)" if text.startswith("-") else text
+        # bracketed only inside an expression: "= -0.25" on its own, "(-0.25) x" in a product
+        return rf"\left({text}\right)" if text.startswith("-") and self._print_level > 1 else text
 
     def _print_Add(self, expr, order=None):
         # Positive terms first: ŷ - y and 1 - a, as written by hand.
@@ -142,6 +144,50 @@ class NetworkLatexPrinter(SympyLatexPrinter):
 
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
+
+    # Staged expressions (--expr): a gate as written, upstream · local, and +=.
+    GATE_INFIX = {"add": " + ", "sub": " - ", "mul": r" \cdot "}
+    FUNCTION_NAMES = {"sigmoid": r"\sigma", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
+                      "tanh": r"\tanh", "max": r"\max", "min": r"\min"}   # others: \operatorname
+
+    def _print_Operation(self, op):
+        kind, inputs = op.kind, op.inputs
+        args = [self._gate_input(x, kind) for x in inputs]
+        if kind in self.GATE_INFIX:
+            return args[0] + self.GATE_INFIX[kind] + args[1]
+        if kind == "div":
+            return r"\frac{%s}{%s}" % (self._print(inputs[0]), self._print(inputs[1]))
+        if kind == "neg":
+            return "-" + args[0]
+        if kind == "id":
+            return args[0]
+        if kind == "pow":
+            return self._print(sp.Pow(*inputs, evaluate=False))
+        if kind == "abs":
+            return r"\left|%s\right|" % args[0]
+        if kind == "exp":
+            return "e^{%s}" % self._print(inputs[0])
+        if kind == "sqrt":
+            return r"\sqrt{%s}" % self._print(inputs[0])
+        name = self.FUNCTION_NAMES.get(kind, r"\operatorname{%s}" % kind.replace("_", r"\_"))
+        return r"%s\left(%s\right)" % (name, ", ".join(self._print(x) for x in inputs))
+
+    def _gate_input(self, x, kind):
+        # a number beside an operator is bracketed when its sign or fraction bar could misread
+        text = self._print(x)
+        if x.is_Number and (x.is_negative or (not x.is_Integer and kind not in ("add", "sub", "id"))):
+            return f"({text})"
+        return text
+
+    def _print_Upstream(self, u):
+        if u.local == 1:
+            return self._print(u.upstream)
+        if u.local == -1:
+            return "-" + self._print(u.upstream)
+        return r"%s \cdot %s" % (self._print(u.upstream), self.parenthesize(u.local, PRECEDENCE["Mul"], strict=True))
+
+    def _print_PlusEquals(self, e):
+        return r"%s \mathrel{+}= %s" % (self._print(e.args[0]), self._print(e.args[1]))
 
 
 def tex(expr, scheme=None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import textwrap
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..format import fmt
@@ -34,7 +35,8 @@ class UnicodeExprPrinter(StrPrinter):
 
     def _print_Value(self, v):
         text = number_text(v.value)
-        return f"({text})" if text.startswith("-") else text
+        # bracketed only inside an expression: "= -0.25" on its own, "(-0.25)·x" in a product
+        return f"({text})" if text.startswith("-") and self._print_level > 1 else text
 
     def _print_Mul(self, expr):
         return super()._print_Mul(expr).replace("*", "·")
@@ -130,6 +132,42 @@ class UnicodeExprPrinter(StrPrinter):
 
     def _print_Idx(self, expr):
         return self._print(expr.label)
+
+    # Staged expressions (--expr): a gate as written, upstream · local, and +=.
+    GATE_INFIX = {"add": " + ", "sub": " - ", "mul": "·", "div": "/"}
+    FUNCTION_NAMES = {"sigmoid": "σ"}   # any other function prints under its own name
+
+    def _print_Operation(self, op):
+        kind, inputs = op.kind, op.inputs
+        args = [self._gate_input(x, kind) for x in inputs]
+        if kind in self.GATE_INFIX:
+            return args[0] + self.GATE_INFIX[kind] + args[1]
+        if kind == "neg":
+            return "-" + args[0]
+        if kind == "id":
+            return args[0]
+        if kind == "pow":
+            return self._print(sp.Pow(*inputs, evaluate=False))
+        if kind == "abs":
+            return f"|{args[0]}|"
+        return f"{self.FUNCTION_NAMES.get(kind, kind)}({', '.join(self._print(x) for x in inputs)})"
+
+    def _gate_input(self, x, kind):
+        # a number beside an operator is bracketed when its sign or fraction bar could misread
+        text = self._print(x)
+        if x.is_Number and (x.is_negative or (not x.is_Integer and kind not in ("add", "sub", "id"))):
+            return f"({text})"
+        return text
+
+    def _print_Upstream(self, u):
+        if u.local == 1:
+            return self._print(u.upstream)
+        if u.local == -1:
+            return "-" + self._print(u.upstream)
+        return f"{self._print(u.upstream)} · {self.parenthesize(u.local, PRECEDENCE['Mul'], strict=True)}"
+
+    def _print_PlusEquals(self, e):
+        return f"{self._print(e.args[0])} += {self._print(e.args[1])}"
 
 
 def align_numbers(cells: list[str]) -> list[str]:

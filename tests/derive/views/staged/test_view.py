@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from derive.errors import ChainruleError
 from derive.printers import render
-from derive.staged import derivation
+from derive.views.staged import derivation
 
 ISSUE = "(w2*sigmoid(w1*x + b1) - y)**2/2"
 ISSUE_AT = {"x": "1", "w1": "0.5", "b1": "0", "w2": "-1", "y": "1"}
