@@ -91,7 +91,10 @@ def simplify(e: sp.Expr) -> sp.Expr:
     candidates = [e, sp.factor_terms(e)]
     if sp.count_ops(e) <= 80 and not e.has(*_SLOW):
         try:
-            candidates.append(sp.simplify(e))
+            simpler = sp.simplify(e)
+            # in the functions the student wrote: simplify likes to trade exp for cosh
+            if {type(f) for f in simpler.atoms(sp.Function)} <= {type(f) for f in e.atoms(sp.Function)}:
+                candidates.append(simpler)
         except Exception:  # simplify gives up on some forms; the product is still right
             pass
     return min(candidates, key=sp.count_ops)

@@ -34,7 +34,7 @@ MAX_POWER = 1000    # a larger constant exponent (x**99999) teaches nothing a sm
 class Gate:
     step: int
     kind: str
-    inputs: tuple           # Symbols (variables or earlier outputs) or numbers (constants, an alpha)
+    inputs: tuple           # Symbols (variables or earlier outputs) or constants (2, sqrt(2), an alpha)
     out: sp.Symbol
     formula: sp.Expr        # the gate's value in its inputs
 
@@ -108,9 +108,9 @@ class _Stager:
         return out
 
     def gate(self, kind, inputs) -> sp.Expr:
-        if all(x.is_Number for x in inputs):
+        if not any(x.free_symbols for x in inputs):   # 2**3, sqrt(2), exp(10): one constant
             return constant(kind, inputs)
-        if kind == "pow" and inputs[1].is_Number and abs(inputs[1]) > MAX_POWER:
+        if kind == "pow" and not inputs[1].free_symbols and abs(inputs[1]) > MAX_POWER:
             raise ChainruleError(f"--expr raises to the power {sp.sstr(inputs[1])[:40]}; constant exponents are "
                                  f"limited to {MAX_POWER} in size, so write a smaller power")
         key = (kind, tuple(inputs))

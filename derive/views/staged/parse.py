@@ -32,6 +32,7 @@ from . import kinds
 MAX_TEXT = 2000       # characters of --expr
 MAX_DEPTH = 100       # operators, calls and parentheses inside one another
 MAX_EXPONENT = 300    # numbers lie within 1e-300 .. 1e300 in size
+MAX_NUMBER = 1000     # characters of one number: Python refuses to read longer integers anyway
 EXAMPLE = "'(w*x + b - y)**2/2'"
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -88,8 +89,11 @@ def read_number(text: str, describe: str, example: str) -> sp.Rational:
     starts the error message ('--at x=...'), ``example`` ends it."""
     raw = str(text).strip()
     shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    if len(raw) > MAX_NUMBER:
+        raise ChainruleError(f"{describe}: '{shown}' has {len(raw)} characters, too many for a number "
+                             f"(at most {MAX_NUMBER}); write e.g. {example}")
     decimal = _DECIMAL.fullmatch(raw)
-    if len(raw) > 60 or not (decimal or _FRACTION.fullmatch(raw)):
+    if not (decimal or _FRACTION.fullmatch(raw)):
         raise ChainruleError(f"{describe}: '{shown}' is not a number; write e.g. {example}")
     if decimal and decimal.group(1) and abs(int(decimal.group(1))) > MAX_EXPONENT + 60:
         raise ChainruleError(f"{describe}: the exponent in '{shown}' is out of range; numbers lie between "

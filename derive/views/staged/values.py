@@ -58,7 +58,7 @@ def exact_power_too_large(base, exponent) -> bool:
 
 def check_argument(kind: str, argument, where: str) -> None:
     """exp, sigmoid, sin ... of a huge argument: refuse before computing it."""
-    if kinds.transcendental(kind) and argument.is_Number and abs(argument) > MAX_ARGUMENT:
+    if kinds.transcendental(kind) and not argument.free_symbols and abs(argument) > MAX_ARGUMENT:
         raise ChainruleError(f"{where} overflows: {kind} of {number(argument)} (the limit is 1e6 in size); "
                              f"choose smaller --at values")
 
