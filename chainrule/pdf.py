@@ -26,7 +26,6 @@ from derive.errors import ChainruleError
 DEBIAN_PACKAGES = (
     "texlive-latex-base",         # pdflatex, article, fontenc, inputenc, amsmath, geometry
     "texlive-latex-recommended",  # booktabs, xcolor, listings, fontspec
-    "texlive-fonts-recommended",  # TS1 symbols and the standard fonts
     "lmodern",                    # \usepackage{lmodern}: T1 Latin Modern
     "texlive-pictures",           # tikz (the network diagram)
     "texlive-xetex",              # xelatex, for handouts in Chinese
