@@ -61,6 +61,7 @@ _HEADER_RE = {kind: re.compile("^" + re.escape(line).replace(re.escape("{spec}")
               for kind, line in _HEADER_LINE.items()}
 
 MAX_CHECKED = 64 << 20   # a bigger .pdf/.npz/.png is taken for a foreign file
+HEAD = 64 << 10          # bytes read for a text header (a deep network's spec is long)
 
 
 # ------------------------------------------------------------ the marks --
@@ -81,10 +82,10 @@ def spec_of_header(data: str | bytes, kind: str) -> str | None:
     """The SPEC named by chainrule's header at the start of ``data``, or
     None when ``data`` does not start with it (exactly)."""
     if isinstance(data, str):
-        head = data[:4096]
+        head = data[:HEAD]
     else:
         try:
-            head = data[:4096].decode("utf-8")
+            head = data[:HEAD].decode("utf-8")
         except UnicodeDecodeError as exc:
             head = data[:exc.start].decode("utf-8")
     lines = head.split("\n")
@@ -120,7 +121,7 @@ def is_ours(path, kind: str | None = None) -> bool:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
         if kind in TEXT_KINDS:
-            return spec_of_header(fh.read(4096), kind) is not None
+            return spec_of_header(fh.read(HEAD), kind) is not None
         return _binary_is_ours(fh, kind)
 
 
