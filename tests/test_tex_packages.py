@@ -128,3 +128,15 @@ def test_every_file_latex_reads_comes_from_a_listed_debian_package(which, engine
     owned = owners(system)
     wrong = {p: sorted(owned.get(p, {"no package"})) for p in system if not owned.get(p, set()) & closure()}
     assert not wrong, f"read from files that .ci/run does not install: {dict(list(wrong.items())[:8])}"
+
+
+def test_ci_installs_exactly_the_pdf_package_list():
+    """.ci/run spells out chainrule/pdf.py's DEBIAN_PACKAGES on its apt-get line
+    (so tools that read the script see them); the two must agree."""
+    import re
+    from pathlib import Path
+    from chainrule.pdf import DEBIAN_PACKAGES
+    script = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    lines = [line for line in script.splitlines() if "apt-get install" in line and not line.lstrip().startswith("#")]
+    words = set(re.findall(r"(?<![-\w$])([a-z0-9][a-z0-9.+-]+)", " ".join(lines)))
+    assert set(DEBIAN_PACKAGES) <= words, set(DEBIAN_PACKAGES) - words
