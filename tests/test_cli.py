@@ -119,7 +119,7 @@ BAD = [
     (["derive", "2-3-1", "--steps", "x"], "'x' is not a whole number"),
     (["derive", "2-3-1", "--lr", "fast"], "'fast' is not a number"),
     (["derive", "2-3-1", "--lr", "-1"], "must be positive"),
-    (["derive", "2-3-1", "--seed", "-3"], "seed must be >= 0"),
+    (["derive", "2-3-1", "--seed", "-3"], "the seed must be a whole number from 0 to"),
     (["derive", "2-3-1", "--view", "matrix"], "invalid choice: 'matrix'"),
     (["derive", "2-3-1", "--format", "pdf"], "invalid choice: 'pdf'"),
     (["derive", "--expr", "(x +", "--wrt", "x"], "--expr"),
