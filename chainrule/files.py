@@ -166,9 +166,12 @@ def _binary_is_ours(fh, kind: str) -> bool:
         if kind == "png":
             return _png_is_ours(fh)
         if kind == "npz":
+            # the command line marks its .npz by the zip comment; a generated
+            # module's save() (which may import numpy only) by a __chainrule__ entry
             with zipfile.ZipFile(fh) as zf:
                 comment = zf.comment.decode("utf-8", "replace")
-            return bool(_HEADER_RE["npz"].match(comment))
+                saved = "__chainrule__.npy" in zf.namelist()
+            return bool(_HEADER_RE["npz"].match(comment)) or saved
         if kind == "pdf":
             data = fh.read(MAX_CHECKED + 1)
             return len(data) <= MAX_CHECKED and pdf_creator(data) == PDF_CREATOR
