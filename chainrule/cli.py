@@ -26,14 +26,24 @@ examples:
   chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
       --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
 
-spec grammar:  LAYERS ("/" ITEM)*,  LAYERS := INT ("-" INT [":" ACT])+
-  activations: identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus softmax
-  losses: se half_se mse bce ce;  items: nobias, sum (sum instead of mean over the batch)
-  defaults: hidden sigmoid, output identity, loss mse, biases on, mean over the batch
+spec grammar:  INPUT ("-" LAYER)+ ("/" ITEM)*
+  INPUT:  n (features) | T x F (sequences) | C x H x W (images), e.g. 2, 20x16, 1x28x28
+  LAYER:  WIDTH[:ACT] (dense) | conv(C,K[,stride=S][,pad=P])[:ACT] | maxpool(K) | avgpool(K)
+          | flatten | bn | ln | dropout(P) | res(LAYER-...)[:ACT] | rnn(H) | lstm(H) | gru(H)
+  activations: {activations}
+  losses: {losses};  items: nobias, sum (sum instead of mean over the batch), l2(LAMBDA)
+  defaults: hidden dense sigmoid, last layer (and a res block's last) identity, loss mse,
+            biases on, mean over the batch
 
-parameter names: w<l>_<j>_<k> connects neuron k of layer l-1 to neuron j of layer l
-  (W is n_out x n_in); b<l>_<j> is the bias of neuron j of layer l; indices start at 1.
+parameter names: the array's key in lower case, then 1-based indices: w<l>_<j>_<k>
+  connects neuron k of layer l-1 to neuron j of layer l (W is n_out x n_in); b<l>_<j>;
+  conv w<l>_<c>_<c'>_<u>_<v>; gamma<l>_<j>, beta<l>_<j>; wx<l>_.., wh<l>_.., bx, bh.
 """
+# The lists above are the rules card's (derive/rules.py), copied so that --help does not
+# import SymPy; tests/test_cli.py checks that they are the card's, word for word.
+ACTIVATION_LIST = "identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus gelu silu softmax"
+LOSS_LIST = "se half_se mse bce ce"
+EPILOG_DERIVE = EPILOG_DERIVE.format(activations=ACTIVATION_LIST, losses=LOSS_LIST)
 
 
 class Parser(argparse.ArgumentParser):

@@ -149,3 +149,22 @@ def test_console_script_and_module_exit_2_without_traceback():
     assert proc.returncode == 2
     assert proc.stderr.startswith("chainrule: error: unknown activation 'sigmod'")
     assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_are_the_rules_card():
+    """--help does not import SymPy, so it carries a copy of the card's names: the same ones."""
+    from chainrule import cli
+    from derive.rules import names_for_help
+    acts, losses = names_for_help()
+    assert cli.ACTIVATION_LIST == acts and cli.LOSS_LIST == losses
+    readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text()
+    for name in acts.split() + losses.split():
+        assert name.split("(")[0] in readme, name
+
+
+def test_help_does_not_import_sympy():
+    code = ("import sys, contextlib, io\nfrom chainrule.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    try: main(['--help'])\n"
+            "    except SystemExit: pass\nprint('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
