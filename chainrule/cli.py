@@ -26,14 +26,24 @@ examples:
   chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
       --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
 
-spec grammar:  LAYERS ("/" ITEM)*,  LAYERS := INT ("-" INT [":" ACT])+
-  activations: identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus softmax
-  losses: se half_se mse bce ce;  items: nobias, sum (sum instead of mean over the batch)
-  defaults: hidden sigmoid, output identity, loss mse, biases on, mean over the batch
+spec grammar:  INPUT ("-" LAYER)+ ("/" ITEM)*
+  INPUT:  n (features) | T x F (sequences) | C x H x W (images), e.g. 2, 20x16, 1x28x28
+  LAYER:  WIDTH[:ACT] (dense) | conv(C,K[,stride=S][,pad=P])[:ACT] | maxpool(K) | avgpool(K)
+          | flatten | bn | ln | dropout(P) | res(LAYER-...)[:ACT] | rnn(H) | lstm(H) | gru(H)
+  activations: {activations}
+  losses: {losses};  items: nobias, sum (sum instead of mean over the batch), l2(LAMBDA)
+  defaults: hidden dense sigmoid, last layer (and a res block's last) identity, loss mse,
+            biases on, mean over the batch
 
-parameter names: w<l>_<j>_<k> connects neuron k of layer l-1 to neuron j of layer l
-  (W is n_out x n_in); b<l>_<j> is the bias of neuron j of layer l; indices start at 1.
+parameter names: the array's key in lower case, then 1-based indices: w<l>_<j>_<k>
+  connects neuron k of layer l-1 to neuron j of layer l (W is n_out x n_in); b<l>_<j>;
+  conv w<l>_<c>_<c'>_<u>_<v>; gamma<l>_<j>, beta<l>_<j>; wx<l>_.., wh<l>_.., bx, bh.
 """
+# The lists above are the rules card's (derive/rules.py), copied so that --help does not
+# import SymPy; tests/test_cli.py checks that they are the card's, word for word.
+ACTIVATION_LIST = "identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus gelu silu softmax"
+LOSS_LIST = "se half_se mse bce ce"
+EPILOG_DERIVE = EPILOG_DERIVE.format(activations=ACTIVATION_LIST, losses=LOSS_LIST)
 
 
 class Parser(argparse.ArgumentParser):
@@ -218,12 +228,13 @@ def cmd_derive(args) -> str:
 
 
 def cmd_codegen(args) -> str:
+    from chainrule.files import check_target, write_file
+    check_target(args.output, "py", args.force)  # before the work, which may be long
     import codegen
     import derive
-    from chainrule.files import write_output
     net = derive.load(args.spec)
     text = codegen.emit(net, form=args.form)
-    path = write_output(args.output, text, codegen.HEADER_PREFIX, args.force)
+    path = write_file(args.output, text, "py", args.force)
     out = f"wrote {path} ({args.form} form of {net.spec})\n"
     if args.check:
         module = codegen.compile(net, form=args.form)
@@ -233,20 +244,24 @@ def cmd_codegen(args) -> str:
 
 def cmd_handout(args) -> str:
     import derive
+    from chainrule.files import check_target, write_files
     net = derive.load(args.spec)   # bad input is refused before anything heavy is imported
-    import codegen
-    from chainrule.files import write_output
-    from derive import handout
     if not args.output.endswith(".tex"):
         raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
+    # Every target is checked before LaTeX runs, and the .tex is written
+    # only with its PDF: a .tex that does not compile is never left behind.
+    targets = [(args.output, "tex")] + ([(args.output[:-len(".tex")] + ".pdf", "pdf")] if args.pdf else [])
+    for target, kind in targets:
+        check_target(target, kind, args.force)
+    import codegen
+    from derive import handout
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
                          code_listing=codegen.emit(net))
-    path = write_output(args.output, tex, handout.HEADER_PREFIX, args.force)
-    out = f"wrote {path}\n"
+    files = [(args.output, tex, "tex")]
     if args.pdf:
-        from chainrule.pdf import compile_pdf
-        out += f"wrote {compile_pdf(path)}\n"
-    return out
+        from chainrule.pdf import build_pdf
+        files.append((targets[1][0], build_pdf(tex), "pdf"))
+    return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
 
 
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,
