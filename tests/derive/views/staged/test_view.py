@@ -217,3 +217,16 @@ def test_negative_values_print_without_brackets_when_alone():
     d = derivation("-x", ["x"], {"x": "0.25"})
     assert "(forward 1) J = -x = -0.25" in render(d, "text")
     assert "J &= -x \\tag*{(forward 1)} \\\\\n   &= -0.25 \\\\\n" in render(d, "latex")
+
+
+def test_no_registry_grows_with_staged_derivations():
+    from tests.test_layering import _mutable_state
+    for fmt in ("text", "latex", "json"):      # warm every module up
+        render(derivation(ISSUE, ["w1", "b1"], ISSUE_AT), fmt)
+    before = _mutable_state()
+    for text in ("gelu(a*b) + max(a, b, 2)", "leaky_relu(a - b, 0.3)*exp(a)", "abs(a)**3/sqrt(b + 5)"):
+        for fmt in ("text", "latex", "json"):
+            render(derivation(text, ["a"], {"a": "0.5", "b": "-1.5"}), fmt)
+    after = _mutable_state()
+    grown = {k: (before.get(k), v) for k, v in after.items() if k in before and v > before[k]}
+    assert not grown, grown
