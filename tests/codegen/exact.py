@@ -27,6 +27,11 @@ def _phi(z):
     return mp.exp(-z * z / 2) / mp.sqrt(2 * mp.pi)
 
 
+def _erfc(z):
+    # mpmath overflows computing erfc(1e300); erfc(1e5) < 1e-4e9, zero to any float
+    return mp.erfc(z) if z < 1e5 else mp.mpf(0)
+
+
 def _Phi(z):
     return mp.erfc(-z / mp.sqrt(2)) / 2
 
@@ -38,10 +43,11 @@ FUNCTIONS = {
     "tanh": (lambda z, al: mp.tanh(z), lambda z, al: 1 / mp.cosh(z) ** 2),
     "relu": (lambda z, al: max(z, mp.mpf(0)), lambda z, al: mp.mpf(1 if z > 0 else 0)),
     "leaky_relu": (lambda z, al: z if z > 0 else al * z, lambda z, al: mp.mpf(1) if z > 0 else al),
-    "elu": (lambda z, al: z if z > 0 else al * mp.expm1(z), lambda z, al: mp.mpf(1) if z > 0 else al * mp.exp(z)),
+    "elu": (lambda z, al: z if z > 0 else al * mp.expm1(z),
+            lambda z, al: mp.mpf(1) if z > 0 else al * mp.exp(z)),
     "softplus": (lambda z, al: _softplus(z), lambda z, al: _sigmoid(z)),
     "erf": (lambda z, al: mp.erf(z), lambda z, al: 2 / mp.sqrt(mp.pi) * mp.exp(-z * z)),
-    "erfc": (lambda z, al: mp.erfc(z), None),
+    "erfc": (lambda z, al: _erfc(z), None),
     "norm_cdf": (lambda z, al: _Phi(z), lambda z, al: _phi(z)),
     "norm_pdf": (lambda z, al: _phi(z), None),
     "gelu": (lambda z, al: z * _Phi(z), lambda z, al: _Phi(z) + z * _phi(z)),
