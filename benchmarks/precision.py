@@ -173,9 +173,40 @@ def modules(rounds, batch_s, clock, log=print) -> list[Row]:
     return rows
 
 
+NEW_HELPERS = ("_erf", "_norm_cdf", "_gelu", "_gelu_grad", "_silu", "_silu_grad")
+
+
+def new_helpers(rounds, batch_s, clock, log=print) -> list[Row]:
+    """The helpers no activation uses yet (gelu, silu), on a 64x128 layer, against
+    np.tanh on the same array: what wiring them will cost ("before" is np.tanh)."""
+    from codegen.numerics import HELPERS, helpers_for
+    namespace = {"np": np}
+    for source in helpers_for(" ".join(f"{name}(Z)" for name in NEW_HELPERS)):
+        exec(source, namespace)  # noqa: S102 (our own helper text)
+    rng = np.random.default_rng(0)
+    rows = []
+    for dtype in numeric.DTYPES:
+        Z = (2 * rng.standard_normal((64, 128))).astype(dtype)
+        fns = {name: (lambda f=namespace[name]: f(Z)) for name in NEW_HELPERS}
+        fns["np.tanh"] = lambda: np.tanh(Z)
+        t = interleaved(fns, rounds=rounds, batch_s=batch_s, clock=clock)
+        for name in NEW_HELPERS:
+            rows.append(Row(f"`{name}` on 64x128 {np.dtype(dtype).name}", t["np.tanh"].median, t[name].median, {}))
+            log(f"  {rows[-1].label}: {numeric.fmt_time(rows[-1].after)} ({rows[-1].ratio:.1f}x np.tanh)")
+    return rows
+
+
 def run(rounds=31, batch_s=0.02, clock=time.process_time, log=print):
     log("\nprecise numerics: before / after (process time, one thread)")
-    return helpers(rounds, batch_s, clock, log), modules(rounds, batch_s, clock, log)
+    return (helpers(rounds, batch_s, clock, log), modules(rounds, batch_s, clock, log),
+            new_helpers(max(5, rounds // 3), batch_s, clock, log))
+
+
+def new_table(rows) -> list[str]:
+    lines = ["| helper | time | np.tanh on the same array | helper / np.tanh |", "|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r.label} | {numeric.fmt_time(r.after)} | {numeric.fmt_time(r.before)} | {r.ratio:.1f} |")
+    return lines
 
 
 def table(helper_rows, module_rows) -> list[str]:

@@ -357,7 +357,7 @@ def _numeric_sections(results, profiles, analysis, tried) -> dict[str, list[str]
     return out
 
 
-def _precision_section(helper_rows, module_rows) -> list[str]:
+def _precision_section(helper_rows, module_rows, new_rows=()) -> list[str]:
     from . import precision
     return ["## Precise numerics: what they cost", "",
             "Issue #16.3 made the generated helpers accurate to a few ulps in both tails "
@@ -367,7 +367,13 @@ def _precision_section(helper_rows, module_rows) -> list[str]:
             "contender, and the sign split applied always, as the issue suggests, is shown for "
             "comparison), then whole value_and_grad calls of modules that differ in that helper "
             "only (the old helper text put back into today's emitted module).", ""] + \
-        precision.table(helper_rows, module_rows)
+        precision.table(helper_rows, module_rows) + \
+        (["", "### The helpers for gelu and silu (not wired to an activation yet)", "",
+          "What a gelu or silu layer will cost per call on a 64x128 array, next to np.tanh on "
+          "the same array. `_erf` and the normal cdf are polynomials of degree 10 and 22 "
+          "evaluated in float64 (float32 input included) with NumPy, one call per term, so they "
+          "cost tens of NumPy calls where np.tanh is one.", ""] + precision.new_table(new_rows)
+         if new_rows else [])
 
 
 def _symbolic_section(widths, depths, scalar) -> list[str]:
