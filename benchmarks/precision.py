@@ -54,6 +54,14 @@ OLD = {
 ''',
 }
 
+# The alternative for softmax: the log1p of the new _log_softmax, without the two-sum.
+LOG1P_ONLY = '''def _log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    e[np.arange(z.shape[0]), z.argmax(axis=1)] = 0
+    return shifted - np.log1p(e.sum(axis=1, keepdims=True))
+'''
+
 SPLIT_ALWAYS = '''def _sigmoid(z, out=None):
     e = np.abs(z)
     np.negative(e, out=e)
@@ -116,6 +124,7 @@ class Row:
     before: float   # median seconds per call
     after: float
     extra: dict     # further contenders: name -> median seconds
+    key: tuple = ()  # (change, shape or spec, dtype name), for findings()
 
     @property
     def ratio(self):
@@ -143,9 +152,11 @@ def helpers(rounds, batch_s, clock, log=print) -> list[Row]:
                              "split always": call(split, bufs[2]), "copy only": lambda b=bufs[3]: np.copyto(b, Z)},
                             rounds=rounds, batch_s=batch_s, clock=clock)
             row = Row(f"`_sigmoid` on {shape[0]}x{shape[1]} {np.dtype(dtype).name}", t["before"].median,
-                      t["after"].median, {k: t[k].median for k in ("split always", "copy only")})
+                      t["after"].median,
+                      {"alternative": t["split always"].median, "copy": t["copy only"].median},
+                      ("_sigmoid", shape, np.dtype(dtype).name))
             log(f"  {row.label}: before {numeric.fmt_time(row.before)}, after {numeric.fmt_time(row.after)} "
-                f"({row.ratio:.2f}x), split always {row.extra['split always'] / row.before:.2f}x")
+                f"({row.ratio:.2f}x), split always {row.extra['alternative'] / row.before:.2f}x")
             rows.append(row)
     return rows
 
@@ -157,16 +168,21 @@ def modules(rounds, batch_s, clock, log=print) -> list[Row]:
         net = derive.Network.parse(spec)
         src = codegen.emit(net)
         mods = {"before": _load(before(src, change), "before"), "after": _load(src, "after")}
+        if change == "softmax":
+            mods["alternative"] = _load(_replace_def(before(src, change), "_log_softmax", LOG1P_ONLY), "alt")
         for dtype in dtypes:
             params, X, Y = numeric.make_data(net, m, dtype)
-            err = numeric.max_rel_error(mods["after"].value_and_grad(params, X, Y),
-                                        mods["before"].value_and_grad(params, X, Y))
-            if err > numeric.TOLERANCE[dtype]:
-                raise AssertionError(f"{spec}: the old and new {change} disagree ({err:.1e})")
+            for name, mod in mods.items():
+                err = numeric.max_rel_error(mod.value_and_grad(params, X, Y),
+                                            mods["before"].value_and_grad(params, X, Y))
+                if err > numeric.TOLERANCE[dtype]:
+                    raise AssertionError(f"{spec}: the {name} {change} disagrees with the old ({err:.1e})")
             t = interleaved({k: (lambda mod=mod: mod.value_and_grad(params, X, Y)) for k, mod in mods.items()},
                             rounds=rounds, batch_s=batch_s, clock=clock)
             row = Row(f"value_and_grad `{spec}` m={m} {np.dtype(dtype).name} ({change})",
-                      t["before"].median, t["after"].median, {})
+                      t["before"].median, t["after"].median,
+                      {"alternative": t["alternative"].median} if "alternative" in t else {},
+                      (change, spec, np.dtype(dtype).name))
             log(f"  {row.label}: before {numeric.fmt_time(row.before)}, after {numeric.fmt_time(row.after)} "
                 f"({row.ratio:.2f}x)")
             rows.append(row)
@@ -210,12 +226,55 @@ def new_table(rows) -> list[str]:
 
 
 def table(helper_rows, module_rows) -> list[str]:
-    lines = ["| what | before | after | after / before | sign split always / before |",
+    lines = ["| what | before | after | after / before | alternative / before |",
              "|---|---:|---:|---:|---:|"]
-    for r in helper_rows:
+    for r in list(helper_rows) + list(module_rows):
+        alt = f"{r.extra['alternative'] / r.before:.2f}" if "alternative" in r.extra else ""
         lines.append(f"| {r.label} | {numeric.fmt_time(r.before)} | {numeric.fmt_time(r.after)} | "
-                     f"{r.ratio:.2f} | {r.extra['split always'] / r.before:.2f} |")
-    for r in module_rows:
-        lines.append(f"| {r.label} | {numeric.fmt_time(r.before)} | {numeric.fmt_time(r.after)} | "
-                     f"{r.ratio:.2f} | |")
+                     f"{r.ratio:.2f} | {alt} |")
     return lines
+
+
+def findings(helper_rows, module_rows) -> list[str]:
+    """Where the precise helpers lose time, and why, in this run's numbers."""
+    def ratios(rows, change, dtype=None):
+        return [r.ratio for r in rows if r.key[0] == change and (dtype is None or r.key[2] == dtype)]
+
+    def span(values):
+        return f"{min(values):.2f}x" if len(values) == 1 or min(values) == max(values) else \
+            f"{min(values):.2f}-{max(values):.2f}x"
+
+    out = []
+    small = [r.ratio for r in helper_rows if r.key[1] == HELPER_SHAPES[0]]
+    s64 = [r.ratio for r in helper_rows if r.key[2] == "float64" and r.key[1] != HELPER_SHAPES[0]]
+    s32 = [r.ratio for r in helper_rows if r.key[2] == "float32" and r.key[1] != HELPER_SHAPES[0]]
+    if helper_rows:
+        out.append(
+            f"- `_sigmoid` alone: {span(s64)} the old time on float64 arrays from 64x128 up, "
+            f"{span(s32)} on float32, {span(small)} on a 4x3 array. The new form is one max "
+            "reduction (the overflow check), exp, an add and a divide; the old was a multiply, "
+            "tanh, an add and a multiply. NumPy's float64 tanh costs about twice its exp, so the "
+            "new form is cheaper in float64; its float32 tanh is about as cheap as exp, so there "
+            "the check and the divide make it dearer; on tiny arrays the extra call (about a "
+            "microsecond) is what shows. Splitting on the sign always (the issue's suggestion) "
+            "would cost "
+            f"{span([r.extra['alternative'] / r.before for r in helper_rows])} (the alternative "
+            "column): np.where over a random sign pattern is the dear part, so the split is taken "
+            "only when exp(z) would overflow.")
+    for change, why in [
+        ("_sigmoid", "the same helper inside a whole call: the rest of value_and_grad is unchanged"),
+        ("softplus", "np.logaddexp(0, Z) was a scalar loop; max(z, 0) + log1p(exp(-|z|)) is five "
+                     "vectorized calls"),
+        ("softmax", "both `_softmax` and `_log_softmax` now recover the rounding error of z - max "
+                    "(two-sum: five more NumPy calls, two more to put it back), and `_log_softmax` "
+                    "takes one maximum out of the sum (argmax, a scatter, log1p): some 16 more calls "
+                    "of about 0.7 us on (m, n_L) arrays, which shows where the whole call is tens of "
+                    "microseconds and vanishes at 784-512-256-10. The alternative column keeps "
+                    "the log1p but drops the two-sum: cheaper, but then softmax's small entries "
+                    "keep relative errors up to |z - max| / 2 ulps (as torch's and JAX's do)"),
+    ]:
+        rows = [r for r in module_rows if r.key[0] == change]
+        if rows:
+            each = "; ".join(f"{r.key[1]} {r.key[2]} {r.ratio:.2f}x" for r in rows)
+            out.append(f"- value_and_grad with the new {change.strip('_')}: {each} the old time: {why}.")
+    return out

@@ -364,10 +364,11 @@ def _precision_section(helper_rows, module_rows, new_rows=()) -> list[str]:
             "(tests/codegen/test_numerics.py measures it). Here each new helper is timed against "
             "the one it replaced, interleaved, one thread, process time: first `_sigmoid` alone "
             "(in place on a fresh array, as value_and_grad calls it; the copy is included in every "
-            "contender, and the sign split applied always, as the issue suggests, is shown for "
-            "comparison), then whole value_and_grad calls of modules that differ in that helper "
-            "only (the old helper text put back into today's emitted module).", ""] + \
-        precision.table(helper_rows, module_rows) + \
+            "contender), then whole value_and_grad calls of modules that differ in that helper "
+            "only (the old helper text put back into today's emitted module). The alternative "
+            "column: for `_sigmoid`, the sign split applied always, as the issue suggests; for "
+            "softmax, the new log-softmax's log1p without the two-sum.", ""] + \
+        precision.table(helper_rows, module_rows) + [""] + precision.findings(helper_rows, module_rows) + \
         (["", "### The helpers for gelu and silu (not wired to an activation yet)", "",
           "What a gelu or silu layer will cost per call on a 64x128 array, next to np.tanh on "
           "the same array. `_erf` and the normal cdf are polynomials of degree 10 and 22 "

@@ -47,7 +47,8 @@ def _sigmoid(z, out=None):
         e += 1
         return np.divide(top, e, out=out)
     e = np.exp(z, out=out)
-    return np.divide(e, e + 1, out=e)
+    e /= e + 1
+    return e
 
 
 def init_params(seed=0):

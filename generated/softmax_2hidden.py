@@ -36,9 +36,10 @@ def _exp_shifted(z):
     accurate to about an ulp.
 
     d is rounded: an absolute error of up to half an ulp of |z - max|, which
-    exp would turn into a relative error as large (300 ulps at |z - max| =
+    exp would turn into a relative error as large (250 ulps at |z - max| =
     700).  Knuth's two-sum recovers that rounding error exactly, and it is
-    put back to first order: exp(d + err) = exp(d) (1 + err), err < 1e-13.
+    put back to first order: exp(d + err) = exp(d) (1 + err), |err| being
+    below 1e-13 there.
     """
     top = z.max(axis=1, keepdims=True)
     d = z - top
