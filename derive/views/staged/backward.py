@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .gates import Gate, local_derivative
-from .values import safe_inputs, settle
+from .values import DIGITS, safe_inputs, settle
 
 
 @dataclass
@@ -44,7 +44,7 @@ def leading_to(gates: list[Gate], wanted: set) -> set:
     return leads
 
 
-def backward(gates: list[Gate], leads: set, fval: dict | None) -> Backward:
+def backward(gates: list[Gate], leads: set, fval: dict | None, digits: int = DIGITS) -> Backward:
     """Visit the gates latest first; ``fval`` (the forward values) adds numbers."""
     J = gates[-1].out
     result = Backward(grad={J: sp.Integer(1)}, value={J: sp.Integer(1)} if fval is not None else {})
@@ -62,8 +62,8 @@ def backward(gates: list[Gate], leads: set, fval: dict | None) -> Backward:
             step = Contribution(g, slot, x, local, again, grad[x])
             if fval is not None:
                 where = f"backward step {g.step}"
-                step.value = settle(gval[g.out] * local.xreplace(safe_inputs(g, fval)), where)
-                gval[x] = settle(gval[x] + step.value, where) if again else step.value
+                step.value = settle(gval[g.out] * local.xreplace(safe_inputs(g, fval, digits)), where, digits)
+                gval[x] = settle(gval[x] + step.value, where, digits) if again else step.value
                 step.total_value = gval[x]
             result.contributions.append(step)
     return result

@@ -28,6 +28,14 @@ from .values import MAX_SIZE, check_argument, exact_power_too_large
 
 MAX_GATES = 80
 MAX_POWER = 1000    # a larger constant exponent (x**99999) teaches nothing a small one does not
+# Written out in its variables (as sympy.diff sees it), an expression may
+# be far larger than its gates: elu(elu(elu(x))) repeats x 27 times, and
+# SymPy recurses once or more per level of the tree.  Past these bounds
+# SymPy's own work (Piecewise folding, diff, simplify) takes minutes or
+# overflows the stack.
+MAX_WRITTEN_OUT = 1000      # symbols and operations of the expression
+MAX_GRADIENT = 60_000       # ... of one gradient, the chain rule's products included
+MAX_NESTING = 150           # levels of the tree
 
 
 @dataclass
@@ -138,6 +146,43 @@ def constant(kind: str, inputs) -> sp.Expr:
         raise ChainruleError(f"a constant part of --expr ({kind} of {shown}) is larger than 1e300; "
                              f"keep constants small")
     return value
+
+
+def written_out(gates: list[Gate]) -> dict[sp.Symbol, tuple[int, int]]:
+    """For each gate output, (nodes, depth) of its tree written out in the
+    variables, as SymPy would hold it, counted without writing it out:
+    gelu(gelu(...)) doubles at every level, since gelu uses its input twice."""
+    sizes: dict[sp.Symbol, tuple[int, int]] = {}
+    for g in gates:
+        sizes[g.out] = tree_size(g.formula, sizes)
+    return sizes
+
+
+def check_written_out(nodes: int, depth: int, what: str, limit: int = MAX_WRITTEN_OUT) -> None:
+    """Refuse an expression too large or too deep for SymPy to handle in seconds."""
+    if depth > MAX_NESTING:
+        raise ChainruleError(f"{what} written out in its variables nests {depth} levels deep (sigmoid(x) alone "
+                             f"is 1/(1 + exp(-x))); the limit is {MAX_NESTING}: nest fewer functions")
+    if nodes > limit:
+        raise ChainruleError(f"{what} written out in its variables has about {nodes:,} symbols and operations "
+                             f"(relu, elu or gelu of a gelu ... doubles at every level, as each uses its input "
+                             f"twice); the limit is {limit:,}: nest fewer functions or powers")
+
+
+def tree_size(expr: sp.Expr, sizes: dict) -> tuple[int, int]:
+    """(nodes, depth) of ``expr`` with each symbol in ``sizes`` written out."""
+    nodes = deepest = 0
+    stack = [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        if node in sizes:          # an earlier gate's output: its whole tree hangs here
+            nodes += sizes[node][0]
+            deepest = max(deepest, level + sizes[node][1] - 1)
+            continue
+        nodes += 1
+        deepest = max(deepest, level)
+        stack.extend((arg, level + 1) for arg in node.args)
+    return nodes, deepest
 
 
 # ------------------------------------------------------ local derivatives --

@@ -219,7 +219,7 @@ def _check_call(node: ast.Call, order, text, functions):
         raise _bad("calls of anything but a function name")
     fname = node.func.id
     if fname not in functions:
-        raise ChainruleError(f"unknown function '{fname}'{did_you_mean(fname, functions)}; "
+        raise ChainruleError(f"unknown function '{fname[:40]}'{did_you_mean(fname, functions)}; "
                              f"the functions are " + ", ".join(kinds.function_names()))
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         raise ChainruleError(f"{fname}() takes plain arguments only, e.g. {fname}(x)")
@@ -294,13 +294,18 @@ def wrt_list(wrt, variables: list[str]) -> list[str]:
             continue
         if name not in variables:
             raise ChainruleError(f"--wrt {name[:40]}: '{name[:40]}' is not in the expression"
-                                 f"{did_you_mean(name, variables)}; its variables are {', '.join(variables)}")
+                                 f"{_suggest(name, variables)}; its variables are {', '.join(variables)}")
         if name not in chosen:
             chosen.append(name)
     if not chosen:
         raise ChainruleError(f"--wrt names no variable; give one or more of {', '.join(variables)}, "
                              f"e.g. --wrt {variables[0]}")
     return chosen
+
+
+def _suggest(name: str, variables: list[str]) -> str:
+    # difflib is quadratic in the length: a pasted page gets no suggestion
+    return did_you_mean(name, variables) if len(name) <= 100 else ""
 
 
 def values(at: dict | None, variables: list[str]) -> dict[sp.Symbol, sp.Rational]:
@@ -312,7 +317,7 @@ def values(at: dict | None, variables: list[str]) -> dict[sp.Symbol, sp.Rational
         name = normalise(str(name), "--at").strip()
         if name not in variables:
             raise ChainruleError(f"--at {name[:40]}=...: '{name[:40]}' is not a variable of the expression"
-                                 f"{did_you_mean(name, variables)}; its variables are {', '.join(variables)}")
+                                 f"{_suggest(name, variables)}; its variables are {', '.join(variables)}")
         symbol = sp.Symbol(name, real=True)
         if symbol in out:
             raise ChainruleError(f"--at gives {name} twice; give each variable one value")

@@ -23,18 +23,18 @@ _POWER_BITS = 100_000       # exponent x bits of base beyond which an exact powe
 DIGITS = 30
 
 
-def settle(value, where: str) -> sp.Expr:
-    """``value`` as a number: exact when a short rational, else a 30-digit float.
-    Refuses undefined, complex and too large values, naming ``where``."""
+def settle(value, where: str, digits: int = DIGITS) -> sp.Expr:
+    """``value`` as a number: exact when a short rational, else a float of
+    ``digits`` digits.  Refuses undefined, complex and too large values, naming ``where``."""
     value = sp.sympify(value)
     if value.is_Rational:
         _check_size(value, where)
-        return value if value.p.bit_length() + value.q.bit_length() < _EXACT_BITS else sp.Float(value, DIGITS)
+        return value if value.p.bit_length() + value.q.bit_length() < _EXACT_BITS else sp.Float(value, digits)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ChainruleError(f"{where} is undefined at the --at values (division by zero or "
-                             f"log of 0?); choose other values")
+                             f"log of 0, perhaps after rounding to {digits} digits?); choose other values")
     try:
-        num = sp.N(value, DIGITS)
+        num = sp.N(value, digits)
     except (OverflowError, MemoryError, RecursionError):
         raise ChainruleError(f"{where} is too large to compute at the --at values; choose smaller values") from None
     if not num.is_Number or not num.is_real:
@@ -63,27 +63,27 @@ def check_argument(kind: str, argument, where: str) -> None:
                              f"choose smaller --at values")
 
 
-def safe_inputs(gate, fval: dict) -> dict:
+def safe_inputs(gate, fval: dict, digits: int = DIGITS) -> dict:
     """The values to plug into ``gate``: floats instead of exact rationals
     where a power has a huge exponent and exact arithmetic would never finish."""
     if gate.kind == "pow":
         base, exponent = (fval.get(x, x) for x in gate.inputs)
         if exact_power_too_large(base, exponent):
-            return {k: (sp.Float(v, DIGITS) if v.is_Rational else v) for k, v in fval.items()}
+            return {k: (sp.Float(v, digits) if v.is_Rational else v) for k, v in fval.items()}
     return fval
 
 
-def gate_value(gate, fval: dict, where: str) -> sp.Expr:
+def gate_value(gate, fval: dict, where: str, digits: int = DIGITS) -> sp.Expr:
     """The gate's output at these input values."""
     check_argument(gate.kind, fval.get(gate.inputs[0], gate.inputs[0]), where)
-    return settle(gate.formula.xreplace(safe_inputs(gate, fval)), where)
+    return settle(gate.formula.xreplace(safe_inputs(gate, fval, digits)), where, digits)
 
 
-def forward(gates, point: dict, describe=None) -> dict:
+def forward(gates, point: dict, describe=None, digits: int = DIGITS) -> dict:
     """Every gate's value at ``point`` (variable -> number), in order."""
     fval = dict(point)
     for g in gates:
-        fval[g.out] = gate_value(g, fval, describe(g) if describe else f"step {g.step}")
+        fval[g.out] = gate_value(g, fval, describe(g) if describe else f"step {g.step}", digits)
     return fval
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ...errors import ChainruleError
 from ...format import plain as number
 from ...lang import messages
 from ...model import Derivation, Math, Operation, Partial, PlusEquals, Section, Text, Upstream, Value
@@ -18,9 +19,10 @@ from ...names import Scheme
 from ...rules import fprime
 from . import kinds, parse
 from .backward import Backward, backward, leading_to
-from .check import agree, same_number, simplify, ties
-from .gates import Gate, conditions_on_inputs, names_for, stage
-from .values import as_text, forward, settle
+from .check import agree, lost_precision, reference_value, same_number, simplify, ties
+from .gates import (MAX_GRADIENT, MAX_NESTING, Gate, check_written_out, conditions_on_inputs, names_for,
+                    stage, tree_size, written_out)
+from .values import DIGITS, as_text, forward
 
 NOTE_WIDTH = 54      # a note beside a wrapped line still fits in 80 columns
 TITLE_WIDTH = 50     # a longer expression is not repeated in the title
@@ -43,17 +45,27 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     ties (steps where max/min inputs are equal at ``at``).  Expressions are
     sympy.sstr strings; values are exact rationals or 20-digit floats.
     """
-    t = messages(lang)
+    try:
+        return _staged(expr_text, wrt, at, messages(lang))
+    except RecursionError:   # a safety net behind the bounds on size and depth: deep input, not a bug
+        raise ChainruleError(f"--expr nests too deeply for SymPy; write a shallower expression "
+                             f"(at most {MAX_NESTING} levels once its functions are written out)") from None
+
+
+def _staged(expr_text, wrt, at, t) -> Derivation:
     shown = parse.expression_text(expr_text)
     text = shown.replace("^", "**")
     tree, variables = parse.check_syntax(text)
-    prefix, out_name = names_for(variables)
-    # Stage first: the stager refuses constants such as 2**10**10, which
-    # parse_expr would otherwise try to compute.
-    gates = stage(tree, text, variables, prefix, out_name)
-    reference = parse.reference(text, variables)
     wrt = parse.wrt_list(wrt, variables)
     values = parse.values(at, variables)
+    prefix, out_name = names_for(variables)
+    # Stage first: the stager refuses constants such as 2**10**10, and the
+    # size check expressions such as elu(elu(elu(...))), which parse_expr
+    # would otherwise try to build.
+    gates = stage(tree, text, variables, prefix, out_name)
+    sizes = written_out(gates)
+    check_written_out(*sizes[gates[-1].out], "--expr")
+    reference = parse.reference(text, variables)
     J = gates[-1].out
     syms = [sp.Symbol(n, real=True) for n in variables]
 
@@ -67,7 +79,10 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     tied = ties(gates, fval) if fval else []
     leads = leading_to(gates, {sp.Symbol(n, real=True) for n in wrt})
     back = backward(gates, leads, fval)
-    gradients, gradients_data = _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out_name)
+    for name in wrt:
+        check_written_out(*tree_size(back.grad.get(sp.Symbol(name, real=True), sp.S.Zero), sizes),
+                          f"∂{out_name}/∂{name}", MAX_GRADIENT)
+    gradients, gradients_data = _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out_name, leads)
 
     title = (t("staged.title", out=out_name, expr=shown) if len(shown) < TITLE_WIDTH
              else t("staged.title_long"))
@@ -127,7 +142,7 @@ def _backward_lines(t, J, back: Backward, fval) -> list[Math]:
     return lines
 
 
-def _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out_name):
+def _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out_name, leads):
     """One line per --wrt variable, each checked against sympy.diff."""
     lines, data = [], {}
     J = gates[-1].out
@@ -142,13 +157,19 @@ def _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out
         value = None
         if values:
             value = back.value.get(s, sp.Integer(0))
-            # floats: an exact power with a huge exponent would never finish
-            check = settle(reference_grad.xreplace({k: sp.Float(v, 30) for k, v in values.items()}),
-                           f"sympy.diff({out_name}, {name})")
+            check = reference_value(reference_grad, values)
+            if check is None:
+                raise ChainruleError(f"sympy.diff({out_name}, {name}) is undefined at the --at values; "
+                                     f"choose other values")
             if not same_number(check, value):
-                if not tied:
+                if tied:
+                    how = t("staged.check_tie_value", steps=", ".join(map(str, tied)), value=number(check))
+                elif lost_precision(gates, leads, values, s, reference_grad):
+                    raise ChainruleError(f"at these --at values ∂{out_name}/∂{name} loses more than {DIGITS - 12} of "
+                                         f"its {DIGITS} digits to cancellation (1 - sigmoid(z) for a large z, say); "
+                                         f"choose values nearer 0")
+                else:
                     raise AssertionError(f"internal error: ∂J/∂{name} = {value} but sympy.diff gives {check}")
-                how = t("staged.check_tie_value", steps=", ".join(map(str, tied)), value=number(check))
             if not parts[-1].is_Number:  # not "= 1 = 1"
                 parts.append(Value(value))
         lines.append(Math(parts, note=t("staged.check", how=how)))

@@ -134,7 +134,8 @@ def bad_expressions(draw):
     how = draw(st.sampled_from(["nest_minus", "nest_parens", "nest_calls", "huge_power", "tower",
                                 "huge_literal", "long_literal", "non_ascii", "forbidden", "unknown_function",
                                 "arity", "unbalanced", "empty", "constant", "too_long", "too_many_gates",
-                                "undefined_constant", "reserved_name", "function_as_name"]))
+                                "undefined_constant", "reserved_name", "function_as_name", "nest_activation",
+                                "deep_tower"]))
     n = draw(st.integers(101, 1500))
     if how == "nest_minus":
         return "-" * n + f"({base})"
@@ -143,6 +144,12 @@ def bad_expressions(draw):
     if how == "nest_calls":
         f = draw(st.sampled_from(FUNCTIONS))
         return f"{f}(" * (n % 400 + 101) + base + ")" * (n % 400 + 101)
+    if how == "nest_activation":   # within the text's limits, but huge once written out
+        f = draw(st.sampled_from(["sigmoid", "relu", "elu", "gelu", "silu", "leaky_relu"]))
+        k = draw(st.integers(40, 99))
+        return f"{f}(" * k + base + ")" * k
+    if how == "deep_tower":        # its gradient written out grows as the cube of the height
+        return "**".join(["x"] * draw(st.integers(50, 99)))
     if how == "huge_power":
         return f"({base})**{draw(st.integers(1001, 10 ** 9))}"
     if how == "tower":
@@ -252,6 +259,9 @@ def test_bad_wrt_and_at_are_refused(tmp_path_factory, case):
     (["--expr", "x*2", "--wrt", "x", "--param", "w1_1_1"], "--param apply to a network SPEC"),
     (["--expr", "x*2", "--wrt", "x", "--steps", "3"], "--steps apply to a network SPEC"),
     (["--expr", "x*2"], "--expr needs --wrt"),
+    (["--expr", "sigmoid(" * 60 + "x" + ")" * 60, "--wrt", "x"], "nests 241 levels deep"),
+    (["--expr", "gelu(" * 8 + "x" + ")" * 8, "--wrt", "x"], "the limit is 1,000"),
+    (["--expr", "**".join(["x"] * 60), "--wrt", "x"], "the limit is 60,000"),
     (["mlp-2-3-1", "--expr", "x*2", "--wrt", "x"], "either a SPEC or --expr"),
 ])
 def test_the_issue_cases(args, message, tmp_path):

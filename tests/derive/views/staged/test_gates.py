@@ -7,7 +7,7 @@ import sympy as sp
 from derive.errors import ChainruleError
 from derive.rules import ACTIVATIONS
 from derive.views.staged import derivation, kinds, parse
-from derive.views.staged.gates import local_derivative, names_for, stage
+from derive.views.staged.gates import local_derivative, names_for, stage, written_out
 
 from .reference import sym, value
 
@@ -126,3 +126,28 @@ def test_relu_is_one_gate_with_zero_derivative_at_zero():
 def test_kinds_bound_only_the_transcendental_functions():
     assert kinds.transcendental("exp") and kinds.transcendental("gelu") and kinds.transcendental("sigmoid")
     assert not kinds.transcendental("relu") and not kinds.transcendental("abs")
+
+
+def test_the_written_out_size_is_counted_without_writing_it_out():
+    gates = gates_of("gelu(gelu(x))")
+    nodes, depth = written_out(gates)[gates[-1].out]
+    full = parse.reference("gelu(gelu(x))", ["x"])
+    # an estimate: SymPy merges a few terms once the gates are substituted
+    assert sum(1 for _ in sp.preorder_traversal(full)) <= nodes <= 1.25 * sum(1 for _ in sp.preorder_traversal(full))
+    assert _depth(full) <= depth <= _depth(full) + 2
+    deep = gates_of("relu(" * 30 + "x" + ")" * 30)
+    assert written_out(deep)[deep[-1].out][0] > 2 ** 30      # relu uses its input twice
+
+
+def _depth(e):
+    return 1 + max((_depth(a) for a in e.args), default=0)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("elu(" * 5 + "x" + ")" * 5, "has about 1,332 symbols and operations"),
+    ("sigmoid(" * 40 + "x" + ")" * 40, "nests 161 levels deep"),
+    ("**".join(["x"] * 50), "∂J/∂x written out in its variables has about 87,363"),
+])
+def test_expressions_too_large_once_written_out_are_refused(text, message):
+    with pytest.raises(ChainruleError, match=message):
+        derivation(text, ["x"])
