@@ -80,18 +80,31 @@ def agree(staged: sp.Expr, reference: sp.Expr, symbols, gates) -> Agreement:
 
 
 class Compiled:
-    """Expressions compiled to mpmath with common subexpressions shared.
-    SymPy's evalf walks the tree, and gelu(gelu(...)) written out is a tree
-    that doubles at every level; the compiled form evaluates each distinct
-    subexpression once."""
+    """Expressions evaluated at points, fast: compiled to mpmath with common
+    subexpressions shared.  SymPy's evalf walks the tree, and gelu(gelu(...))
+    written out is a tree that doubles at every level; the compiled form
+    evaluates each distinct subexpression once.  lambdify is not SymPy's own
+    arithmetic (it misprints a Heaviside of a Piecewise, and cannot print
+    zoo), so a disagreement is always confirmed with ``by_sympy=True``; and
+    it prints Heaviside and Piecewise by simplifying their conditions, which
+    costs more than SymPy's evaluation, so those are left to SymPy."""
 
     def __init__(self, exprs: list[sp.Expr], symbols):
-        # dummify: a variable named like an mpmath function (erf) must not shadow it
-        self.function = sp.lambdify(list(symbols), list(exprs), modules="mpmath", cse=True, dummify=True)
+        self.exprs, self.symbols = list(exprs), list(symbols)
+        self.function = None
+        if any(e.has(sp.Heaviside, sp.Piecewise) for e in self.exprs):
+            return
+        try:
+            # dummify: a variable named like an mpmath function (erf) must not shadow it
+            self.function = sp.lambdify(self.symbols, self.exprs, modules="mpmath", cse=True, dummify=True)
+        except Exception:   # a form lambdify cannot print: SymPy evaluates it
+            self.function = None
 
-    def at(self, point: list, digits: int) -> list | None:
+    def at(self, point: list, digits: int, by_sympy: bool = False) -> list | None:
         """The values at ``point`` (exact rationals) with ``digits`` digits, or
         None where one is undefined or not real."""
+        if by_sympy or self.function is None:
+            return self._evalf(point, digits)
         with mpmath.workdps(digits):
             try:
                 out = self.function(*[mpmath.mpf(v.p) / v.q for v in point])
@@ -102,13 +115,27 @@ class Compiled:
             return None
         return [sp.Float(v, digits) for v in out]
 
+    def _evalf(self, point: list, digits: int) -> list | None:
+        at = {s: sp.Float(v, digits) for s, v in zip(self.symbols, point)}
+        try:
+            out = [sp.N(e.xreplace(at), digits) for e in self.exprs]
+        except Exception:   # undefined here
+            return None
+        if not all(v.is_Number and v.is_real and v.is_finite for v in out):
+            return None
+        return out
+
 
 def _recheck(both: Compiled, point) -> str:
-    """'agree', 'differ' or 'unstable' with more digits.  Two values that
-    differ at 30 digits may agree at 90: log(1 - sigmoid(60)) cancels 26
-    digits.  They differ for real only when each side is stable (the same
-    at 90 and 150 digits) and the two still disagree."""
-    first, second = both.at(point, 3 * DIGITS), both.at(point, 5 * DIGITS)
+    """'agree', 'differ' or 'unstable' by SymPy's own evaluation, with more
+    digits.  Two values that differ at 30 digits may agree at 90:
+    log(1 - sigmoid(60)) cancels 26 digits.  They differ for real only when
+    each side is stable (the same at 90 and 150 digits) and the two still
+    disagree."""
+    usual = both.at(point, DIGITS, by_sympy=True)
+    if usual is not None and same_number(*usual):
+        return "agree"
+    first, second = both.at(point, 3 * DIGITS, by_sympy=True), both.at(point, 5 * DIGITS, by_sympy=True)
     if first is None or second is None:
         return "unstable"
     (a1, b1), (a2, b2) = first, second
@@ -118,10 +145,10 @@ def _recheck(both: Compiled, point) -> str:
     return "differ" if stable else "unstable"
 
 
-def reference_value(expr: sp.Expr, values: dict, digits: int = DIGITS) -> sp.Expr | None:
+def reference_value(expr: sp.Expr, values: dict, digits: int = DIGITS, by_sympy: bool = False) -> sp.Expr | None:
     """``expr`` (sympy.diff of the expression) at the --at values, or None where undefined."""
     symbols = list(values)
-    found = Compiled([expr], symbols).at([values[s] for s in symbols], digits)
+    found = Compiled([expr], symbols).at([values[s] for s in symbols], digits, by_sympy)
     return None if found is None else found[0]
 
 
@@ -132,7 +159,7 @@ def lost_precision(gates, leads, values: dict, symbol, reference_grad) -> bool:
     digits = 5 * DIGITS
     fval = forward(gates, values, digits=digits)
     value = backward(gates, leads, fval, digits).value.get(symbol, sp.Integer(0))
-    check = reference_value(reference_grad, values, digits)
+    check = reference_value(reference_grad, values, digits, by_sympy=True)
     return check is not None and same_number(check, value)
 
 

@@ -158,6 +158,8 @@ def _gradients(t, wrt, back, expanded, reference, syms, gates, values, tied, out
         if values:
             value = back.value.get(s, sp.Integer(0))
             check = reference_value(reference_grad, values)
+            if check is None or not same_number(check, value):   # confirm by SymPy's own arithmetic
+                check = reference_value(reference_grad, values, by_sympy=True)
             if check is None:
                 raise ChainruleError(f"sympy.diff({out_name}, {name}) is undefined at the --at values; "
                                      f"choose other values")
@@ -204,7 +206,9 @@ def _backward_note(t, g: Gate, slot: int, fval) -> str:
 
 def _shown(x) -> str:
     """A gate input in a note: its name as the printers show it, or its number."""
-    return _NAMES.unicode(x.name) if isinstance(x, sp.Symbol) else number(x)
+    if isinstance(x, sp.Symbol):
+        return _NAMES.unicode(x.name)
+    return number(x if x.is_Number else sp.N(x, DIGITS))   # sqrt(3) as 1.73205
 
 
 def _fork_note(t, note: str, total) -> str:

@@ -106,6 +106,12 @@ def test_issue_example_all_formats(issue):
 
 # ------------------------------------------------------------- gate patterns --
 
+def test_max_against_a_constant_names_its_value():
+    d = derivation("max(3**0.5, w) + x", ["w"], {"x": "-7", "w": "-1"})
+    assert "max gate routes to the larger input, 1.73205" in render(d, "text")
+    assert d.data["gradients"]["w"]["value"] == "0"
+
+
 def test_max_routes_the_gradient():
     d = derivation("max(x, y)*z", ["x", "y", "z"], {"x": "2", "y": "3", "z": "-1"})
     g = d.data["gradients"]
