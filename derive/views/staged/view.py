@@ -95,16 +95,21 @@ def _staged(expr_text, wrt, at, t) -> Derivation:
         + [Section(t("staged.forward"), _forward_lines(t, gates, fval), key="forward"),
            Section(t("staged.backward"), [Text(intro)] + _backward_lines(t, J, back, fval), key="backward"),
            Section(t("staged.gradients"), gradients, key="gradients")],
-        data={"expr": sp.sstr(reference), "wrt": wrt,
-              "at": {n.name: sp.sstr(v) for n, v in values.items()} or None,
-              "forward": [{"step": g.step, "name": g.out.name, "gate": g.kind, "expr": sp.sstr(g.formula),
-                           "value": as_text(fval.get(g.out) if fval else None)} for g in gates],
-              "backward": [{"step": c.gate.step, "gate": c.gate.kind, "name": c.input.name,
-                            "upstream": c.gate.out.name, "local": sp.sstr(c.local), "accumulate": c.accumulate,
-                            "expr": sp.sstr(c.total), "value": as_text(c.total_value)}
-                           for c in back.contributions],
-              "gradients": gradients_data, "ties": tied},
+        data=_data(reference, wrt, values, gates, fval, back, gradients_data, tied),
     )
+
+
+def _data(reference, wrt, values, gates, fval, back: Backward, gradients: dict, tied: list) -> dict:
+    """The machine-readable content (JSON), described in ``derivation``."""
+    return {"expr": sp.sstr(reference), "wrt": wrt,
+            "at": {n.name: sp.sstr(v) for n, v in values.items()} or None,
+            "forward": [{"step": g.step, "name": g.out.name, "gate": g.kind, "expr": sp.sstr(g.formula),
+                         "value": as_text(fval.get(g.out) if fval else None)} for g in gates],
+            "backward": [{"step": c.gate.step, "gate": c.gate.kind, "name": c.input.name,
+                          "upstream": c.gate.out.name, "local": sp.sstr(c.local), "accumulate": c.accumulate,
+                          "expr": sp.sstr(c.total), "value": as_text(c.total_value)}
+                         for c in back.contributions],
+            "gradients": gradients, "ties": tied}
 
 
 def _intro(t, shown, variables, wrt, values, out_name, prefix) -> list:
