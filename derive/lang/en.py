@@ -183,3 +183,13 @@ MESSAGES.update({
     "delta.loss_sum": "The loss of example r ({loss}) as a sum over the outputs:",
     "delta.loss_diff": "sympy.diff with respect to one output gives a Kronecker delta, and the sum collapses:",
 })
+
+MESSAGES.update({
+    "optimizer.title": "{name}: {steps} steps, learning rate {lr}",
+    "optimizer.intro": ("Each step applies {name}'s rule (torch.optim's, with its defaults) to every parameter "
+                        "θ with its gradient g at step t; the table follows {p}, with the optimizer's state "
+                        "after each step."),
+    "optimizer.adam_first": ("Adam's first steps move each parameter by about the learning rate, whatever the "
+                             "size of its gradient: m̂/√v̂ is g/|g| = ±1 at t = 1 and stays near ±1 while the "
+                             "gradient keeps its sign. Here the first steps moved it by {moves} times η."),
+})
