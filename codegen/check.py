@@ -61,9 +61,11 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
 
 
 def random_batch(sizes, loss, m=5, seed=0):
-    """Random X and valid Y: one-hot rows for ce, 0/1 for bce."""
+    """Random X and valid Y: one-hot rows for ce, 0/1 for bce.  ``sizes``:
+    (input shape, output width), or an MLP's widths n0..nL."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, sizes[0]))
+    shape = sizes[0] if isinstance(sizes[0], tuple) else (sizes[0],)
+    X = rng.normal(size=(m,) + shape)
     n = sizes[-1]
     if loss == "ce":
         Y = np.eye(n)[rng.integers(0, n, size=m)]
@@ -76,7 +78,7 @@ def random_batch(sizes, loss, m=5, seed=0):
 
 def check_report(module, seed: int = 0, m: int = 5, samples: int = 30) -> str:
     """Run gradcheck on random data of the module's shapes; a table as text."""
-    X, Y = random_batch(module.SIZES, module.LOSS, m, seed)
+    X, Y = random_batch((module.INPUT_SHAPE, module.OUTPUT_SIZE), module.LOSS, m, seed)
     params = module.init_params(seed)
     big = any(p.size > samples for p in params.values())
     errors = gradcheck(module, params, X, Y, samples=samples if big else None, seed=seed)

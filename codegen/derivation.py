@@ -1,6 +1,6 @@
 """What the vectorized code takes from the derivation: the output error
-(BP1) and each layer's f' written in its output, as elementwise SymPy
-expressions whose symbols stand for whole arrays (A2, Y).
+(BP1) and the loss, as elementwise SymPy expressions whose symbols stand
+for whole arrays (A2, Y), all from the rules card (``derive.rules``).
 
 Nothing here is per-parameter or per-neuron: one expression per layer, so
 emitting a 784-512-256-10 network is as quick as emitting 2-3-1.
@@ -12,8 +12,21 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive import library
-from derive.library import ACTIVATIONS, LOSSES
+from derive import rules
+from derive.rules import ACTIVATIONS, LOSSES
+
+# What each loss is, for the generated docstrings (the definition itself is
+# the card's SymPy term).
+LOSS_TEXT = {
+    "se": "squared error: sum_k (yhat_k - y_k)^2",
+    "half_se": "half squared error: 1/2 sum_k (yhat_k - y_k)^2",
+    "mse": "mean squared error: 1/n_L sum_k (yhat_k - y_k)^2",
+    "bce": "binary cross-entropy (sigmoid output)",
+    "ce": "cross-entropy (softmax output, rows of Y sum to 1)",
+}
+
+# The card names the assumption a taught output delta needs by a key.
+ASSUMPTIONS = {"targets_sum_to_one": "rows of Y sum to 1 (one-hot or probabilities)"}
 
 
 def array(name: str) -> sp.Symbol:
@@ -22,7 +35,7 @@ def array(name: str) -> sp.Symbol:
 
 @dataclass(frozen=True)
 class OutputError:
-    expr: sp.Expr   # delta^L in yhat and y (scalar symbols, one element)
+    expr: sp.Expr   # delta^L in yhat and y (and z when f' is written in z), one element
     yhat: sp.Symbol
     y: sp.Symbol
     note: str       # the assumption under which expr is the derivative
@@ -30,33 +43,37 @@ class OutputError:
     # expr = k * (yhat - y) * f' and the per-example loss is k/2 sum (yhat - y)^2.
     # The residual yhat - y is then computed once, for J and for BP1.
     residual: tuple[sp.Rational, sp.Expr] | None = None
+    z: sp.Symbol | None = None   # the output's pre-activation, when f' reads it
 
 
 @lru_cache(maxsize=None)
 def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
     """delta^L_j = dl/dz_j for one element j, in yhat_j and y_j.
 
-    softmax + ce: the library's classroom form (yhat_j - y_j, valid when the
+    softmax + ce: the card's classroom form (yhat_j - y_j, valid when the
     rows of Y sum to 1).  It has the same shape at every width, so it is
     taken at width 2, which keeps emitting fast for wide outputs.
-    Elementwise outputs: dl/dyhat_j (sympy.diff of the library loss at the
-    real width n; only element j's terms survive) times f'(z_j) written in
-    yhat_j, simplified when that is shorter, exactly as the library does.
+    Elementwise outputs: dl/dyhat_j (sympy.diff of the card's loss at the
+    real width n; only element j's terms survive) times the card's f'
+    (in yhat_j, or in z_j for gelu and silu), simplified when f' cancels.
     """
     if not ACTIVATIONS[act].elementwise:
-        od = library.output_delta(act, loss, 2, alpha)
-        return OutputError(od.taught[0], od.yhats[0], od.ys[0], od.note)
+        od = rules.output_delta(act, loss, 2, alpha)
+        return OutputError(od.taught[0], od.yhats[0], od.ys[0], ASSUMPTIONS.get(od.assumes, od.assumes))
     yh = [sp.Symbol(f"yhat_{k + 1}", real=True) for k in range(n)]
     ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(n)]
+    z1 = sp.Symbol("z_1", real=True)
     dl_dyhat = sp.factor(sp.diff(LOSSES[loss].per_example(yh, ys), yh[0]))
-    fprime = library.in_terms_of_output(act, alpha).subs(library.a, yh[0])
+    fp = rules.fprime(act, alpha)
+    fprime = fp.expr.subs(rules.a, yh[0]) if fp.in_output else fp.expr.subs(rules.z, z1)
     form = dl_dyhat * fprime
     residual = _squared_error(loss, yh, ys, dl_dyhat, fprime)
     # Simplify only when f' cancels against dl/dyhat (sigmoid + bce -> yhat - y).
-    simpler = sp.factor(sp.simplify(form))
-    if simpler.count(yh[0]) < form.count(yh[0]):
-        form = library._tidy(simpler)
-    return OutputError(form, yh[0], ys[0], "", residual)
+    if fp.in_output:
+        simpler = sp.factor(sp.simplify(form))
+        if simpler.count(yh[0]) < form.count(yh[0]):
+            form = rules.tidy_sign(simpler)
+    return OutputError(form, yh[0], ys[0], "", residual, None if fp.in_output else z1)
 
 
 def _squared_error(loss, yh, ys, dl_dyhat, fprime):
@@ -71,6 +88,10 @@ def _squared_error(loss, yh, ys, dl_dyhat, fprime):
     return k, fprime
 
 
-def fprime_in_output(act: str, alpha=None) -> sp.Expr:
-    """f'(z) in the layer output ``a`` (the library's rewrite)."""
-    return library.in_terms_of_output(act, alpha)
+def l2_coefficients(lam) -> tuple[sp.Rational, sp.Rational]:
+    """(c_J, c_g): the L2 term adds c_J * sum W^2 to J and c_g * W to dJ/dW,
+    from sympy.diff of (lambda/2) w^2."""
+    w = sp.Symbol("w", real=True)
+    lam = sp.Rational(lam.numerator, lam.denominator) if hasattr(lam, "numerator") else sp.nsimplify(lam)
+    penalty = lam / 2 * w ** 2
+    return sp.cancel(penalty / w ** 2), sp.cancel(sp.diff(penalty, w) / w)

@@ -11,7 +11,9 @@ from derive.backprop import Backprop
 from derive import names
 from derive.network import Network
 
-from . import numerics
+from derive import rules
+
+from .layers.act import forward_code
 from .emit import context, note
 from .printer import numpy_code
 
@@ -20,6 +22,14 @@ MAX_WIDTH = 8
 
 
 def check_size(net: Network) -> None:
+    """ChainruleError (one line, exit 2) for what the scalar form does not cover."""
+    if not net.is_mlp:
+        kinds = sorted({layer.kind for layer in net.numbered} - {"dense"}) or ["a non-flat input"]
+        raise ChainruleError(
+            f"--form scalar covers small dense networks only, and '{net.spec}' has {', '.join(kinds)}; "
+            f"use --form vectorized")
+    if net.l2 is not None:
+        raise ChainruleError(f"--form scalar does not cover the l2 item of '{net.spec}'; use --form vectorized")
     widest = max(net.sizes)
     if net.n_params > MAX_PARAMS or widest > MAX_WIDTH:
         raise ChainruleError(
@@ -66,15 +76,16 @@ def scalar_context(net: Network) -> dict:
         if act.name == "softmax":
             stacked = f"np.stack([{', '.join(map(str, zs))}], axis=1)"
             emit(f"{', '.join(a_names)}{',' if len(a_names) == 1 else ''} = "
-                 f"{numerics.forward_code(act, stacked)}.T", "softmax over the layer")
+                 f"{forward_code(act, stacked)}.T", "softmax over the layer")
         else:
             for zj, aj in zip(zs, a_names):
-                emit(f"{aj} = {numerics.forward_code(act, str(zj))}", act.name)
+                emit(f"{aj} = {forward_code(act, str(zj))}", act.name)
     out_z = ", ".join(str(names.node("z", L, j)) for j in range(1, net.sizes[L] + 1))
     out_a = ", ".join(str(names.node("a", L, j)) for j in range(1, net.sizes[L] + 1))
     emit(f"Z{L} = np.stack([{out_z}], axis=1)")
     emit(f"A{L} = np.stack([{out_a}], axis=1)")
-    emit(f"J = float({ctx['loss_total']}){' / m' if net.reduction == 'mean' else ''}")
+    total = rules.LOSSES[net.loss].numpy.format(a=f"A{L}", z=f"Z{L}", n=net.sizes[L])
+    emit(f"J = float({total}){' / m' if net.reduction == 'mean' else ''}")
 
     emit("# Backward pass: one delta per neuron, d = dl/dz, output layer first.")
     act_L = net.act(L)
