@@ -176,9 +176,9 @@ def context(net: Network, form: str = "vectorized") -> dict:
     width = f"n{L}" if mlp else str(net.n_out)
 
     # value_and_grad and trace: one list of lines
-    x0 = "X.transpose(1, 0, 2, 3)" if image else "X"
-    body = [note(f"A0 = {x0}", f"images as ({net.input[0]}, m, {net.input[1]}, {net.input[2]}): "
-                               "channels, then the batch") if image else "A0 = X"]
+    x0 = "np.ascontiguousarray(X.transpose(1, 2, 3, 0))" if image else "X"
+    body = [note(f"A0 = {x0}", f"images as ({net.input[0]}, {net.input[1]}, {net.input[2]}, m): "
+                               "the batch last") if image else "A0 = X"]
     if mlp:
         body += ["# Forward pass; every A{l} is kept, because f' is written in A{l}.",
                  "# Z{l} is a fresh array, so f may overwrite it" +

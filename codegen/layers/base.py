@@ -12,12 +12,14 @@ Names, the same in every module:
     dA{l}    dJ/dA{l};  dZ{l} dJ/dZ{l}  (J's 1/m already inside: see BP1)
     Zres{r}, Ares{r}, dZres{r}, dAres{r}   residual block r (in token order): x + F(x), f(x + F(x))
 
-Images are held channels-first *and batch-second* inside the generated
-functions, (C, m, H, W): then the batch folds into the columns of one GEMM
-per conv layer (W (F, C*K*K) @ cols (C*K*K, m*OH*OW) -> (F, m, OH, OW), the
-next layer's layout with no transpose), and batch norm's per-channel
-statistics are row sums of a (C, m*H*W) matrix.  What a caller sees (X,
-masks, trace) is (m, C, H, W), as torch.
+Images are held as (C, H, W, m) inside the generated functions: channels
+first and the batch last, as cuda-convnet kept them.  Then the batch folds
+into the columns of one GEMM per conv layer (W (F, C*K*K) @ cols (C*K*K,
+OH*OW*m) -> (F, OH, OW, m), already the next layer's layout), every shift
+by a kernel or pooling offset moves contiguous runs of OW*m numbers
+rather than runs of OW, and batch norm's per-channel statistics are row
+sums of a (C, H*W*m) matrix.  What a caller sees (X, masks, trace) is
+(m, C, H, W), as torch.
 """
 from __future__ import annotations
 
@@ -79,15 +81,19 @@ def dims(shape: Shape) -> str:
 
 
 def idims(shape: Shape) -> str:
-    """The same array as the generated code holds it: '(6, m, 24, 24)' for images."""
+    """The same array as the generated code holds it: '(6, 24, 24, m)' for images."""
     if len(shape) == 3:
-        return f"({shape[0]}, m, {shape[1]}, {shape[2]})"
+        return f"({shape[0]}, {shape[1]}, {shape[2]}, m)"
     return dims(shape)
+
+
+# (C, H, W, m) <-> (m, C, H, W)
+TO_CALLER, FROM_CALLER = "(3, 0, 1, 2)", "(1, 2, 3, 0)"
 
 
 def to_caller(var: str, shape: Shape) -> str:
     """Code for var in the caller's layout (an image array is transposed back)."""
-    return f"{var}.transpose(1, 0, 2, 3)" if len(shape) == 3 else var
+    return f"{var}.transpose{TO_CALLER}" if len(shape) == 3 else var
 
 
 def record(key: str, var: str, shape: Shape, what: str = "") -> Rec:

@@ -1,14 +1,14 @@
 """2-D convolution (cross-correlation, as torch.nn.Conv2d) by im2col and
 one GEMM per pass.
 
-Images are (C, m, H, W) here.  The K x K windows of every image become the
-columns of one matrix, cols (C*K*K, m*OH*OW); then
+Images are (C, H, W, m) here (see base.py).  The K x K windows of every
+image become the columns of one matrix, cols (C*K*K, OH*OW*m); then
 
-    forward   Z    = W (F, C*K*K) @ cols               -> (F, m, OH, OW), the next layer's layout
-    BP4       dW   = dZ (F, m*OH*OW) @ cols^T          -> the weight gradient, a correlation of x with dZ
-    BP2       dcols = W^T @ dZ                         -> (C*K*K, m*OH*OW)
-              dx   = col2im(dcols): each window's column added back where it came from,
-                     one add per kernel offset (K*K adds, no loop over pixels).
+    forward   Z     = W (F, C*K*K) @ cols             -> (F, OH, OW, m), the next layer's layout
+    BP4       dW    = dZ (F, OH*OW*m) @ cols^T        -> a correlation of the input with dZ
+    BP2       dcols = W^T @ dZ                        -> (C*K*K, OH*OW*m)
+              dx    = col2im(dcols): each column added back where its window came from,
+                      one add per kernel offset (K*K adds of whole images, no loop over pixels).
 
 Stride S and padding P: windows start every S pixels of the zero-padded
 image; the padding's gradient is cut off at the end.
@@ -19,6 +19,11 @@ from derive import rules
 
 from .act import Activation, text
 from .base import Grad, LayerCode, dims, idims, note, record
+
+
+def _span(start: str, n: int, stride: int) -> str:
+    """The slice of the n pixels a kernel offset sees: every stride-th from start."""
+    return f"{start}:{start} + {n}" if stride == 1 else f"{start}:{start} + {stride * (n - 1) + 1}:{stride}"
 
 
 class ConvCode(LayerCode):
@@ -61,15 +66,15 @@ class ConvCode(LayerCode):
         c, oh, ow = self.c, self.oh, self.ow
         lines = []
         if p:
-            lines.append(note(f"X{l} = np.pad({x}, ((0, 0), (0, 0), ({p}, {p}), ({p}, {p})))",
-                              f"zero padding {p}: ({c}, m, {self.h + 2 * p}, {self.w + 2 * p})"))
+            lines.append(note(f"X{l} = np.pad({x}, ((0, 0), ({p}, {p}), ({p}, {p}), (0, 0)))",
+                              f"zero padding {p}: ({c}, {self.h + 2 * p}, {self.w + 2 * p}, m)"))
             x = f"X{l}"
-        step = f"[:, :, ::{s}, ::{s}]" if s > 1 else ""
+        step = f"[:, ::{s}, ::{s}]" if s > 1 else ""
         lines += [
-            note(f"cols{l} = np.lib.stride_tricks.sliding_window_view({x}, ({k}, {k}), axis=(2, 3)){step}",
-                 f"the windows, a view ({c}, m, {oh}, {ow}, {k}, {k})"),
-            note(f"cols{l} = cols{l}.transpose(0, 4, 5, 1, 2, 3).reshape({self.ckk}, m * {oh * ow})",
-                 f"im2col: one column per output pixel ({self.ckk}, m*{oh}*{ow})"),
+            note(f"cols{l} = np.lib.stride_tricks.sliding_window_view({x}, ({k}, {k}), axis=(1, 2)){step}",
+                 f"every window, a view ({c}, {oh}, {ow}, m, {k}, {k})"),
+            note(f"cols{l} = cols{l}.transpose(0, 4, 5, 1, 2, 3).reshape({self.ckk}, {oh * ow} * m)",
+                 f"im2col: one column per output pixel ({self.ckk}, {oh}*{ow}*m)"),
         ]
         return lines
 
@@ -77,17 +82,15 @@ class ConvCode(LayerCode):
         l, f, oh, ow = self.l, self.f, self.oh, self.ow
         lines = self._cols(x)
         lines.append(note(f'Z{l} = params["W{l}"].reshape({f}, {self.ckk}) @ cols{l}',
-                          f"({f}, {self.ckk}) @ ({self.ckk}, m*{oh}*{ow}): one GEMM for all m images"))
+                          f"({f}, {self.ckk}) @ ({self.ckk}, {oh}*{ow}*m): one GEMM for all m images"))
         if self.ctx.bias:
             lines.append(note(f'Z{l} += params["b{l}"][:, None]', f"b{l} ({f},): one per output channel"))
-        lines.append(note(f"Z{l} = Z{l}.reshape({f}, m, {oh}, {ow})", idims(self.shape_out)))
+        lines.append(note(f"Z{l} = Z{l}.reshape({f}, {oh}, {ow}, m)", idims(self.shape_out)))
         return lines + self.act.forward(f"Z{l}", f"A{l}")
 
     def infer(self, x):
         lines = [line for line in self.forward(x) if isinstance(line, str)]
-        if self.output:   # _logits returns Z
-            lines = lines[:-1]
-        return lines
+        return lines[:-1] if self.output else lines
 
     def backward(self, g, dx, top=False):
         l, f, c, k, s, p = self.l, self.f, self.c, self.k, self.s, self.p
@@ -99,36 +102,36 @@ class ConvCode(LayerCode):
             lines += more
         lines.append(record(f"dZ{l}", g.name, self.shape_out))
         lines += [
-            note(f"dZ{l}m = {g.name}.reshape({f}, m * {oh * ow})", f"({f}, m*{oh}*{ow}), as Z{l} came from the GEMM"),
+            note(f"dZ{l}m = {g.name}.reshape({f}, {oh * ow} * m)", f"({f}, {oh}*{ow}*m), as the GEMM gave Z{l}"),
             note(f"dW{l} = (dZ{l}m @ cols{l}.T).reshape({f}, {c}, {k}, {k})",
-                 f"BP4: ({f}, m*{oh}*{ow}) @ (m*{oh}*{ow}, {ckk}), summed over every window"),
+                 f"BP4: ({f}, {oh}*{ow}*m) @ ({oh}*{ow}*m, {ckk}): summed over every window"),
         ]
         if self.ctx.l2_grad is not None:
             from .dense import l2_line
             lines.append(l2_line(self.ctx, f"W{l}"))
         if self.ctx.bias:
-            lines.append(note(f"db{l} = dZ{l}m.sum(axis=1)", f"BP3: summed over the batch and the pixels ({f},)"))
+            lines.append(note(f"db{l} = dZ{l}m.sum(axis=1)", f"BP3: summed over the pixels and the batch ({f},)"))
         if dx is None:
             return lines, None
         hp, wp = self.h + 2 * p, self.w + 2 * p
         target = f"dX{l}" if p else dx
+        if k > 1:   # cols is then a fresh copy (overlapping windows), free once BP4 has read it
+            gemm = note(f'dcols{l} = np.matmul(params["W{l}"].reshape({f}, {ckk}).T, dZ{l}m, out=cols{l})',
+                        f"BP2: ({ckk}, {f}) @ ({f}, {oh}*{ow}*m), each window's gradient, in cols{l}'s memory")
+        else:       # a 1x1 kernel's cols may be a view of the input: a new array
+            gemm = note(f'dcols{l} = params["W{l}"].reshape({f}, {ckk}).T @ dZ{l}m',
+                        f"BP2: ({ckk}, {f}) @ ({f}, {oh}*{ow}*m), each window's gradient")
         lines += [
-            note(f'dcols{l} = params["W{l}"].reshape({f}, {ckk}).T @ dZ{l}m',
-                 f"BP2: ({ckk}, {f}) @ ({f}, m*{oh}*{ow}), the gradient of every window"),
-            note(f"dcols{l} = dcols{l}.reshape({c}, {k}, {k}, m, {oh}, {ow})", "by kernel offset (i, j)"),
-            note(f"{target} = np.zeros(({c}, m, {hp}, {wp}), dtype=dcols{l}.dtype)",
+            gemm,
+            note(f"dcols{l} = dcols{l}.reshape({c}, {k}, {k}, {oh}, {ow}, m)", "by kernel offset (i, j)"),
+            note(f"{target} = np.zeros(({c}, {hp}, {wp}, m), dtype=dcols{l}.dtype)",
                  "col2im: each window's gradient goes back"),
             f"for i in range({k}):",
             f"    for j in range({k}):",
-            note(f"        {target}[:, :, {_span('i', oh, s)}, {_span('j', ow, s)}] += dcols{l}[:, i, j]",
+            note(f"        {target}[:, {_span('i', oh, s)}, {_span('j', ow, s)}] += dcols{l}[:, i, j]",
                  "to the pixels kernel offset (i, j) saw"),
         ]
         if p:
-            lines.append(note(f"{dx} = dX{l}[:, :, {p}:{p + self.h}, {p}:{p + self.w}]",
+            lines.append(note(f"{dx} = dX{l}[:, {p}:{p + self.h}, {p}:{p + self.w}]",
                               f"the padding's gradient dropped: {idims(self.shape_in)}"))
         return lines, Grad(dx, True)
-
-
-def _span(start: str, n: int, stride: int) -> str:
-    """The slice of the n pixels a kernel offset sees: every stride-th from start."""
-    return f"{start}:{start} + {n}" if stride == 1 else f"{start}:{start} + {stride * (n - 1) + 1}:{stride}"

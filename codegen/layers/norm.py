@@ -3,9 +3,9 @@ with sigma^2 the biased variance plus eps 1e-5 (torch).
 
 Both are written on a matrix whose rows or columns are the groups that
 share a mean: batch norm normalises each column of (m, n) over the batch
-(BatchNorm1d), or each row of the (C, m*H*W) matrix an image batch already
-is here (BatchNorm2d: one row per channel); layer norm normalises each row
-of (m, N), one example's N values.  The backward pass is the simplified
+(BatchNorm1d), or each row of the (C, H*W*m) matrix an image batch already
+is here (BatchNorm2d: one row per channel); layer norm normalises each
+example's N values: a row of (m, N), or a column of (C*H*W, m) for images.  The backward pass is the simplified
 form (CS231n; Ioffe & Szegedy), with sum dy = dJ/dbeta and
 sum(dy x_hat) = dJ/dgamma reused:
 
@@ -48,7 +48,7 @@ class BatchNormCode(LayerCode):
         g, b = f'params["gamma{l}"]', f'params["beta{l}"]'
         if self.image:
             h, w = self.shape_in[1:]
-            lines = [note(f"X{l} = {x}.reshape({n}, -1)", f"({n}, m*{h}*{w}): one row per channel")]
+            lines = [note(f"X{l} = {x}.reshape({n}, -1)", f"({n}, {h}*{w}*m): one row per channel")]
             x, axis, col = f"X{l}", "axis=1, keepdims=True", "[:, None]"
             vec = f"({n}, 1)"
         else:
@@ -67,7 +67,7 @@ class BatchNormCode(LayerCode):
         ]
         if self.image:
             h, w = self.shape_in[1:]
-            lines.append(note(f"A{l} = A{l}.reshape({n}, m, {h}, {w})", idims(self.shape_in)))
+            lines.append(note(f"A{l} = A{l}.reshape({n}, {h}, {w}, m)", idims(self.shape_in)))
         mean, var = (f"mu{l}[:, 0]", f"var{l}[:, 0]") if self.image else (f"mu{l}", f"var{l}")
         keep = 1 - MOMENTUM
         lines += [
@@ -78,7 +78,7 @@ class BatchNormCode(LayerCode):
                 f'{MOMENTUM!r} * {c} / ({c} - 1) * {var}'),
             Rec(f"mu{l}", mean, f"({n},)", "batch mean"),
             Rec(f"var{l}", var, f"({n},)", "biased batch variance"),
-            Rec(f"xhat{l}", f"xhat{l}.reshape({n}, m, {self.shape_in[1]}, {self.shape_in[2]}).transpose(1, 0, 2, 3)"
+            Rec(f"xhat{l}", f"xhat{l}.reshape({n}, {self.shape_in[1]}, {self.shape_in[2]}, -1).transpose(3, 0, 1, 2)"
                 if self.image else f"xhat{l}", dims(self.shape_in), "normalised input"),
             record(f"A{l}", f"A{l}", self.shape_out),
         ]
@@ -86,7 +86,7 @@ class BatchNormCode(LayerCode):
 
     def infer(self, x):
         l = self.l
-        tail = "[:, None, None, None]" if self.image else ""
+        tail = "[:, None, None, None]" if self.image else ""   # per channel of (C, H, W, m)
         return [f'A{l} = ({x} - state["running_mean{l}"]{tail}) / np.sqrt(state["running_var{l}"]{tail} + {EPS})',
                 f'A{l} *= params["gamma{l}"]{tail}', f'A{l} += params["beta{l}"]{tail}']
 
@@ -94,7 +94,7 @@ class BatchNormCode(LayerCode):
         l, n, c = self.l, self.n, self.count
         lines = [record(f"dA{l}", g.name, self.shape_out)]
         if self.image:
-            lines.append(note(f"dY{l} = {g.name}.reshape({n}, -1)", f"({n}, m*H*W), as X{l}"))
+            lines.append(note(f"dY{l} = {g.name}.reshape({n}, -1)", f"({n}, H*W*m), as X{l}"))
             dy, axis, col = f"dY{l}", "axis=1", "[:, None]"
         else:
             dy, axis, col = g.name, "axis=0", ""
@@ -110,15 +110,22 @@ class BatchNormCode(LayerCode):
                           "simplified backward: (gamma / (N sigma)) (N dy - sum dy - x_hat sum(dy x_hat))"))
         if self.image:
             h, w = self.shape_in[1:]
-            lines.append(note(f"{dx} = dX{l}.reshape({n}, m, {h}, {w})", idims(self.shape_in)))
+            lines.append(note(f"{dx} = dX{l}.reshape({n}, {h}, {w}, m)", idims(self.shape_in)))
         return lines, Grad(dx, True)
 
 
 class LayerNormCode(LayerCode):
+    """Each example's N values normalised together.  Flat and sequence
+    inputs are the (m, N) matrix of one example per row (axis 1); an image
+    batch, held (C, H, W, m), is the (N, m) matrix of one example per column
+    (axis 0), so no transpose is needed either way."""
+
     def __init__(self, layer, shape_in, ctx, output=False):
         super().__init__(layer, shape_in, ctx, output)
         self.out = f"A{self.l}"
         self.size = math.prod(shape_in)
+        self.image = len(shape_in) == 3
+        self.axis = 0 if self.image else 1
 
     def describe(self):
         return [f"layer {self.l}: ln (LayerNorm over each example's {self.size} values), "
@@ -131,70 +138,74 @@ class LayerNormCode(LayerCode):
     def init_text(self):
         return [f"gamma{self.l}, beta{self.l}: 1 and 0 (layer norm starts as a plain normalisation)"]
 
-    def _rows(self, x: str) -> tuple[list, str]:
-        """x as the (m, N) matrix of one example per row."""
-        s, l = self.shape_in, self.l
+    def _matrix(self, x: str, name: str) -> tuple[list, str]:
+        """x as the matrix of one example per row (or per column, for images)."""
+        s, N = self.shape_in, self.size
         if len(s) == 1:
             return [], x
-        if len(s) == 3:
-            return [note(f"X{l} = {x}.transpose(1, 0, 2, 3).reshape(m, -1)", f"(m, {self.size}): one example per row")], f"X{l}"
-        return [note(f"X{l} = {x}.reshape(m, -1)", f"(m, {self.size}): one example per row")], f"X{l}"
+        if self.image:
+            return [note(f"{name} = {x}.reshape({N}, m)", f"({N}, m): one example per column")], name
+        return [note(f"{name} = {x}.reshape(m, {N})", f"(m, {N}): one example per row")], name
 
-    def _back(self, rows: str, name: str) -> list:
-        """name = rows reshaped from (m, N) back to the layout of x."""
+    def _back(self, mat: str, name: str) -> list:
+        """name = mat in the layout of x."""
         s = self.shape_in
         if len(s) == 1:
-            return [] if rows == name else [f"{name} = {rows}"]
-        if len(s) == 3:
-            return [note(f"{name} = {rows}.reshape(m, {s[0]}, {s[1]}, {s[2]}).transpose(1, 0, 2, 3)", idims(s))]
-        return [note(f"{name} = {rows}.reshape(m, {s[0]}, {s[1]})", dims(s))]
+            return [] if mat == name else [f"{name} = {mat}"]
+        if self.image:
+            return [note(f"{name} = {mat}.reshape({s[0]}, {s[1]}, {s[2]}, m)", idims(s))]
+        return [note(f"{name} = {mat}.reshape(m, {s[0]}, {s[1]})", dims(s))]
 
     def _vec(self, key: str) -> str:
-        return f'params["{key}"]' if len(self.shape_in) == 1 else f'params["{key}"].reshape(-1)'
+        if len(self.shape_in) == 1:
+            return f'params["{key}"]'
+        return f'params["{key}"].reshape({self.size}, 1)' if self.image else f'params["{key}"].reshape({self.size})'
 
     def forward(self, x):
-        l, N = self.l, self.size
-        lines, x = self._rows(x)
+        l, N, ax = self.l, self.size, self.axis
+        lines, x = self._matrix(x, f"X{l}")
         out = f"A{l}" if len(self.shape_in) == 1 else f"Y{l}"
+        stat = "(1, m)" if self.image else "(m, 1)"
         lines += [
-            note(f"mu{l} = {x}.mean(axis=1, keepdims=True)", "each example's mean (m, 1)"),
+            note(f"mu{l} = {x}.mean(axis={ax}, keepdims=True)", f"each example's mean {stat}"),
             note(f"xc{l} = {x} - mu{l}", "centred"),
-            note(f"var{l} = np.square(xc{l}).mean(axis=1, keepdims=True)", "each example's biased variance (m, 1)"),
+            note(f"var{l} = np.square(xc{l}).mean(axis={ax}, keepdims=True)", f"each example's biased variance {stat}"),
             note(f"rstd{l} = 1 / np.sqrt(var{l} + {EPS})", "1 / sigma, eps = 1e-5"),
-            note(f"xhat{l} = xc{l} * rstd{l}", f"normalised (m, {N})"),
+            note(f"xhat{l} = xc{l} * rstd{l}", "normalised"),
             note(f"{out} = xhat{l} * {self._vec(f'gamma{l}')}", "gamma x_hat + beta, per position"),
             f"{out} += {self._vec(f'beta{l}')}",
         ]
         lines += self._back(out, f"A{l}")
-        return lines + [Rec(f"mu{l}", f"mu{l}[:, 0]", "(m,)", "each example's mean"),
-                        Rec(f"var{l}", f"var{l}[:, 0]", "(m,)", "each example's biased variance"),
-                        Rec(f"xhat{l}", f"xhat{l}.reshape(m, {', '.join(map(str, self.shape_in))})",
-                            dims(self.shape_in), "normalised input"),
+        if self.image:
+            s = self.shape_in
+            xhat = f"xhat{l}.reshape({s[0]}, {s[1]}, {s[2]}, m).transpose(3, 0, 1, 2)"
+        else:
+            xhat = f"xhat{l}.reshape(m, {', '.join(map(str, self.shape_in))})"
+        return lines + [Rec(f"mu{l}", f"mu{l}.ravel()", "(m,)", "each example's mean"),
+                        Rec(f"var{l}", f"var{l}.ravel()", "(m,)", "each example's biased variance"),
+                        Rec(f"xhat{l}", xhat, dims(self.shape_in), "normalised input"),
                         record(f"A{l}", f"A{l}", self.shape_out)]
 
     def backward(self, g, dx, top=False):
-        l, N = self.l, self.size
-        lines = [record(f"dA{l}", g.name, self.shape_out)]
+        l, N, ax = self.l, self.size, self.axis
         s = self.shape_in
-        if len(s) == 1:
-            dy = g.name
-        else:
-            dy = f"dY{l}"
-            code = (f"{g.name}.transpose(1, 0, 2, 3).reshape(m, -1)" if len(s) == 3 else f"{g.name}.reshape(m, -1)")
-            lines.append(note(f"{dy} = {code}", f"(m, {N}), as xhat{l}"))
+        lines = [record(f"dA{l}", g.name, self.shape_out)]
+        more, dy = self._matrix(g.name, f"dY{l}")
+        lines += more
+        batch = 1 - ax          # the axis that runs over the examples
         shape = "" if len(s) == 1 else f".reshape({', '.join(map(str, s))})"
         lines += [
-            note(f"dbeta{l} = {dy}.sum(axis=0){shape}", "dJ/dbeta = sum over the batch of dy"),
-            note(f"dgamma{l} = ({dy} * xhat{l}).sum(axis=0){shape}", "dJ/dgamma = sum over the batch of dy x_hat"),
+            note(f"dbeta{l} = {dy}.sum(axis={batch}){shape}", "dJ/dbeta = sum over the batch of dy"),
+            note(f"dgamma{l} = ({dy} * xhat{l}).sum(axis={batch}){shape}", "dJ/dgamma = sum over the batch of dy x_hat"),
         ]
         if dx is None:
             return lines, None
-        rows = dx if len(s) == 1 else f"dX{l}"
+        mat = dx if len(s) == 1 else f"dX{l}"
         lines += [
             note(f"dxhat{l} = {dy} * {self._vec(f'gamma{l}')}", "dJ/dx_hat"),
-            note(f"{rows} = (rstd{l} / {N}) * ({N} * dxhat{l} - dxhat{l}.sum(axis=1, keepdims=True)"
-                 f" - xhat{l} * (dxhat{l} * xhat{l}).sum(axis=1, keepdims=True))",
+            note(f"{mat} = (rstd{l} / {N}) * ({N} * dxhat{l} - dxhat{l}.sum(axis={ax}, keepdims=True)"
+                 f" - xhat{l} * (dxhat{l} * xhat{l}).sum(axis={ax}, keepdims=True))",
                  "simplified backward, per example: (1 / (N sigma)) (N g - sum g - x_hat sum(g x_hat)), g = gamma dy"),
         ]
-        lines += self._back(rows, dx)
+        lines += self._back(mat, dx)
         return lines, Grad(dx, True)

@@ -13,7 +13,7 @@ class FlattenCode(LayerCode):
     def forward(self, x):
         l, s = self.l, self.shape_in
         if len(s) == 3:
-            code = note(f"A{l} = {x}.transpose(1, 0, 2, 3).reshape(m, -1)",
+            code = note(f"A{l} = {x}.transpose(3, 0, 1, 2).reshape(m, -1)",
                         f"{idims(s)} -> (m, {s[0]}, {s[1]}, {s[2]}) -> (m, {self.shape_out[0]}): rows as torch.flatten")
         else:
             code = note(f"A{l} = {x}.reshape(m, -1)", f"{dims(s)} -> (m, {self.shape_out[0]}), row-major")
@@ -25,7 +25,7 @@ class FlattenCode(LayerCode):
         if dx is None:
             return lines, None
         if len(s) == 3:
-            lines.append(note(f"{dx} = {g.name}.reshape(m, {s[0]}, {s[1]}, {s[2]}).transpose(1, 0, 2, 3)",
+            lines.append(note(f"{dx} = {g.name}.reshape(m, {s[0]}, {s[1]}, {s[2]}).transpose(1, 2, 3, 0)",
                               f"flatten undone: (m, {self.shape_out[0]}) -> {idims(s)}"))
         else:
             lines.append(note(f"{dx} = {g.name}.reshape(m, {', '.join(map(str, s))})",

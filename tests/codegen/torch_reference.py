@@ -115,16 +115,19 @@ class Reference:
 
     # -- the forward pass ------------------------------------------------------------
     def logits(self, X, masks=None, training=True):
+        """The output layer's pre-activation (its activation belongs to the loss)."""
         for mod in self.modules.values():
             mod.train(training)
-        return self._run(self.net.layers, X, masks or {}, training)
+        return self._run(self.net.layers, X, masks or {}, training, top=True)
 
-    def _run(self, layers, x, masks, training):
-        for layer in layers:
+    def _run(self, layers, x, masks, training, top=False):
+        for i, layer in enumerate(layers):
+            last = top and i == len(layers) - 1
+            act = (lambda a, v: v) if last else activation
             if isinstance(layer, Residual):
-                x = activation(layer.activation, x + self._run(layer.inner, x, masks, training))
+                x = act(layer.activation, x + self._run(layer.inner, x, masks, training))
             elif isinstance(layer, (Dense, Conv)):
-                x = activation(layer.activation, self.modules[layer.l](x))
+                x = act(layer.activation, self.modules[layer.l](x))
             elif isinstance(layer, Flatten):
                 x = torch.flatten(x, 1)
             elif isinstance(layer, Dropout):

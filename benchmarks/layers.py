@@ -1,0 +1,304 @@
+"""python -m benchmarks.layers [--quick] [--no-write] [--profile]
+
+The generated value_and_grad for layer kinds beyond dense, against torch
+eager (forward + backward) on the same parameters and batch, one thread
+each, interleaved rounds, process CPU time:
+
+- LeNet-style conv net and a bn/ln/residual MLP at m = 64 (issue #10);
+- lstm and gru at m = 32, torch running its own nn.LSTM / nn.GRU (issue #11);
+- the cost of the input checks at 64-128-10, m = 64 (issue #8, section 6).
+
+The measurement runs in a child process whose environment has
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (so OpenBLAS picks its own
+kernel for this CPU) and every thread count set to 1; the parent process
+and the rest of chainrule are untouched.  Writes its section of
+benchmarks/results.md between the markers below.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- layers:begin -->", "<!-- layers:end -->"
+LENET = "1x28x28-conv(6,5):relu-maxpool(2)-conv(16,5):relu-maxpool(2)-flatten-120:relu-84:relu-10:softmax/ce"
+BNMLP = "64-128:relu-bn-128:relu-ln-res(128:relu-128)-10:softmax/ce"
+LSTM = "20x16-lstm(32)-10:softmax/ce"
+GRU = "20x16-gru(32)-1/mse"
+CASES = [(LENET, 64, "at most 1.0x torch eager (moonshot); at least within 1.5x"),
+         (BNMLP, 64, "at most 1.0x torch eager"),
+         (LSTM, 32, "at most 1.0x torch's nn.LSTM; at least within 1.5x"),
+         (GRU, 32, "at most 1.0x torch's nn.GRU; at least within 1.5x")]
+CHECKS = ("64-128:relu-10:softmax/ce", 64)
+CLEAN = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def child_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN}
+    env.update(ONE_THREAD)
+    env["CHAINRULE_BENCH_CHILD"] = "1"
+    return env
+
+
+# ------------------------------------------------------------------ the child --
+def torch_model(net, params, dtype):
+    """torch eager modules for the four cases, with the generated module's
+    parameters copied in, and a step() that runs forward, loss and backward
+    (torch.autograd.grad) as a torch user writes it."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+    from derive.layers import BatchNorm, Conv, Dense, Flatten, LayerNorm, Pool, Recurrent, Residual
+
+    tdt = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+    mods, keys = [], {}
+
+    def setp(mod, name, key):
+        with torch.no_grad():
+            getattr(mod, name).copy_(torch.from_numpy(params[key]))
+        keys[key] = getattr(mod, name)
+
+    def build(layers, shape):
+        seq = []
+        for layer in layers:
+            if isinstance(layer, Residual):
+                inner = build(layer.inner, shape)
+                seq.append(("res", inner))
+                continue
+            l = layer.l
+            if isinstance(layer, Dense):
+                mod = nn.Linear(shape[0], layer.n, dtype=tdt)
+                setp(mod, "weight", f"W{l}"), setp(mod, "bias", f"b{l}")
+                seq.append(("mod", mod))
+                if layer.activation.name == "relu":
+                    seq.append(("fn", torch.relu))
+            elif isinstance(layer, Conv):
+                mod = nn.Conv2d(shape[0], layer.channels, layer.k, dtype=tdt)
+                setp(mod, "weight", f"W{l}"), setp(mod, "bias", f"b{l}")
+                seq += [("mod", mod), ("fn", torch.relu)]
+            elif isinstance(layer, Pool):
+                seq.append(("mod", nn.MaxPool2d(layer.k)))
+            elif isinstance(layer, Flatten):
+                seq.append(("fn", lambda x: torch.flatten(x, 1)))
+            elif isinstance(layer, BatchNorm):
+                mod = nn.BatchNorm1d(shape[0], dtype=tdt)
+                setp(mod, "weight", f"gamma{l}"), setp(mod, "bias", f"beta{l}")
+                seq.append(("mod", mod))
+            elif isinstance(layer, LayerNorm):
+                mod = nn.LayerNorm(shape[0], dtype=tdt)
+                setp(mod, "weight", f"gamma{l}"), setp(mod, "bias", f"beta{l}")
+                seq.append(("mod", mod))
+            elif isinstance(layer, Recurrent):
+                cls = nn.LSTM if layer.cell == "lstm" else nn.GRU
+                mod = cls(shape[1], layer.hidden, batch_first=True, dtype=tdt)
+                setp(mod, "weight_ih_l0", f"Wx{l}"), setp(mod, "weight_hh_l0", f"Wh{l}")
+                if layer.cell == "gru":
+                    setp(mod, "bias_ih_l0", f"bx{l}"), setp(mod, "bias_hh_l0", f"bh{l}")
+                else:
+                    setp(mod, "bias_ih_l0", f"b{l}")
+                    with torch.no_grad():
+                        mod.bias_hh_l0.zero_()
+                seq.append(("rnn", mod))
+            shape = layer.out_shape(shape)
+        return seq
+
+    seq = build(net.layers, tuple(net.input))
+
+    def run(seq, x):
+        for kind, f in seq:
+            if kind == "res":
+                x = x + run(f, x)
+            elif kind == "rnn":
+                x = f(x)[1]
+                x = (x[0] if isinstance(x, tuple) else x)[0]
+            else:
+                x = f(x)
+        return x
+
+    plist = list(keys.values())
+    return run, seq, plist, keys
+
+
+def child(quick: bool, profile: bool) -> dict:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    import threadpoolctl
+
+    import codegen
+    import derive
+    from benchmarks.timing import interleaved
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1) if hasattr(torch, "set_num_interop_threads") else None
+    rounds, batch_s = (5, 0.01) if quick else (21, 0.05)
+    out = {"blas": threadpoolctl.threadpool_info(), "torch_threads": torch.get_num_threads(), "cases": []}
+    for spec, m, goal in CASES:
+        net = derive.load(spec)
+        module = codegen.compile(net)
+        for dtype in (np.float32, np.float64):
+            rng = np.random.default_rng(0)
+            params = {k: v.astype(dtype) for k, v in module.init_params(0).items()}
+            X = rng.normal(size=(m,) + tuple(net.input)).astype(dtype)
+            labels = rng.integers(0, net.n_out, size=m)
+            Y = np.eye(net.n_out, dtype=dtype)[labels] if net.loss == "ce" else rng.normal(size=(m, net.n_out)).astype(dtype)
+            run, seq, plist, keys = torch_model(net, params, dtype)
+            Xt, Yt, lt = torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(labels)
+
+            def torch_step():
+                z = run(seq, Xt)
+                J = F.cross_entropy(z, lt) if net.loss == "ce" else F.mse_loss(z, Yt)
+                grads = torch.autograd.grad(J, plist)
+                return J.item(), grads
+
+            def gen_step():
+                return module.value_and_grad(params, X, Y)
+
+            # the two agree before anything is timed
+            Jg, gg = gen_step()
+            Jt, gt = torch_step()
+            worst = max(float(np.abs(gg[k] - g.numpy()).max() / max(np.abs(g.numpy()).max(), 1e-30))
+                        for k, g in zip(keys, gt))
+            tol = 2e-3 if dtype == np.float32 else 1e-8
+            assert abs(Jg - Jt) <= tol * max(1, abs(Jt)) and worst < tol, (spec, dtype, Jg, Jt, worst)
+            t = interleaved({"generated": gen_step, "torch": torch_step}, rounds=rounds, batch_s=batch_s,
+                            clock=time.process_time)
+            row = {"spec": spec, "m": m, "dtype": np.dtype(dtype).name, "goal": goal,
+                   "generated": t["generated"].median, "torch": t["torch"].median,
+                   "generated_iqr": [t["generated"].q1, t["generated"].q3],
+                   "torch_iqr": [t["torch"].q1, t["torch"].q3], "max_rel_diff": worst}
+            if profile:
+                row["profile"] = line_profile(module.value_and_grad, (params, X, Y))
+            out["cases"].append(row)
+            print(f"{spec} m={m} {row['dtype']}: generated {row['generated'] * 1e3:.3f} ms, "
+                  f"torch {row['torch'] * 1e3:.3f} ms, ratio {row['generated'] / row['torch']:.2f}", flush=True)
+    # the input checks' share of value_and_grad
+    spec, m = CHECKS
+    module = codegen.compile(spec)
+    rng = np.random.default_rng(0)
+    params = module.init_params(0)
+    X = rng.normal(size=(m, 64))
+    Y = np.eye(10)[rng.integers(0, 10, size=m)]
+    t = interleaved({"value_and_grad": lambda: module.value_and_grad(params, X, Y),
+                     "_check": lambda: module._check(params, X, Y)}, rounds=rounds, batch_s=batch_s,
+                    clock=time.process_time)
+    out["checks"] = {"spec": spec, "m": m, "value_and_grad": t["value_and_grad"].median,
+                     "check": t["_check"].median}
+    print(f"checks at {spec} m={m}: {t['_check'].median * 1e6:.2f} us of "
+          f"{t['value_and_grad'].median * 1e6:.1f} us", flush=True)
+    return out
+
+
+def line_profile(fn, args, calls=20):
+    """[(line, seconds per call)] with line_profiler, or [] when it is not installed."""
+    try:
+        from line_profiler import LineProfiler
+    except ImportError:
+        return []
+    lp = LineProfiler()
+    wrapped = lp(fn)
+    for _ in range(3):
+        fn(*args)
+    for _ in range(calls):
+        wrapped(*args)
+    stats = lp.get_stats()
+    rows = []
+    import linecache
+    for (filename, _, _), timings in stats.timings.items():
+        for lineno, nhits, total in timings:
+            rows.append((linecache.getline(filename, lineno).strip(), total * stats.unit / calls))
+    return rows
+
+
+# ------------------------------------------------------------------ the report --
+def fmt(s: float) -> str:
+    return f"{s * 1e6:.0f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
+
+
+def section(res: dict, cmd: str) -> str:
+    blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}), "
+                     f"{b.get('num_threads')} thread(s)" for b in res["blas"])
+    L = [BEGIN, "## Layers beyond dense: generated value_and_grad against torch eager", "",
+         f"Written by `{cmd}`. The measuring process runs with `OPENBLAS_CORETYPE` and "
+         "`OPENBLAS_L2_SIZE` removed from its environment (OpenBLAS then picks its kernel "
+         f"itself: {blas}) and one thread everywhere (`OMP_NUM_THREADS=1`, "
+         f"`torch.set_num_threads(1)`: torch reports {res['torch_threads']}); the clock is "
+         "`time.process_time`; the two contenders alternate in rounds (benchmarks/timing.py). "
+         "torch runs eager `nn` modules (its own `nn.LSTM`/`nn.GRU`, fused kernels) with "
+         "`F.cross_entropy` on class indices or `F.mse_loss`, then `torch.autograd.grad` and "
+         "`J.item()`; the generated module gets one-hot targets. Both start from the same "
+         "parameters and batch, and their gradients are checked to agree before timing.", "",
+         "| network | m | dtype | generated | torch eager | generated / torch | goal | met |",
+         "|---|---:|---|---:|---:|---:|---|:---:|"]
+    for r in res["cases"]:
+        ratio = r["generated"] / r["torch"]
+        target = 1.0
+        loose = 1.5 if "1.5x" in r["goal"] else None
+        met = "yes" if ratio <= target else ("within 1.5x" if loose and ratio <= loose else "no")
+        L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(r['generated'])} | {fmt(r['torch'])} | "
+                 f"{ratio:.2f}x | {r['goal']} | {met} |")
+    c = res["checks"]
+    share = c["check"] / c["value_and_grad"]
+    L += ["", f"Input checks (issue #8, section 6): at `{c['spec']}`, m = {c['m']}, float64, `_check` "
+              f"(the fast path every call takes) costs {c['check'] * 1e6:.2f} us of value_and_grad's "
+              f"{c['value_and_grad'] * 1e6:.1f} us: **{share:.1%}** (goal: under 2%).", ""]
+    for r in res["cases"]:
+        if r.get("profile") and r["generated"] > r["torch"]:
+            total = sum(t for _, t in r["profile"]) or 1
+            top = sorted(r["profile"], key=lambda x: -x[1])[:12]
+            L += [f"Line profile (line_profiler) of value_and_grad, `{r['spec']}` m={r['m']} {r['dtype']}, "
+                  f"the 12 costliest lines:", "", "```"]
+            L += [f"{t * 1e6:9.1f} us {t / total:6.1%}  {line}" for line, t in top]
+            L += ["```", ""]
+    L.append(END)
+    return "\n".join(L)
+
+
+def write_section(text: str, path: Path = HERE / "results.md") -> None:
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    path.write_text(new)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.layers", description=__doc__.splitlines()[2])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--no-write", action="store_true")
+    p.add_argument("--profile", action="store_true", help="line-profile the generated value_and_grad of each case")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        print("JSON " + json.dumps(child(args.quick, args.profile)), flush=True)
+        return 0
+    cmd = ["python", "-m", "benchmarks.layers"] + (["--quick"] if args.quick else []) + \
+          (["--profile"] if args.profile else [])
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--child"] + cmd[3:], env=child_env(),
+                          cwd=HERE.parent, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("JSON "):
+            result = json.loads(line[5:])
+        else:
+            print(line)
+    if proc.returncode or result is None:
+        print("the benchmark process failed", file=sys.stderr)
+        return 1
+    text = section(result, " ".join(cmd))
+    print(text)
+    if not args.no_write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
