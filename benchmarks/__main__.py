@@ -8,7 +8,7 @@ import argparse
 import sys
 import time
 
-from . import competitors, numeric, profile, report, symbolic, variants
+from . import competitors, numeric, profile, report, symbolic, training, variants
 
 
 def parse_args(argv):
@@ -141,6 +141,7 @@ def main(argv=None):
             report.plot_symbolic(widths, depths, scalar, report.HERE / "symbolic.png")
         text = report.write(results, [(lab, txt) for lab, txt, _ in profiles], widths, depths, scalar,
                             threads, loads, args, analysis(results, profiles, tried), tried)
+        text = training.keep_section(report.HERE / "results.md", text)  # its own run writes it
         (report.HERE / "results.md").write_text(text)
         log(f"\nwrote {report.HERE / 'results.md'}")
     log(f"total {time.perf_counter() - t_start:.0f} s")

@@ -10,6 +10,7 @@ import os
 import sys
 from fractions import Fraction
 
+from chainrule import train
 from derive.errors import ChainruleError
 
 SPEC_HELP = ("a spec such as 2-3:sigmoid-1/mse, a preset name (see 'chainrule presets') "
@@ -146,6 +147,7 @@ def build_parser() -> Parser:
     h.add_argument("--seed", type=_seed, metavar="N", help="draw the exercise numbers reproducibly")
     h.add_argument("--title", metavar="TEXT", help="the handout's title (printed literally)")
     h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
+    train.add_parser(sub)
     return p
 
 
@@ -223,7 +225,8 @@ def cmd_handout(args) -> str:
     return out
 
 
-COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout}
+COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,
+            "train": train.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -297,3 +297,273 @@ def trace(params, X, Y):
 def sgd_step(params, grads, lr):
     """One gradient-descent step: a new dict with p - lr * dJ/dp (dtype kept)."""
     return {name: p - p.dtype.type(lr) * grads[name] for name, p in params.items()}
+
+
+def momentum_step(params, grads, state, lr, momentum=0.9, nesterov=False, weight_decay=0.0):
+    """One step of SGD with momentum: torch.optim.SGD(lr, momentum, nesterov, weight_decay), dampening 0.
+
+    For every parameter p with gradient g:
+        g <- g + weight_decay * p       L2 penalty in the gradient (skipped when 0)
+        b <- momentum * b + g           velocity; on the first step b = g (torch's rule)
+        d <- g + momentum * b           if nesterov: look ahead along the new velocity
+        d <- b                          otherwise
+        p <- p - lr * d
+    momentum=0 is plain SGD (with weight decay) and keeps no velocity.
+
+    state is {} before the first step, then {"momentum_buffer": {name: b}}
+    (torch's name).  Returns (new_params, new_state); params, grads and
+    state are only read.  Float32 parameters and gradients stay float32.
+    """
+    lr, momentum, weight_decay = float(lr), float(momentum), float(weight_decay)
+    velocity = state.get("momentum_buffer")
+    new_params, new_velocity = {}, {}
+    for name, p in params.items():
+        g = grads[name]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        if momentum != 0:
+            b = g.copy() if velocity is None else momentum * velocity[name] + g
+            new_velocity[name] = b
+            g = g + momentum * b if nesterov else b
+        new_params[name] = p - lr * g
+    return new_params, ({"momentum_buffer": new_velocity} if momentum != 0 else {})
+
+
+def rmsprop_step(params, grads, state, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    """One step of RMSprop: torch.optim.RMSprop(lr, alpha, eps, weight_decay), centered=False, momentum=0.
+
+    For every parameter p with gradient g:
+        g <- g + weight_decay * p               L2 penalty in the gradient (skipped when 0)
+        v <- alpha * v + (1 - alpha) * g^2      running mean of g^2, v_0 = 0
+        p <- p - lr * g / (sqrt(v) + eps)       each coordinate scaled by its own RMS
+
+    state is {} before the first step, then {"step": t, "square_avg": {name: v}}
+    (torch's names).  Returns (new_params, new_state); params, grads and
+    state are only read.  Float32 parameters and gradients stay float32.
+    """
+    lr, alpha, eps, weight_decay = float(lr), float(alpha), float(eps), float(weight_decay)
+    square_avg = state.get("square_avg", {})
+    new_params, new_square_avg = {}, {}
+    for name, p in params.items():
+        g = grads[name]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        v = alpha * square_avg.get(name, 0.0) + (1 - alpha) * np.square(g)
+        new_square_avg[name] = v
+        new_params[name] = p - lr * g / (np.sqrt(v) + eps)
+    return new_params, {"step": state.get("step", 0) + 1, "square_avg": new_square_avg}
+
+
+def adam_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """One step of Adam: torch.optim.Adam(lr, betas, eps, weight_decay), amsgrad=False.
+
+    At step t = 1, 2, ... for every parameter p with gradient g:
+        g     <- g + weight_decay * p              L2 penalty in the gradient (skipped when 0)
+        m     <- beta1 * m + (1 - beta1) * g       first moment, m_0 = 0
+        v     <- beta2 * v + (1 - beta2) * g^2     second moment, v_0 = 0
+        m_hat =  m / (1 - beta1^t)                 bias correction: m_0 = 0 pulls the early m toward 0
+        v_hat =  v / (1 - beta2^t)                 the same for v
+        p     <- p - lr * m_hat / (sqrt(v_hat) + eps)
+    So the first steps move each coordinate by about lr, whatever the size of g.
+
+    state is {} before the first step, then {"step": t, "exp_avg": {name: m},
+    "exp_avg_sq": {name: v}} (torch's names).  Returns (new_params, new_state);
+    params, grads and state are only read.  Float32 parameters and gradients
+    stay float32.
+    """
+    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=False)
+
+
+def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    """One step of AdamW: torch.optim.AdamW(lr, betas, eps, weight_decay), amsgrad=False.
+
+    Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks
+    p directly instead of entering g, so Adam's scaling does not weaken it.
+    At step t = 1, 2, ... for every parameter p with gradient g:
+        p     <- p * (1 - lr * weight_decay)       decoupled weight decay (skipped when 0)
+        m     <- beta1 * m + (1 - beta1) * g       first moment, m_0 = 0
+        v     <- beta2 * v + (1 - beta2) * g^2     second moment, v_0 = 0
+        m_hat =  m / (1 - beta1^t)                 bias correction: m_0 = 0 pulls the early m toward 0
+        v_hat =  v / (1 - beta2^t)                 the same for v
+        p     <- p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    state is as adam_step's.  Returns (new_params, new_state); params, grads
+    and state are only read.  Float32 parameters and gradients stay float32.
+    """
+    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=True)
+
+
+def _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled):
+    """adam_step (decoupled=False) and adamw_step (decoupled=True)."""
+    lr, eps, weight_decay = float(lr), float(eps), float(weight_decay)
+    beta1, beta2 = float(betas[0]), float(betas[1])
+    t = state.get("step", 0) + 1
+    exp_avg, exp_avg_sq = state.get("exp_avg", {}), state.get("exp_avg_sq", {})
+    correction1, correction2 = 1 - beta1 ** t, 1 - beta2 ** t
+    new_params, new_exp_avg, new_exp_avg_sq = {}, {}, {}
+    for name, p in params.items():
+        g = grads[name]
+        if weight_decay != 0 and decoupled:
+            p = p * (1 - lr * weight_decay)
+        elif weight_decay != 0:
+            g = g + weight_decay * p
+        m = beta1 * exp_avg.get(name, 0.0) + (1 - beta1) * g
+        v = beta2 * exp_avg_sq.get(name, 0.0) + (1 - beta2) * np.square(g)
+        new_exp_avg[name], new_exp_avg_sq[name] = m, v
+        m_hat, v_hat = m / correction1, v / correction2
+        new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return new_params, {"step": t, "exp_avg": new_exp_avg, "exp_avg_sq": new_exp_avg_sq}
+
+
+OPTIMIZERS = {
+    "sgd": sgd_step,
+    "momentum": momentum_step,
+    "rmsprop": rmsprop_step,
+    "adam": adam_step,
+    "adamw": adamw_step,
+}
+# The keyword arguments fit passes on to each optimizer (all but lr).
+HYPERPARAMETERS = {
+    "sgd": (),
+    "momentum": ("momentum", "nesterov", "weight_decay"),
+    "rmsprop": ("alpha", "eps", "weight_decay"),
+    "adam": ("betas", "eps", "weight_decay"),
+    "adamw": ("betas", "eps", "weight_decay"),
+}
+
+
+def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callback=None, **hyper):
+    """Train by minibatch descent; returns (params, history).
+
+    Every epoch visits the m rows of (X, Y) once, in an order drawn from
+    np.random.default_rng(seed) (one generator for the whole run: the same
+    arguments give the same bytes), batch_size rows at a time; the last
+    batch holds the m % batch_size rows left over, if any.  After each batch
+    the optimizer takes one step with the batch's gradient:
+        "sgd"       sgd_step(params, grads, lr)
+        "momentum"  momentum_step(params, grads, state, lr, **hyper)   momentum, nesterov, weight_decay
+        "rmsprop"   rmsprop_step(...)                                  alpha, eps, weight_decay
+        "adam"      adam_step(...)                                     betas, eps, weight_decay
+        "adamw"     adamw_step(...)                                    betas, eps, weight_decay
+    The hyperparameters not given keep their defaults (torch.optim's).
+
+    history[e] is the mean training loss of epoch e: the per-example loss
+    averaged over the epoch's m examples, each as its batch's J saw it
+    before that batch's step.
+    In symbols, (1/m) * sum over the batches of J_batch * rows_batch: the
+    batch losses' mean weighted by batch size.
+    It is what the epoch saw while it trained, not the loss of the
+    parameters it ends with (for that, call loss() afterwards).
+
+    params, X and Y are not modified.  X and Y are used in the parameters'
+    dtype, so float32 parameters train in float32.  callback, if given, is
+    called after every batch as callback(epoch, done, loss): the epoch
+    (0-based), the examples done in it, and their mean loss so far.
+    Bad arguments raise ValueError saying what is allowed.
+    """
+    _check_fit(params, X, Y, epochs, batch_size, optimizer, lr, hyper)
+    # np.array copies: the steps below never touch the caller's arrays.
+    params = {name: np.array(p) for name, p in params.items()}
+    dtype = np.result_type(*params.values())
+    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    m = X.shape[0]
+    step = OPTIMIZERS[optimizer]
+    step_lr = dtype.type(lr)
+    rng = np.random.default_rng(seed)
+    state, history = {}, []
+    for epoch in range(epochs):
+        order = rng.permutation(m)
+        total = 0.0
+        for start in range(0, m, batch_size):
+            rows = order[start:start + batch_size]
+            J, grads = value_and_grad(params, X[rows], Y[rows])
+            total += J * len(rows)
+            if optimizer == "sgd":
+                # sgd_step's arithmetic, in place on fit's own copies: grads
+                # are fresh arrays, so no new array is made per batch.
+                for name, g in grads.items():
+                    g *= step_lr
+                    params[name] -= g
+            else:
+                params, state = step(params, grads, state, lr, **hyper)
+            if callback is not None:
+                callback(epoch, start + len(rows), total / (start + len(rows)))
+        history.append(total / m)
+    return params, history
+
+
+def _check_fit(params, X, Y, epochs, batch_size, optimizer, lr, hyper):
+    """ValueError for an argument fit cannot use, saying what it accepts."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; use one of {', '.join(map(repr, OPTIMIZERS))}")
+    allowed = HYPERPARAMETERS[optimizer]
+    for name in hyper:
+        if name not in allowed:
+            takes = f"only {', '.join(allowed)}" if allowed else "none (lr is its own argument)"
+            raise ValueError(f"optimizer {optimizer!r} takes no hyperparameter {name!r}; it takes {takes}")
+    for name, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+    if not lr >= 0:
+        raise ValueError(f"lr must be >= 0, got {lr!r}")
+    if "momentum" in hyper and not hyper["momentum"] >= 0:
+        raise ValueError(f"momentum must be >= 0, got {hyper['momentum']!r}")
+    if hyper.get("nesterov") and not hyper.get("momentum", 0.9) > 0:
+        raise ValueError("nesterov needs momentum > 0 (as torch.optim.SGD)")
+    if "betas" in hyper and not (len(hyper["betas"]) == 2 and all(0 <= b < 1 for b in hyper["betas"])):
+        raise ValueError(f"betas must be two numbers in [0, 1), got {hyper['betas']!r}")
+    for name in ("alpha", "eps", "weight_decay"):
+        if name in hyper and not hyper[name] >= 0:
+            raise ValueError(f"{name} must be >= 0, got {hyper[name]!r}")
+    if set(params) != set(SHAPES):
+        raise ValueError(f"params has the keys {sorted(params)}, expected {sorted(SHAPES)} (see init_params)")
+    for name, shape in SHAPES.items():
+        if np.shape(params[name]) != shape:
+            raise ValueError(f"params[{name!r}] is {np.shape(params[name])}, expected {shape} (see init_params)")
+    if np.shape(X)[0] != np.shape(Y)[0]:
+        raise ValueError(f"X has {np.shape(X)[0]} rows but Y has {np.shape(Y)[0]}; one row per example in both")
+
+
+def predict(params, X):
+    """The predicted class of each row of X: indices 0..2, shape (m,).
+
+    The argmax of the softmax output, the most probable class.  Compare with
+    integer labels, or with Y.argmax(axis=1) for one-hot targets.
+    """
+    return forward(params, X).argmax(axis=1)
+
+
+# The parameter shapes of this network, for load to check a file against.
+SHAPES = {name: p.shape for name, p in init_params().items()}
+# The entry that marks a .npz as chainrule's; it holds SPEC.
+MARKER = "__chainrule__"
+
+
+def save(params, path):
+    """Write params to path as an .npz archive: one array per key, plus
+    MARKER holding SPEC.  Like np.savez, adds ".npz" to a path without it."""
+    np.savez(path, **{MARKER: np.array(SPEC)}, **params)
+
+
+def load(path):
+    """Parameters from an .npz written by save() (or `chainrule train`).
+
+    The keys and shapes are checked against this network; a file that does
+    not fit raises ValueError naming what differs.  Arrays keep their dtype.
+    Pickled objects are refused (np.load's default), so loading runs no code.
+    """
+    archive = np.load(path)
+    if not hasattr(archive, "files"):
+        raise ValueError(f"{path} holds one array, not an .npz archive of parameters; write it with save()")
+    with archive:
+        found = {name: archive[name] for name in archive.files if name != MARKER}
+    missing = [name for name in SHAPES if name not in found]
+    extra = [name for name in found if name not in SHAPES]
+    if missing or extra:
+        raise ValueError(f"{path} does not hold the parameters of {SPEC}: "
+                         f"missing {missing}, unexpected {extra}; expected the keys {list(SHAPES)}")
+    wrong = [f"{name} is {found[name].shape}, expected {shape}"
+             for name, shape in SHAPES.items() if found[name].shape != shape]
+    if wrong:
+        raise ValueError(f"{path} does not fit {SPEC}: {'; '.join(wrong)}")
+    return {name: found[name] for name in SHAPES}
