@@ -347,7 +347,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     batch holds the m % batch_size rows left over, if any.  After each batch
     the optimizer takes one step with the batch's gradient:
         "sgd"       sgd_step(params, grads, lr)
-        "momentum"  momentum_step(params, grads, state, lr, **hyper)   momentum, nesterov, weight_decay
+        "momentum"  momentum_step(params, grads, opt_state, lr, **hyper)  momentum, nesterov, weight_decay
         "rmsprop"   rmsprop_step(...)                                  alpha, eps, weight_decay
         "adam"      adam_step(...)                                     betas, eps, weight_decay
         "adamw"     adamw_step(...)                                    betas, eps, weight_decay
@@ -371,12 +371,13 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     # np.array copies: the steps below never touch the caller's arrays.
     params = {name: np.array(p) for name, p in params.items()}
     dtype = np.result_type(*params.values())
-    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    X = np.asarray(X, dtype=dtype)
+    Y = np.asarray(Y, dtype=dtype)
     m = X.shape[0]
     step = OPTIMIZERS[optimizer]
     step_lr = dtype.type(lr)
     rng = np.random.default_rng(seed)
-    state, history = {}, []
+    opt_state, history = {}, []   # the optimizer's state
     for epoch in range(epochs):
         order = rng.permutation(m)
         total = 0.0
@@ -391,7 +392,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
                     g *= step_lr
                     params[name] -= g
             else:
-                params, state = step(params, grads, state, lr, **hyper)
+                params, opt_state = step(params, grads, opt_state, lr, **hyper)
             if callback is not None:
                 callback(epoch, start + len(rows), total / (start + len(rows)))
         history.append(total / m)
@@ -438,8 +439,6 @@ def predict(params, X):
     return forward(params, X)
 
 
-# The parameter shapes of this network, for load to check a file against.
-SHAPES = {name: p.shape for name, p in init_params().items()}
 # The entry that marks a .npz as chainrule's; it holds SPEC.
 MARKER = "__chainrule__"
 

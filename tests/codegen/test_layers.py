@@ -309,3 +309,65 @@ def test_scalar_form_refuses_other_kinds():
                                   "3x2-lstm(2)-res(2:relu-2)-bn-1/mse"])
 def test_emit_is_deterministic_for_every_kind(spec):
     assert codegen.emit(load(spec)) == codegen.emit(load(spec))
+
+
+def _manual_fit(module, params, X, Y, epochs, batch_size, lr, seed, state=None):
+    """fit's documented algorithm, step by step: shuffle with one generator,
+    draw each batch's keep-masks from it, sgd step, running statistics."""
+    params = {k: v.copy() for k, v in params.items()}
+    rng = np.random.default_rng(seed)
+    masks_of = getattr(module, "MASKS", {})
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[0])
+        for start in range(0, X.shape[0], batch_size):
+            rows = order[start:start + batch_size]
+            kw = {}
+            if masks_of:
+                kw["masks"] = {key: rng.random((len(rows),) + shape) >= p for key, (shape, p) in masks_of.items()}
+            if state is not None:
+                kw["state"] = state
+            _, grads = module.value_and_grad(params, X[rows], Y[rows], **kw)
+            params = {k: params[k] - lr * grads[k] for k in params}
+    return params
+
+
+@pytest.mark.parametrize("spec", [
+    "4-6:relu-dropout(0.5)-6:tanh-dropout(0.2)-2/mse",           # fresh masks every batch
+    "4-6:relu-bn-3:softmax/ce",                                   # running statistics
+    "6x3-gru(4)-dropout(0.25)-ln-2/mse",                          # sequences (m, T, F)
+    "1x6x6-conv(2,3):relu-bn-maxpool(2)-flatten-2:sigmoid/bce",  # images
+])
+def test_fit_trains_every_kind(spec):
+    net = load(spec)
+    module = codegen.compile(net)
+    params, X, Y, _ = data(net, module, 20, 4)
+    kw = {}
+    state = state_manual = None
+    if hasattr(module, "init_state"):
+        state, state_manual = module.init_state(), module.init_state()
+        kw["state"] = state
+    fitted, history = module.fit(params, X, Y, epochs=3, batch_size=6, lr=0.05, seed=9, **kw)
+    manual = _manual_fit(module, params, X, Y, 3, 6, 0.05, 9, state_manual)
+    for key in params:
+        assert np.allclose(fitted[key], manual[key], rtol=1e-12, atol=1e-14), key
+    if state is not None:
+        for key in state:
+            assert np.allclose(state[key], state_manual[key], rtol=1e-12) and not np.all(state[key] == 0)
+    assert len(history) == 3 and all(np.isfinite(history))
+    again, history2 = module.fit(params, X, Y, epochs=3, batch_size=6, lr=0.05, seed=9,
+                                 **({"state": module.init_state()} if state is not None else {}))
+    assert history2 == history   # the same arguments give the same numbers
+    if hasattr(module, "MASKS"):
+        other, _ = module.fit(params, X, Y, epochs=3, batch_size=6, lr=0.05, seed=10)
+        key = next(iter(params))
+        assert not np.array_equal(other[key], fitted[key])
+
+
+def test_fit_keeps_integer_labels():
+    module = codegen.compile("3-5:relu-dropout(0.5)-4:softmax/ce")
+    params = module.init_params(0)
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(12, 3)), rng.integers(0, 4, size=12)
+    a, ha = module.fit(params, X, labels, epochs=2, batch_size=5, seed=1)
+    b, hb = module.fit(params, X, np.eye(4)[labels], epochs=2, batch_size=5, seed=1)
+    assert ha == hb and all(np.array_equal(a[k], b[k]) for k in a)
