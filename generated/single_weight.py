@@ -66,7 +66,7 @@ def _check(params, X, Y=None):
 
 
 def _shape_text(shape):
-    return "(" + ", ".join(str(n) for n in shape) + ")"
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _explain(params, X, Y=None, state=None):
