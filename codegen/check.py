@@ -14,16 +14,18 @@ def relative_error(g: np.ndarray, ref: np.ndarray, floor: float = 1e-8) -> float
     return float(np.linalg.norm(g - ref)) / scale
 
 
-def numeric_gradient(module, params, X, Y, name, eps=1e-6, entries=None):
-    """(J(p + eps) - J(p - eps)) / (2 eps) for each entry (or the given ones)."""
+def numeric_gradient(module, params, X, Y, name, eps=1e-6, entries=None, masks=None):
+    """(J(p + eps) - J(p - eps)) / (2 eps) for each entry (or the given ones);
+    ``masks``: the dropout keep-masks, the same for every evaluation."""
     p = params[name]
     out = np.zeros_like(p)
+    kw = {} if masks is None else {"masks": masks}
     for idx in (np.ndindex(p.shape) if entries is None else entries):
         old = p[idx]
         p[idx] = old + eps
-        up = module.loss(params, X, Y)
+        up = module.loss(params, X, Y, **kw)
         p[idx] = old - eps
-        down = module.loss(params, X, Y)
+        down = module.loss(params, X, Y, **kw)
         p[idx] = old
         out[idx] = (up - down) / (2 * eps)
     return out
@@ -42,7 +44,12 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
     """
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    _, grads = module.value_and_grad(params, X, Y)
+    # dropout: one set of keep-masks for every evaluation, or the loss moves under the differences
+    masks = None
+    if hasattr(module, "MASKS"):
+        draw = np.random.default_rng(seed)
+        masks = {key: draw.random((X.shape[0],) + shape) >= p for key, (shape, p) in module.MASKS.items()}
+    _, grads = module.value_and_grad(params, X, Y, **({} if masks is None else {"masks": masks}))
     rng = np.random.default_rng(seed)
     floor = max(1e-8, 1e-3 * max(float(np.linalg.norm(g)) for g in grads.values()))
     errors = {}
@@ -51,7 +58,7 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
         if samples is not None and p.size > samples:
             flat = rng.choice(p.size, size=samples, replace=False)
             entries = [np.unravel_index(i, p.shape) for i in sorted(flat)]
-        num = numeric_gradient(module, params, X, Y, name, eps, entries)
+        num = numeric_gradient(module, params, X, Y, name, eps, entries, masks)
         g = grads[name]
         if entries is not None:
             picked = tuple(np.array(ix) for ix in zip(*entries))
