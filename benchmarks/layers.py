@@ -196,6 +196,76 @@ def child(quick: bool, profile: bool) -> dict:
     return out
 
 
+def alone(which: str, spec: str, m: int, dtype_name: str, reps: int) -> dict:
+    """One contender by itself in this (fresh) process: ms per call and minor
+    page faults per call.  Without torch in the process, malloc keeps its
+    default thresholds, which is what a NumPy-only user of the module gets."""
+    import resource
+
+    import numpy as np
+    import derive
+    net = derive.load(spec)
+    dtype = np.dtype(dtype_name).type
+    rng = np.random.default_rng(0)
+    if which == "generated":
+        import codegen
+        module = codegen.compile(net)
+        params = {k: v.astype(dtype) for k, v in module.init_params(0).items()}
+        X = rng.normal(size=(m,) + tuple(net.input)).astype(dtype)
+        labels = rng.integers(0, net.n_out, size=m)
+        Y = np.eye(net.n_out, dtype=dtype)[labels] if net.loss == "ce" else rng.normal(size=(m, net.n_out)).astype(dtype)
+        step = lambda: module.value_and_grad(params, X, Y)
+    else:
+        import torch
+        import torch.nn.functional as F
+        import codegen
+        torch.set_num_threads(1)
+        module = codegen.compile(net)
+        params = {k: v.astype(dtype) for k, v in module.init_params(0).items()}
+        run, seq, plist, _ = torch_model(net, params, dtype)
+        Xt = torch.from_numpy(rng.normal(size=(m,) + tuple(net.input)).astype(dtype))
+        lt = torch.from_numpy(rng.integers(0, net.n_out, size=m))
+        Yt = torch.from_numpy(rng.normal(size=(m, net.n_out)).astype(dtype))
+
+        def step():
+            z = run(seq, Xt)
+            J = F.cross_entropy(z, lt) if net.loss == "ce" else F.mse_loss(z, Yt)
+            return J.item(), torch.autograd.grad(J, plist)
+    for _ in range(5):
+        step()
+    times = []
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(7):
+        t0 = time.process_time()
+        for _ in range(reps):
+            step()
+        times.append((time.process_time() - t0) / reps)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    times.sort()
+    return {"time": times[len(times) // 2], "faults": (r1.ru_minflt - r0.ru_minflt) / (7 * reps),
+            "sys": (r1.ru_stime - r0.ru_stime) / (7 * reps)}
+
+
+def run_alone(quick: bool) -> list[dict]:
+    """Each contender of each case in its own fresh process (same environment as the child)."""
+    rows = []
+    for spec, m, _ in CASES:
+        for dtype in ("float32", "float64"):
+            row = {"spec": spec, "m": m, "dtype": dtype}
+            for which in ("generated", "torch"):
+                reps = 5 if quick else 20
+                proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--alone", which, spec, str(m), dtype,
+                                       str(reps)], env=child_env(), cwd=HERE.parent, stdout=subprocess.PIPE, text=True)
+                line = [x for x in proc.stdout.splitlines() if x.startswith("JSON ")]
+                row[which] = json.loads(line[-1][5:]) if line else None
+            rows.append(row)
+            g, t = row["generated"], row["torch"]
+            if g and t:
+                print(f"alone: {spec} m={m} {dtype}: generated {g['time'] * 1e3:.3f} ms ({g['faults']:.0f} faults/call), "
+                      f"torch {t['time'] * 1e3:.3f} ms ({t['faults']:.0f} faults/call)", flush=True)
+    return rows
+
+
 def line_profile(fn, args, calls=20):
     """[(line, seconds per call)] with line_profiler, or [] when it is not installed."""
     try:
@@ -244,6 +314,16 @@ def section(res: dict, cmd: str) -> str:
         met = "yes" if ratio <= target else ("within 1.5x" if loose and ratio <= loose else "no")
         L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(r['generated'])} | {fmt(r['torch'])} | "
                  f"{ratio:.2f}x | {r['goal']} | {met} |")
+    L += ["", "Each contender alone in a fresh process (no torch beside the generated module, no NumPy "
+              "work beside torch), the same environment; median of 7 batches, process time, with the "
+              "minor page faults per call (`getrusage`):", "",
+          "| network | m | dtype | generated alone | page faults/call | torch alone | page faults/call | generated / torch |",
+          "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for r in res.get("alone", []):
+        g, t = r["generated"], r["torch"]
+        if g and t:
+            L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(g['time'])} | {g['faults']:.0f} | "
+                     f"{fmt(t['time'])} | {t['faults']:.0f} | {g['time'] / t['time']:.2f}x |")
     c = res["checks"]
     share = c["check"] / c["value_and_grad"]
     L += ["", f"Input checks (issue #8, section 6): at `{c['spec']}`, m = {c['m']}, float64, `_check` "
@@ -276,9 +356,14 @@ def main(argv=None):
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--profile", action="store_true", help="line-profile the generated value_and_grad of each case")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--alone", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         print("JSON " + json.dumps(child(args.quick, args.profile)), flush=True)
+        return 0
+    if args.alone:
+        which, spec, m, dtype, reps = args.alone
+        print("JSON " + json.dumps(alone(which, spec, int(m), dtype, int(reps))), flush=True)
         return 0
     cmd = ["python", "-m", "benchmarks.layers"] + (["--quick"] if args.quick else []) + \
           (["--profile"] if args.profile else [])
@@ -293,6 +378,7 @@ def main(argv=None):
     if proc.returncode or result is None:
         print("the benchmark process failed", file=sys.stderr)
         return 1
+    result["alone"] = run_alone(args.quick)
     text = section(result, " ".join(cmd))
     print(text)
     if not args.no_write:

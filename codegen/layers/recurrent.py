@@ -37,6 +37,17 @@ def code(expr) -> str:
     return numpy_code(expr)
 
 
+def _tanh_form_of_sigmoid() -> bool:
+    """sigmoid(z) = (1 + tanh(z/2)) / 2, proved by SymPy against the card's
+    definition: one tanh then computes every gate of a step."""
+    z = rules.z
+    card = rules.ACTIVATIONS["sigmoid"].formula
+    return sp.simplify(((1 + sp.tanh(z / 2)) / 2 - card).rewrite(sp.exp)) == 0
+
+
+assert _tanh_form_of_sigmoid()
+
+
 class RecurrentCode(LayerCode):
     def __init__(self, layer, shape_in, ctx, output=False):
         super().__init__(layer, shape_in, ctx, output)
@@ -77,8 +88,7 @@ class RecurrentCode(LayerCode):
         l, T, F, gh = self.l, self.T, self.F, self.gates * self.H
         what = {"rnn": "x_t Wx^T + b", "lstm": "the gates' x part, x_t Wx^T + b",
                 "gru": "the gates' x part, x_t Wx^T + bx"}[self.cell]
-        lines = [
-            note(f"Xt{l} = {x}.transpose(1, 0, 2).reshape({T} * m, {F})", f"time-major rows: x_t of each example, t = 1..{T}"),
+        lines = self._xrows(x) + [
             note(f'{target} = (Xt{l} @ params["Wx{l}"].T).reshape({T}, m, {gh})', f"{what} for every t: one GEMM"),
         ]
         bias = {"rnn": f"b{l}", "lstm": f"b{l}", "gru": f"bx{l}"}[self.cell]
@@ -89,7 +99,14 @@ class RecurrentCode(LayerCode):
 
     def forward(self, x):
         self.x = x
+        if self.cell == "lstm":
+            return self._xrows(x) + self._lstm_forward(x)
         return getattr(self, f"_{self.cell}_forward")(x)
+
+    def _xrows(self, x: str) -> list:
+        l, T, F = self.l, self.T, self.F
+        return [note(f"Xt{l} = {x}.transpose(1, 0, 2).reshape({T} * m, {F})",
+                     f"time-major rows: x_t of each example, t = 1..{T}")]
 
     def _rnn_forward(self, x):
         l, T, H = self.l, self.T, self.H
@@ -107,23 +124,31 @@ class RecurrentCode(LayerCode):
         ]
 
     def _lstm_forward(self, x):
-        l, T, H = self.l, self.T, self.H
-        sig = rules.ACTIVATIONS["sigmoid"].numpy
+        l, T, H, F = self.l, self.T, self.H, self.F
+        lines = [
+            note(f'gs{l} = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=params["Wx{l}"].dtype), {H})',
+                 "sigmoid(z) = (1 + tanh(z/2)) / 2 for i, f, o; tanh for g: with the 1/2"),
+            note(f'Wx{l}s = params["Wx{l}"] * gs{l}[:, None]',
+                 "folded into the gates' rows once, one tanh covers all four gates"),
+            note(f"G{l} = (Xt{l} @ Wx{l}s.T).reshape({T}, m, {4 * H})",
+                 "the gates' x part (halved for i, f, o) for every t: one GEMM"),
+        ]
+        if self.ctx.bias:
+            lines.append(f'G{l} += params["b{l}"] * gs{l}')
         tanh = rules.ACTIVATIONS["tanh"].numpy
-        s = lambda a, b: f"Gt[:, {a}:{b}]" if a else f"Gt[:, :{b}]"
-        i_, f_, g_, o_ = s(0, H), s(H, 2 * H), s(2 * H, 3 * H), f"Gt[:, {3 * H}:]"
-        i_f = s(0, 2 * H)
-        return self._xpart(x, f"G{l}") + [
+        i_, f_, g_, o_ = f"Gt[:, :{H}]", f"Gt[:, {H}:{2 * H}]", f"Gt[:, {2 * H}:{3 * H}]", f"Gt[:, {3 * H}:]"
+        lines += [
+            note(f'Wh{l}sT = (params["Wh{l}"] * gs{l}[:, None]).T', f"({H}, {4 * H}), halved rows as Wx{l}s"),
             note(f"H{l} = np.empty(({T}, m, {H}), dtype=G{l}.dtype)", "h_1 .. h_T"),
             note(f"C{l} = np.empty_like(H{l})", "c_1 .. c_T, the cell"),
             note(f"TC{l} = np.empty_like(H{l})", "tanh(c_t), kept: dh/dc reads it"),
             f"for t in range({T}):",
             note(f"    Gt = G{l}[t]", f"(m, {4 * H}): i, f, g, o (torch's order)"),
             "    if t:",
-            note(f"        Gt += H{l}[t - 1] @ Wh{l}T", "one GEMM per step for all four gates (h_0 = 0)"),
-            note(f"    {sig.format(z=i_f, out=f', out={i_f}')}", "i, f = sigmoid"),
-            note(f"    {tanh.format(z=g_, out=f', out={g_}')}", "g = tanh"),
-            note(f"    {sig.format(z=o_, out=f', out={o_}')}", "o = sigmoid"),
+            note(f"        Gt += H{l}[t - 1] @ Wh{l}sT", "one GEMM per step for all four gates (h_0 = 0)"),
+            note(f"    {tanh.format(z='Gt', out=', out=Gt')}", "tanh(z/2) for i, f, o; tanh(z) for g"),
+            note(f"    Gt *= gs{l}", "i, f, o = (1 + tanh(z/2)) / 2 = sigmoid(z); g = tanh(z)"),
+            f"    Gt += 1 - gs{l}",
             note(f"    np.multiply({i_}, {g_}, out=C{l}[t])", "c_t = i g + f c_{t-1} (c_0 = 0)"),
             "    if t:",
             f"        C{l}[t] += {f_} * C{l}[t - 1]",
@@ -135,6 +160,7 @@ class RecurrentCode(LayerCode):
             Rec(f"G{l}", f"G{l}.transpose(1, 0, 2)", f"(m, {T}, {4 * H})", "gates i, f, g, o after their activations"),
             record(f"A{l}", f"A{l}", self.shape_out),
         ]
+        return lines
 
     def _gru_forward(self, x):
         l, T, H = self.l, self.T, self.H
@@ -227,11 +253,10 @@ class RecurrentCode(LayerCode):
         return [
             note(f"{i}, {f}, {gg}, {o} = G{l}[..., :{H}], G{l}[..., {H}:{2 * H}], G{l}[..., {2 * H}:{3 * H}], "
                  f"G{l}[..., {3 * H}:]", f"the gates at every t ({T}, m, {H}) each"),
-            note(f"Cp{l} = np.zeros_like(C{l})", "c_(t-1) at every t, c_0 = 0"),
-            f"Cp{l}[1:] = C{l}[:-1]",
             note(f"D{l} = np.empty_like(G{l})", "local derivatives, every step at once (f' from the card):"),
             note(f"D{l}[..., :{H}] = {code(A(gg) * sig(i))}", "dc_t/d(i's z) = g sigmoid'"),
-            note(f"D{l}[..., {H}:{2 * H}] = {code(A(f'Cp{l}') * sig(f))}", "dc_t/d(f's z) = c_(t-1) sigmoid'"),
+            note(f"D{l}[0, :, {H}:{2 * H}] = 0", "dc_1/d(f's z) = c_0 sigmoid' = 0"),
+            note(f"D{l}[1:, :, {H}:{2 * H}] = {code(A(f'C{l}[:-1]') * sig(f'{f}[1:]'))}", "dc_t/d(f's z) = c_(t-1) sigmoid'"),
             note(f"D{l}[..., {2 * H}:{3 * H}] = {code(A(i) * th(gg))}", "dc_t/d(g's z) = i tanh'"),
             note(f"D{l}[..., {3 * H}:] = {code(A(f'TC{l}') * sig(o))}", "dh_t/d(o's z) = tanh(c_t) sigmoid'"),
             note(f"Dc{l} = {code(A(o) * th(f'TC{l}'))}", "dh_t/dc_t = o tanh'(c_t): the cell path"),
