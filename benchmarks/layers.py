@@ -179,6 +179,42 @@ def child(quick: bool, profile: bool) -> dict:
             out["cases"].append(row)
             print(f"{spec} m={m} {row['dtype']}: generated {row['generated'] * 1e3:.3f} ms, "
                   f"torch {row['torch'] * 1e3:.3f} ms, ratio {row['generated'] / row['torch']:.2f}", flush=True)
+    # the recurrent loops: time per step, and where it goes
+    out["per_step"] = []
+    for spec, m, _ in CASES:
+        if "lstm" not in spec and "gru" not in spec:
+            continue
+        for dtype in (np.float32, np.float64):
+            times = {}
+            for T in (1, 20):
+                net = derive.load(spec.replace("20x16", f"{T}x16"))
+                module = codegen.compile(net)
+                rng = np.random.default_rng(0)
+                params = {k: v.astype(dtype) for k, v in module.init_params(0).items()}
+                X = rng.normal(size=(m,) + tuple(net.input)).astype(dtype)
+                labels = rng.integers(0, net.n_out, size=m)
+                Y = np.eye(net.n_out, dtype=dtype)[labels] if net.loss == "ce" else rng.normal(size=(m, net.n_out)).astype(dtype)
+                run, seq, plist, _ = torch_model(net, params, dtype)
+                Xt, Yt, lt = torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(labels)
+
+                def torch_step():
+                    z = run(seq, Xt)
+                    J = F.cross_entropy(z, lt) if net.loss == "ce" else F.mse_loss(z, Yt)
+                    return J.item(), torch.autograd.grad(J, plist)
+                t = interleaved({"generated": lambda: module.value_and_grad(params, X, Y), "torch": torch_step},
+                                rounds=rounds, batch_s=batch_s, clock=time.process_time)
+                times[T] = (t["generated"].median, t["torch"].median)
+                if T == 20:
+                    loop = loop_profile(module.value_and_grad, (params, X, Y))
+            row = {"spec": spec, "dtype": np.dtype(dtype).name,
+                   "generated": (times[20][0] - times[1][0]) / 19, "torch": (times[20][1] - times[1][1]) / 19,
+                   **loop}
+            out["per_step"].append(row)
+            print(f"per step {spec} {row['dtype']}: generated {row['generated'] * 1e6:.1f} us "
+                  f"(profile: forward {row['forward'] * 1e6:.1f} us of which GEMM {row['forward_gemm'] * 1e6:.1f}, "
+                  f"{row['forward_lines']} lines; backward {row['backward'] * 1e6:.1f} us of which GEMM "
+                  f"{row['backward_gemm'] * 1e6:.1f}, {row['backward_lines']} lines), torch {row['torch'] * 1e6:.1f} us",
+                  flush=True)
     # the input checks' share of value_and_grad
     spec, m = CHECKS
     module = codegen.compile(spec)
@@ -266,6 +302,37 @@ def run_alone(quick: bool) -> list[dict]:
     return rows
 
 
+def loop_profile(fn, args, calls=50, T=20) -> dict:
+    """Per step of the two time loops of a recurrent value_and_grad, from
+    line_profiler: the time of the loop bodies' lines, how much of it is the
+    GEMM line, and how many statements a step runs."""
+    import inspect
+    rows = line_profile(fn, args, calls)
+    times = {}
+    for line, t in rows:
+        times[line] = times.get(line, 0.0) + t
+    src = inspect.getsource(fn).splitlines()
+    loops, current, depth = [], None, None
+    for line in src:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if current is not None and stripped and indent <= depth:
+            loops.append(current)
+            current = None
+        if stripped.startswith("for t in range("):
+            current, depth = [], indent
+        elif current is not None and stripped and not stripped.startswith(("if ", "else", "#")):
+            current.append(stripped)
+    if current is not None:
+        loops.append(current)
+    out = {}
+    for name, body in zip(("forward", "backward"), loops):
+        total = sum(times.get(line, 0.0) for line in body) / T
+        gemm = sum(times.get(line, 0.0) for line in body if " @ " in line or "matmul" in line) / T
+        out[name], out[name + "_gemm"], out[name + "_lines"] = total, gemm, len(body)
+    return out
+
+
 def line_profile(fn, args, calls=20):
     """[(line, seconds per call)] with line_profiler, or [] when it is not installed."""
     try:
@@ -324,6 +391,19 @@ def section(res: dict, cmd: str) -> str:
         if g and t:
             L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(g['time'])} | {g['faults']:.0f} | "
                      f"{fmt(t['time'])} | {t['faults']:.0f} | {g['time'] / t['time']:.2f}x |")
+    if res.get("per_step"):
+        L += ["", "The recurrent loops, per time step: (time at T = 20 - time at T = 1) / 19, both contenders "
+                  "measured as above; the forward and backward loop bodies' share from line_profiler (its "
+                  "per-line overhead inflates these a little), split into the one GEMM line and the "
+                  "elementwise lines:", "",
+              "| network | dtype | generated per step | forward loop: GEMM + elementwise (statements) | "
+              "backward loop: GEMM + elementwise (statements) | torch per step |",
+              "|---|---|---:|---|---|---:|"]
+        for r in res["per_step"]:
+            us = lambda x: f"{x * 1e6:.1f} us"
+            L.append(f"| `{r['spec']}` | {r['dtype']} | {us(r['generated'])} | {us(r['forward_gemm'])} + "
+                     f"{us(r['forward'] - r['forward_gemm'])} ({r['forward_lines']}) | {us(r['backward_gemm'])} + "
+                     f"{us(r['backward'] - r['backward_gemm'])} ({r['backward_lines']}) | {us(r['torch'])} |")
     c = res["checks"]
     share = c["check"] / c["value_and_grad"]
     L += ["", f"Input checks (issue #8, section 6): at `{c['spec']}`, m = {c['m']}, float64, `_check` "
