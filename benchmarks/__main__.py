@@ -8,7 +8,7 @@ import argparse
 import sys
 import time
 
-from . import competitors, numeric, profile, report, symbolic, training, variants
+from . import competitors, layers, numeric, profile, report, symbolic, training, variants
 
 
 def parse_args(argv):
@@ -142,6 +142,7 @@ def main(argv=None):
         text = report.write(results, [(lab, txt) for lab, txt, _ in profiles], widths, depths, scalar,
                             threads, loads, args, analysis(results, profiles, tried), tried)
         text = training.keep_section(report.HERE / "results.md", text)  # its own run writes it
+        text = layers.keep_section(report.HERE / "results.md", text)    # so does python -m benchmarks.layers
         (report.HERE / "results.md").write_text(text)
         log(f"\nwrote {report.HERE / 'results.md'}")
     log(f"total {time.perf_counter() - t_start:.0f} s")

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BEGIN, END = "<!-- layers:begin -->", "<!-- layers:end -->"
+BEGIN, END = "<!-- layers: begin -->", "<!-- layers: end -->"
 LENET = "1x28x28-conv(6,5):relu-maxpool(2)-conv(16,5):relu-maxpool(2)-flatten-120:relu-84:relu-10:softmax/ce"
 BNMLP = "64-128:relu-bn-128:relu-ln-res(128:relu-128)-10:softmax/ce"
 LSTM = "20x16-lstm(32)-10:softmax/ce"
@@ -419,6 +419,18 @@ def section(res: dict, cmd: str) -> str:
             L += ["```", ""]
     L.append(END)
     return "\n".join(L)
+
+
+def keep_section(path, text: str) -> str:
+    """``text`` (a new results.md from python -m benchmarks) with this
+    benchmark's section from the old file, if it had one."""
+    try:
+        old = Path(path).read_text()
+    except OSError:
+        return text
+    if BEGIN not in old or END not in old or BEGIN in text:
+        return text
+    return text.rstrip("\n") + "\n\n" + old[old.index(BEGIN):old.index(END) + len(END)] + "\n"
 
 
 def write_section(text: str, path: Path = HERE / "results.md") -> None:
