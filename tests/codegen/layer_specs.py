@@ -65,6 +65,8 @@ def _image_layer(draw, shape, inside_res=False):
         return f"res({'-'.join(inner)}){tail}", shape
     if kind == "dropout":
         return f"dropout({draw(P)})", shape
+    if kind == "ln" and c * h * w == 1:
+        return None   # see _flat_layer
     return kind, shape
 
 
@@ -79,11 +81,15 @@ def _flat_layer(draw, n, inside_res=False, last_in_res=False):
         return f"res({'-'.join(inner)}){tail}", n
     if kind == "dropout":
         return f"dropout({draw(P)})", n
+    if kind == "ln" and n == 1:
+        # layer norm over one value is the constant beta; torch's rounding
+        # noise there is amplified by 1/sqrt(eps), so there is nothing to compare
+        return f"{n}:{act(draw)}", n
     return kind, n
 
 
 def _sequence_layer(draw, shape):
-    kind = draw(st.sampled_from(["ln", "dropout", "res"]))
+    kind = draw(st.sampled_from(["ln", "dropout", "res"] if shape[0] * shape[1] > 1 else ["dropout"]))
     if kind == "dropout":
         return f"dropout({draw(P)})"
     if kind == "res":
