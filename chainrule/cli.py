@@ -194,12 +194,13 @@ def cmd_derive(args) -> str:
 
 
 def cmd_codegen(args) -> str:
+    from chainrule.files import check_target, write_file
+    check_target(args.output, "py", args.force)  # before the work, which may be long
     import codegen
     import derive
-    from chainrule.files import write_output
     net = derive.load(args.spec)
     text = codegen.emit(net, form=args.form)
-    path = write_output(args.output, text, codegen.HEADER_PREFIX, args.force)
+    path = write_file(args.output, text, "py", args.force)
     out = f"wrote {path} ({args.form} form of {net.spec})\n"
     if args.check:
         module = codegen.compile(net, form=args.form)
@@ -208,21 +209,25 @@ def cmd_codegen(args) -> str:
 
 
 def cmd_handout(args) -> str:
-    import codegen
-    import derive
-    from chainrule.files import write_output
-    from derive import handout
-    net = derive.load(args.spec)
+    from chainrule.files import check_target, write_files
     if not args.output.endswith(".tex"):
         raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
+    # Every target is checked before LaTeX runs, and the .tex is written
+    # only with its PDF: a .tex that does not compile is never left behind.
+    targets = [(args.output, "tex")] + ([(args.output[:-len(".tex")] + ".pdf", "pdf")] if args.pdf else [])
+    for target, kind in targets:
+        check_target(target, kind, args.force)
+    import codegen
+    import derive
+    from derive import handout
+    net = derive.load(args.spec)
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
                          code_listing=codegen.emit(net))
-    path = write_output(args.output, tex, handout.HEADER_PREFIX, args.force)
-    out = f"wrote {path}\n"
+    files = [(args.output, tex, "tex")]
     if args.pdf:
-        from chainrule.pdf import compile_pdf
-        out += f"wrote {compile_pdf(path)}\n"
-    return out
+        from chainrule.pdf import build_pdf
+        files.append((targets[1][0], build_pdf(tex), "pdf"))
+    return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
 
 
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,

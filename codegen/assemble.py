@@ -15,10 +15,11 @@ import math
 import sympy as sp
 
 from derive import rules
+from derive.layers import Act
 from derive.network import Network
 
 from . import numerics
-from .derivation import LOSS_TEXT, array, l2_coefficients, output_error
+from .derivation import LOSS_TEXT, S, array, l2_coefficients, output_error
 from .layers import Ctx, Grad, Rec, Upd, build
 from .layers.act import Activation, alpha_of, forward_code, text as act_text, times
 from .layers.base import dims, idims, to_caller
@@ -95,12 +96,25 @@ class Output:
         self.from_logits = card.from_logits
         self.total = card.numpy.format(a=self.a, z=self.z, n=n)
 
-    def bp1(self) -> str:
+    def subs(self) -> dict:
+        """The derivation's scalar symbols -> this network's arrays."""
         e = self.err
-        subs = {e.yhat: array(self.a), e.y: array("Y")}
+        out = {e.yhat: array(self.a), e.y: array("Y")}
         if e.z is not None:
-            subs[e.z] = array(self.z)
-        return numpy_code(e.expr.xreplace(subs))
+            out[e.z] = array(self.z)
+        if e.sigmoid:
+            out[S] = array(f"S{self.z}")
+        return out
+
+    def sigmoid_line(self) -> list[str]:
+        """S = sigmoid(Z) when f' is written in it (silu)."""
+        if not self.err.sigmoid:
+            return []
+        return [note(f"S{self.z} = {forward_code(Act('sigmoid'), self.z)}",
+                     f"sigmoid({self.z}), which {self.act.name}' is written in")]
+
+    def bp1(self) -> str:
+        return numpy_code(self.err.expr.xreplace(self.subs()))
 
     def lines(self, width: str):
         """(J lines, BP1 lines, loss()'s closing lines).
@@ -121,15 +135,14 @@ class Output:
             k, fprime = err.residual
             j_value = f"float(np.vdot(E, E)){_scaled(k / 2)}{per_m}"
             j_lines = [note(f"E = {self.a} - Y", "yhat - y, shared by J and BP1"), f"J = {j_value}"]
-            bp1_lines = [note(f"{dZ} = E", f"BP1: {bp1_text}: dl/d{zname} = {bp1}")]
-            subs = {err.yhat: array(self.a)}
-            if err.z is not None:
-                subs[err.z] = array(self.z)
-            factor = fprime.xreplace(subs)
+            bp1_lines = self.sigmoid_line() + [note(f"{dZ} = E", f"BP1: {bp1_text}: dl/d{zname} = {bp1}")]
+            factor = fprime.xreplace(self.subs())
             if factor != 1:
                 shown = fprime.xreplace({err.yhat: sp.Symbol("a", real=True)} if err.z is None
                                         else {err.z: sp.Symbol("z", real=True)})
                 at = f"a = {self.a}" if err.z is None else f"z = {self.z}"
+                if err.sigmoid:
+                    at = f"S = sigmoid(z), z = {self.z}"
                 bp1_lines.append(note(times(dZ, factor), f"BP1: times {self.act.name}'({zname}) = "
                                                          f"{numpy_code(shown)} with {at}"))
             if k != 1 or mean:
@@ -138,7 +151,7 @@ class Output:
                 bp1_lines.append(note(f"{dZ} *= {_over(k, mean)}", what))
             return j_lines, bp1_lines, [f"E = {self.a} - Y", f"J = {j_value}"]
         j_lines = [f"J = float({self.total}){per_m}"]
-        bp1_lines = [note(f"{dZ} = {bp1}", f"BP1: {bp1_text}")]
+        bp1_lines = self.sigmoid_line() + [note(f"{dZ} = {bp1}", f"BP1: {bp1_text}")]
         if mean:
             fold = "BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ"
             if err.expr.is_Symbol:  # not a fresh array: do not scale it in place
@@ -149,7 +162,6 @@ class Output:
 
 
 def rules_identity():
-    from derive.layers import Act
     return Act("identity")
 
 
@@ -281,6 +293,7 @@ def context(net: Network, form: str = "vectorized") -> dict:
         call_extra=call_extra,
         check_tuple=_check_tuple(shapes), n_params=len(shapes),
         state_check_tuple=_check_tuple({key: shape for key, shape, _ in ctx.state}, "state"),
+        bp1=out.bp1(),
         infer_lines=[str(x) for x in inf], logits=codes[-1].z or logits, out_forward=out_forward,
         check_call=("Y = " if net.loss == "ce" else "") + "_check(params, X, Y" + (", state=state" if has_state else "") + ")",
         out_act=act_text(out_act), out_z=out.z, out_a=out.a,

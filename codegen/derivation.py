@@ -33,6 +33,28 @@ def array(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+S = sp.Symbol("S", positive=True)   # sigmoid(z), for an f' that the card writes with exp(+-z)
+
+
+@lru_cache(maxsize=None)
+def stable_fprime(name: str, alpha=None) -> tuple[sp.Expr, sp.Symbol, bool]:
+    """The card's f' as the code evaluates it: (expression, the symbol it is
+    in -- rules.a or rules.z --, whether it also reads S = sigmoid(z)).
+
+    An f' in z that holds exp(+-z) (silu) overflows for large |z| when printed
+    as it stands; written in S = sigmoid(z) (exp(-z) = (1 - S)/S, exactly)
+    it is bounded.  The rewrite is kept only when it removes every exp.
+    """
+    fp = rules.fprime(name, alpha)
+    if fp.in_output or not fp.expr.has(sp.exp):
+        return fp.expr, fp.var, False
+    z = rules.z
+    in_s = sp.factor(sp.simplify(fp.expr.subs(sp.exp(-z), (1 - S) / S).subs(sp.exp(z), S / (1 - S))))
+    if in_s.has(sp.exp):
+        return fp.expr, fp.var, False
+    return rules.tidy_sign(in_s), z, True
+
+
 @dataclass(frozen=True)
 class OutputError:
     expr: sp.Expr   # delta^L in yhat and y (and z when f' is written in z), one element
@@ -44,6 +66,7 @@ class OutputError:
     # The residual yhat - y is then computed once, for J and for BP1.
     residual: tuple[sp.Rational, sp.Expr] | None = None
     z: sp.Symbol | None = None   # the output's pre-activation, when f' reads it
+    sigmoid: bool = False        # f' reads S = sigmoid(z) too (silu)
 
 
 @lru_cache(maxsize=None)
@@ -64,16 +87,17 @@ def output_error(act: str, loss: str, n: int, alpha=None) -> OutputError:
     ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(n)]
     z1 = sp.Symbol("z_1", real=True)
     dl_dyhat = sp.factor(sp.diff(LOSSES[loss].per_example(yh, ys), yh[0]))
-    fp = rules.fprime(act, alpha)
-    fprime = fp.expr.subs(rules.a, yh[0]) if fp.in_output else fp.expr.subs(rules.z, z1)
+    expr, var, sigmoid = stable_fprime(act, alpha)
+    in_output = var == rules.a
+    fprime = expr.subs(rules.a, yh[0]) if in_output else expr.subs(rules.z, z1)
     form = dl_dyhat * fprime
     residual = _squared_error(loss, yh, ys, dl_dyhat, fprime)
     # Simplify only when f' cancels against dl/dyhat (sigmoid + bce -> yhat - y).
-    if fp.in_output:
+    if in_output:
         simpler = sp.factor(sp.simplify(form))
         if simpler.count(yh[0]) < form.count(yh[0]):
             form = rules.tidy_sign(simpler)
-    return OutputError(form, yh[0], ys[0], "", residual, None if fp.in_output else z1)
+    return OutputError(form, yh[0], ys[0], "", residual, None if in_output else z1, sigmoid)
 
 
 def _squared_error(loss, yh, ys, dl_dyhat, fprime):

@@ -8,14 +8,14 @@ in Z otherwise (gelu, silu: Z is kept).
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sympy as sp
 
 from derive import rules
+
+from .. import numerics
 from derive.layers import Act
 
-from ..derivation import array
+from ..derivation import S as _S, array, stable_fprime as fprime
 from ..printer import numpy_code
 from .base import Grad, note, record
 
@@ -34,34 +34,18 @@ def text(act: Act) -> str:
 
 
 def forward_code(act: Act, z: str, in_place: bool = False) -> str:
-    """f(z) as NumPy source; in_place lets f overwrite z where its form allows."""
+    """f(z) as NumPy source; in_place lets f overwrite z where its form allows.
+
+    The form is codegen.numerics.FORWARD's where it has one (the forms its
+    tests hold to a few ulps against mpmath), else the card's NumPy form.
+    """
     card = rules.ACTIVATIONS[act.name]
     alpha = alpha_of(act)
-    if card.numpy is None:
+    form = numerics.FORWARD.get(act.name, card.numpy)
+    if form is None:
         return numpy_code(card.expr(alpha).subs(rules.z, array(z)))
-    return card.numpy.format(z=z, alpha=repr(alpha) if alpha is not None else "",
-                             out=f", out={z}" if in_place else "")
-
-
-_S = sp.Symbol("S", positive=True)
-
-
-@lru_cache(maxsize=None)
-def fprime(name: str, alpha) -> tuple[sp.Expr, sp.Symbol, bool]:
-    """(f' as printed, the symbol it is written in, whether it reads S = sigmoid(z)).
-
-    An f' in z that holds exp(+-z) (silu) overflows for large |z| when printed
-    as it stands; written in S = sigmoid(z) (exp(-z) = (1 - S)/S, exactly)
-    it is bounded.  The rewrite is kept only when it removes every exp.
-    """
-    fp = rules.fprime(name, alpha)
-    if fp.in_output or not fp.expr.has(sp.exp):
-        return fp.expr, fp.var, False
-    z = rules.z
-    in_s = sp.factor(sp.simplify(fp.expr.subs(sp.exp(-z), (1 - _S) / _S).subs(sp.exp(z), _S / (1 - _S))))
-    if in_s.has(sp.exp):
-        return fp.expr, fp.var, False
-    return in_s, z, True
+    return form.format(z=z, alpha=repr(alpha) if alpha is not None else "",
+                       out=f", out={z}" if in_place else "")
 
 
 class Activation:
