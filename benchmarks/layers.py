@@ -53,12 +53,11 @@ def torch_model(net, params, dtype):
     (torch.autograd.grad) as a torch user writes it."""
     import numpy as np
     import torch
-    import torch.nn.functional as F
     from torch import nn
     from derive.layers import BatchNorm, Conv, Dense, Flatten, LayerNorm, Pool, Recurrent, Residual
 
     tdt = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    mods, keys = [], {}
+    keys = {}
 
     def setp(mod, name, key):
         with torch.no_grad():

@@ -10,7 +10,7 @@ value_and_grad pays nothing for the trace.
 """
 from __future__ import annotations
 
-import math
+import re
 
 import sympy as sp
 
@@ -21,8 +21,8 @@ from derive.network import Network
 from . import numerics
 from .derivation import LOSS_TEXT, S, array, l2_coefficients, output_error
 from .layers import Ctx, Grad, Rec, Upd, build
-from .layers.act import Activation, alpha_of, forward_code, text as act_text, times
-from .layers.base import dims, idims, to_caller
+from .layers.act import alpha_of, forward_code, text as act_text, times
+from .layers.base import dims
 from .printer import numpy_code
 from .text import note
 
@@ -83,7 +83,7 @@ class Output:
 
     def __init__(self, net: Network, last, L_label: str):
         self.net = net
-        act = last.act.act if last.act is not None else rules_identity()
+        act = last.act.act if last.act is not None else Act("identity")
         self.act = act
         self.a = last.out
         self.z = last.z if last.z is not None else last.out
@@ -161,14 +161,61 @@ class Output:
         return j_lines, bp1_lines, [f"J = float({self.total}){per_m}"]
 
 
-def rules_identity():
-    return Act("identity")
-
-
 # -- the module's context -------------------------------------------------------------
 
 def _shape_tuple(shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _text(lines, keep_rec: bool, keep_upd: bool = True) -> list[str]:
+    """The lines as source: trace points become arrays["key"] = a copy (or
+    vanish), state updates stay or vanish."""
+    out = []
+    for line in lines:
+        if isinstance(line, Rec):
+            if keep_rec:
+                value = line.code if line.key == "J" else f"np.array({line.code})"
+                out.append(f'arrays["{line.key}"] = {value}')
+        elif isinstance(line, Upd):
+            if keep_upd:
+                out.append(line.code)
+        else:
+            out.append(line)
+    return out
+
+
+def _training_pass(net: Network, ctx: Ctx, codes, out: Output, width: str) -> tuple[list, list, list]:
+    """(body, J lines, loss tail): the lines of value_and_grad and trace
+    after the checks -- the forward pass, J, BP1 and the backward pass --
+    and the lines loss() closes with."""
+    L, image, mlp = net.depth, len(net.input) == 3, net.is_mlp
+    if image:
+        c, h, w = net.input
+        body = [note("A0 = np.ascontiguousarray(X.transpose(1, 2, 3, 0))", f"images as ({c}, {h}, {w}, m): the batch last")]
+    else:
+        body = ["A0 = X"]
+    if mlp:
+        body += ["# Forward pass; every A{l} is kept, because f' is written in A{l}.",
+                 "# Z{l} is a fresh array, so f may overwrite it" +
+                 (f" (not Z{L}: J reads it)." if out.from_logits else ".")]
+    else:
+        body += ["# Forward pass (training): every array the backward pass reads is kept."]
+    body += forward(codes, "A0")[0]
+    j_lines, bp1_lines, tail = out.lines(width)
+    body += j_lines
+    if net.l2 is not None:
+        c_j, _ = l2_coefficients(net.l2)
+        weights = ", ".join(f'params["{w}"]' for w in ctx.weights)
+        l2 = note(f"J += {float(c_j)!r} * sum(float(np.vdot(w, w)) for w in ({weights},))",
+                  "L2: (lambda/2) times the sum of every weight squared")
+        body.append(l2)
+        tail = tail + [l2, "return J"]
+    else:
+        tail = tail[:-1] + ["return " + tail[-1][len("J = "):]]
+    body += [Rec("J", "J", "float", "the loss"), "# Backward pass, output layer first."]
+    body += bp1_lines
+    body += backward(codes, Grad(out.dz, True), None, top=True)[0]
+    return body, j_lines, tail
 
 
 def context(net: Network, form: str = "vectorized") -> dict:
@@ -176,132 +223,71 @@ def context(net: Network, form: str = "vectorized") -> dict:
     mlp = net.is_mlp
     ctx = Ctx(bias=net.bias, symbolic=mlp, l2=net.l2)
     if net.l2 is not None:
-        c_j, c_g = l2_coefficients(net.l2)
-        ctx.l2_grad = c_g
-    card = rules.LOSSES[net.loss]
-    codes = build(net.layers, net.input, ctx, keep_last_z=card.from_logits)
-    every = [c for top in codes for c in top.codes()]
-    numbered = [c for c in every if c.l]
+        ctx.l2_grad = l2_coefficients(net.l2)[1]
+    codes = build(net.layers, net.input, ctx, keep_last_z=rules.LOSSES[net.loss].from_logits)
     L = net.depth
-    image = len(net.input) == 3
     out = Output(net, codes[-1], "L")
     width = f"n{L}" if mlp else str(net.n_out)
+    body, j_lines, loss_tail = _training_pass(net, ctx, codes, out, width)
 
-    # value_and_grad and trace: one list of lines
-    x0 = "np.ascontiguousarray(X.transpose(1, 2, 3, 0))" if image else "X"
-    body = [note(f"A0 = {x0}", f"images as ({net.input[0]}, {net.input[1]}, {net.input[2]}, m): "
-                               "the batch last") if image else "A0 = X"]
-    if mlp:
-        body += ["# Forward pass; every A{l} is kept, because f' is written in A{l}.",
-                 "# Z{l} is a fresh array, so f may overwrite it" +
-                 (f" (not Z{L}: J reads it)." if out.from_logits else ".")]
-    else:
-        body += ["# Forward pass (training): every array the backward pass reads is kept."]
-    fw, _ = forward(codes, "A0")
-    body += fw
-    j_lines, bp1_lines, loss_tail = out.lines(width)
-    body += j_lines
-    l2_j = None
-    if net.l2 is not None:
-        c_j, _ = l2_coefficients(net.l2)
-        ws = ", ".join(f'params["{w}"]' for w in ctx.weights)
-        l2_j = note(f"J += {float(c_j)!r} * sum(float(np.vdot(w, w)) for w in ({ws},))",
-                    "L2: (lambda/2) times the sum of every weight squared")
-        body.append(l2_j)
-    body += [Rec("J", "J", "float", "the loss"), "# Backward pass, output layer first."]
-    body += bp1_lines
-    bw, _ = backward(codes, Grad(out.dz, True), None, top=True)
-    body += bw
     grads = {}
     for c in codes:
         grads.update(c.grads())
     shapes = net.param_shapes()
     assert list(grads) == list(shapes), (grads, shapes)
-
     has_masks, has_state = bool(ctx.masks), bool(ctx.state)
-    masks_names = [key for key, _, _ in ctx.masks]
 
-    # the inference forward pass (_logits) and loss()
+    # loss(): the inference pass (_logits) when training computes the same,
+    # else the training forward pass without trace points or state updates
     inf, logits = infer(codes, "A0")
-    trains_differently = has_masks or has_state
-    tail = list(loss_tail)
-    if l2_j:
-        tail += [l2_j, "return J"]
-    else:
-        tail[-1] = "return " + tail[-1][len("J = "):]
     loss_body = None
-    if trains_differently:
-        # the training forward pass, without trace points or state updates
+    if has_masks or has_state:
         loss_body = [line for line in body[:body.index(j_lines[0])]
-                     if isinstance(line, str) and not line.startswith("#") and not line.startswith("A0 = ")] + tail
-    loss_tail = tail
+                     if isinstance(line, str) and not line.startswith(("#", "A0 = "))] + loss_tail
 
-    # every line as text, for the helper scan
-    def text_of(lines, keep_rec: bool, keep_upd: bool = True):
-        outl = []
-        for line in lines:
-            if isinstance(line, Rec):
-                if keep_rec:
-                    outl.append(f'arrays["{line.key}"] = ' + (line.code if line.key == "J" else f"np.array({line.code})"))
-            elif isinstance(line, Upd):
-                if keep_upd:
-                    outl.append(line.code)
-            else:
-                outl.append(line)
-        return outl
-
-    vag_lines = text_of(body, keep_rec=False)
-    trace_lines = text_of(body, keep_rec=True)
+    vag_lines, trace_lines = _text(body, keep_rec=False), _text(body, keep_rec=True)
     trace_keys = [("A0", dims(net.input), "X, as given")] + \
                  [(key, dims(shape), "dropout keep-mask, as used") for key, shape, _ in ctx.masks] + \
                  [(line.key, line.shape, line.what or _what(line.key)) for line in body if isinstance(line, Rec)]
-    # output activation for forward()
-    out_act = out.act
     # _logits returns a fresh array, so the output activation may overwrite it
-    out_forward = forward_code(out_act, out.z, in_place=True) if out_act.name != "identity" else out.z
+    out_forward = forward_code(out.act, out.z, in_place=True) if out.act.name != "identity" else out.z
     all_code = "\n".join(vag_lines + [str(x) for x in inf] + [out_forward] + (loss_body or loss_tail))
-    helpers = numerics.helpers_for(all_code)
     missing = sorted(set(_called_helpers(all_code)) - set(numerics.HELPERS))
     if missing:
         raise RuntimeError(f"the generated code calls {', '.join(missing)}, which codegen.numerics does not define")
-
-    init = [entry for c in codes for entry in c.init()]
-    init_text = [t for c in codes for t in c.init_text()]
-    describe = [line for c in codes for line in c.describe()]
-    call_extra = (", masks=None, seed=None" if has_masks else "") + (", state=None" if has_state else "")
+    state_shapes = {key: shape for key, shape, _ in ctx.state}
     return dict(
-        spec=net.spec, form=form, mlp=mlp, L=L, image=image,
+        spec=net.spec, form=form, mlp=mlp, L=L, image=len(net.input) == 3,
         sizes=net.sizes if mlp else None,
         sizes_tuple=repr(tuple(net.sizes)) if mlp else None,
         acts_tuple=repr(tuple(str(a) for a in net.activations)) if mlp else None,
-        layers=[_MlpLayer(net, c) for c in codes] if mlp else None,
-        describe=describe,
+        layers=[_MlpLayer(c) for c in codes] if mlp else None,
+        describe=[line for c in codes for line in c.describe()],
         input_shape=_shape_tuple(net.input), input_dims=dims(net.input), n_out=net.n_out, width=width,
         loss=net.loss, loss_text=LOSS_TEXT[net.loss], reduction=net.reduction, bias=net.bias,
         l2=None if net.l2 is None else float(net.l2), l2_weights=ctx.weights,
         note=bool(out.err.note),
         note_text=f"{out.act.name} + {net.loss}: the output delta d{out.z} = {out.bp1()} assumes {out.err.note}.",
         target_text=_targets_text(net.loss),
-        helpers=helpers,
+        helpers=numerics.helpers_for(all_code),
         shapes=shapes, shapes_repr=_dict_repr(shapes),
-        init=init, init_text=init_text, init_std_text=mlp,
-        has_masks=has_masks, masks=[(key, _shape_tuple(shape), float(p), len(shape) == 3) for key, shape, p in ctx.masks],
-        masks_names=masks_names, masks_repr="{" + ", ".join(
-            f'"{key}": ({_shape_tuple(shape)}, {float(p)!r})' for key, shape, p in ctx.masks) + "}",
-        has_state=has_state, state=ctx.state,
-        state_repr="{" + ", ".join(f'"{key}": {_shape_tuple(shape)}' for key, shape, _ in ctx.state) + "}",
-        call_extra=call_extra,
+        init=[entry for c in codes for entry in c.init()], init_text=[t for c in codes for t in c.init_text()],
+        has_masks=has_masks, masks_names=[key for key, _, _ in ctx.masks],
+        masks=[(key, _shape_tuple(shape), float(p), len(shape) == 3) for key, shape, p in ctx.masks],
+        masks_repr="{" + ", ".join(f'"{key}": ({_shape_tuple(shape)}, {float(p)!r})'
+                                   for key, shape, p in ctx.masks) + "}",
+        has_state=has_state, state=ctx.state, state_repr=_dict_repr(state_shapes),
+        state_check_tuple=_check_tuple(state_shapes, "state"),
+        call_extra=(", masks=None, seed=None" if has_masks else "") + (", state=None" if has_state else ""),
         check_tuple=_check_tuple(shapes), n_params=len(shapes),
-        state_check_tuple=_check_tuple({key: shape for key, shape, _ in ctx.state}, "state"),
-        bp1=out.bp1(),
+        check_call=("Y = " if net.loss == "ce" else "") + "_check(params, X, Y" +
+                   (", state=state" if has_state else "") + ")",
+        bp1=out.bp1(), x0="np.ascontiguousarray(X.transpose(1, 2, 3, 0))" if len(net.input) == 3 else "X",
         infer_lines=[str(x) for x in inf], logits=codes[-1].z or logits, out_forward=out_forward,
-        check_call=("Y = " if net.loss == "ce" else "") + "_check(params, X, Y" + (", state=state" if has_state else "") + ")",
-        out_act=act_text(out_act), out_z=out.z, out_a=out.a,
+        out_act=act_text(out.act), out_z=out.z, out_a=out.a,
         loss_from_logits=out.from_logits, loss_body=loss_body, loss_tail=loss_tail,
-        trains_differently=trains_differently,
-        vag_lines=vag_lines, trace_lines=trace_lines, trace_keys=trace_keys,
-        grads=grads, scale=" / m" if net.reduction == "mean" else "",
-        x0=x0,
+        trains_differently=has_masks or has_state,
+        vag_lines=vag_lines, trace_lines=trace_lines, trace_keys=trace_keys, grads=grads,
     )
 
 
@@ -316,7 +302,6 @@ def _what(key: str) -> str:
 
 
 def _called_helpers(code: str) -> list[str]:
-    import re
     return [name for name in re.findall(r"(?<![\w.])(_[a-z][a-z0-9_]*)\(", code)]
 
 
@@ -351,8 +336,8 @@ def _targets_text(loss: str) -> str:
 
 
 class _MlpLayer:
-    """What the MLP docstring and init_params print for one dense layer."""
+    """What the MLP docstring prints for one dense layer."""
 
-    def __init__(self, net, code):
+    def __init__(self, code):
         self.i, self.n, self.n_in = code.l, code.n, code.n_in
         self.act_text = act_text(code.layer.activation)

@@ -25,7 +25,7 @@ class DropoutCode(LayerCode):
         l, s = self.l, self.shape_in
         self.out = f"A{l}"
         return [note(f"A{l} = {x} * M{l}", f"dropout: keep-mask M{l} {idims(s)}, 1 keeps and 0 drops"),
-                note(f"A{l} *= {num(self.scale)}", f"1 / (1 - p): the kept units make up for the dropped ones"),
+                note(f"A{l} *= {num(self.scale)}", "1 / (1 - p): the kept units make up for the dropped ones"),
                 record(f"A{l}", f"A{l}", self.shape_out)]
 
     def infer(self, x):

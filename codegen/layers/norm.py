@@ -162,7 +162,7 @@ class LayerNormCode(LayerCode):
         return f'params["{key}"].reshape({self.size}, 1)' if self.image else f'params["{key}"].reshape({self.size})'
 
     def forward(self, x):
-        l, N, ax = self.l, self.size, self.axis
+        l, ax = self.l, self.axis
         lines, x = self._matrix(x, f"X{l}")
         out = f"A{l}" if len(self.shape_in) == 1 else f"Y{l}"
         stat = "(1, m)" if self.image else "(m, 1)"

@@ -33,7 +33,7 @@ class PoolCode(LayerCode):
         return [f"for p in range({self.k * self.k}):", f"    i, j = divmod(p, {self.k})"]
 
     def forward(self, x):
-        l, k, (c, h, w) = self.l, self.k, self.shape_in
+        l, k, c = self.l, self.k, self.shape_in[0]
         oh, ow, kk = self.oh, self.ow, k * k
         self.x = x
         if self.layer.mode == "avg":

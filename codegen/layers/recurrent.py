@@ -85,7 +85,7 @@ class RecurrentCode(LayerCode):
 
     # -- forward -----------------------------------------------------------------
     def _xpart(self, x: str, target: str) -> list:
-        l, T, F, gh = self.l, self.T, self.F, self.gates * self.H
+        l, T, gh = self.l, self.T, self.gates * self.H
         what = {"rnn": "x_t Wx^T + b", "lstm": "the gates' x part, x_t Wx^T + b",
                 "gru": "the gates' x part, x_t Wx^T + bx"}[self.cell]
         lines = self._xrows(x) + [
@@ -124,7 +124,7 @@ class RecurrentCode(LayerCode):
         ]
 
     def _lstm_forward(self, x):
-        l, T, H, F = self.l, self.T, self.H, self.F
+        l, T, H = self.l, self.T, self.H
         lines = [
             note(f'gs{l} = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=params["Wx{l}"].dtype), {H})',
                  "sigmoid(z) = (1 + tanh(z/2)) / 2 for i, f, o; tanh for g: with the 1/2"),
@@ -262,12 +262,12 @@ class RecurrentCode(LayerCode):
             note(f"D{l}[..., {3 * H}:] = {code(A(f'TC{l}') * sig(o))}", "dh_t/d(o's z) = tanh(c_t) sigmoid'"),
             note(f"Dc{l} = {code(A(o) * th(f'TC{l}'))}", "dh_t/dc_t = o tanh'(c_t): the cell path"),
             note(f"dZ{l} = D{l}", f"D{l} becomes dJ/d(gate pre-activations) step by step, in place"),
-            note(f"dZ4 = dZ{l}.reshape({T}, m, 4, {H})", "gate by gate"),
+            note(f"dZg{l} = dZ{l}.reshape({T}, m, 4, {H})", "gate by gate"),
             note(f"dh, dc = {g}, np.zeros_like(H{l}[0])", "dJ/dh_T; dJ/dc_T comes through h_T only"),
             f"for t in range({T - 1}, -1, -1):",
             note(f"    dc += dh * Dc{l}[t]", "dJ/dc_t: from c_(t+1) (carried) and from h_t"),
-            note(f"    dZ4[t, :, :3] *= dc[:, None, :]", "i, f, g: their local derivative times dJ/dc_t"),
-            note(f"    dZ4[t, :, 3] *= dh", "o: its local derivative times dJ/dh_t"),
+            note(f"    dZg{l}[t, :, :3] *= dc[:, None, :]", "i, f, g: their local derivative times dJ/dc_t"),
+            note(f"    dZg{l}[t, :, 3] *= dh", "o: its local derivative times dJ/dh_t"),
             "    if t:",
             note(f'        dh = dZ{l}[t] @ params["Wh{l}"]', "dJ/dh_(t-1): one GEMM for all four gates"),
             note(f"        dc *= {f}[t]", "dJ/dc_(t-1) through c_t = f c_(t-1) + ...: why the cell keeps gradients alive"),
@@ -279,25 +279,25 @@ class RecurrentCode(LayerCode):
         sig = lambda at: fprime("sigmoid", at)
         th = lambda at: fprime("tanh", at)
         A = array
-        lines = [
+        return [
             note(f"{r}, {z}, {n} = G{l}[..., :{H}], G{l}[..., {H}:{2 * H}], G{l}[..., {2 * H}:]",
                  f"the gates at every t ({T}, m, {H}) each"),
             note(f"Hp{l} = np.zeros_like(H{l})", "h_(t-1) at every t, h_0 = 0"),
             f"Hp{l}[1:] = H{l}[:-1]",
-            note(f"Dn{l} = {code((1 - A(z)) * th(n))}", "dh_t/d(n's z) = (1 - z) tanh'"),
-            note(f"Dz{l} = {code((A(f'Hp{l}') - A(n)) * sig(z))}", "dh_t/d(z's z) = (h_(t-1) - n) sigmoid'"),
-            note(f"Dr{l} = {code(A(f'Gh{l}[..., {2 * H}:]') * sig(r))}", "d(n's z)/d(r's z) = (W_hn h + b_hn) sigmoid'"),
-            note(f"dZ{l} = np.empty_like(G{l})", "dJ/d(x parts): r, z, n"),
+            note(f"dZ{l} = np.empty_like(G{l})", "first dh_t/d(each gate's z), every step at once (f' from the card),"),
+            note(f"dZ{l}[..., {2 * H}:] = {code((1 - A(z)) * th(n))}", "then dJ/d(x parts) in place: n: (1 - z) tanh'"),
+            note(f"dZ{l}[..., {H}:{2 * H}] = {code((A(f'Hp{l}') - A(n)) * sig(z))}", "z: (h_(t-1) - n) sigmoid'"),
+            note(f"dZ{l}[..., :{H}] = {code(A(f'dZ{l}[..., {2 * H}:]') * A(f'Gh{l}[..., {2 * H}:]') * sig(r))}",
+                 "r: through n, (W_hn h + b_hn) sigmoid'"),
             note(f"dZh{l} = np.empty_like(G{l})", "dJ/d(h parts): r, z as the x parts; n's times r"),
+            note(f"dZg{l} = dZ{l}.reshape({T}, m, 3, {H})", "gate by gate"),
             note(f"dh = {g}", "dJ/dh_T"),
             f"for t in range({T - 1}, -1, -1):",
-            note(f"    np.multiply(dh, Dn{l}[t], out=dZ{l}[t, :, {2 * H}:])", "n's pre-activation"),
-            note(f"    np.multiply(dZ{l}[t, :, {2 * H}:], {r}[t], out=dZh{l}[t, :, {2 * H}:])", "W_hn h + b_hn enters n times r"),
-            note(f"    np.multiply(dZ{l}[t, :, {2 * H}:], Dr{l}[t], out=dZ{l}[t, :, :{H}])", "r's pre-activation"),
-            note(f"    np.multiply(dh, Dz{l}[t], out=dZ{l}[t, :, {H}:{2 * H}])", "z's pre-activation"),
+            note(f"    dZg{l}[t] *= dh[:, None, :]", "all three gates: local derivative times dJ/dh_t"),
+            note(f"    np.multiply(dZ{l}[t, :, {2 * H}:], {r}[t], out=dZh{l}[t, :, {2 * H}:])",
+                 "W_hn h + b_hn enters n times r"),
             f"    dZh{l}[t, :, :{2 * H}] = dZ{l}[t, :, :{2 * H}]",
             "    if t:",
             note(f'        dh = dh * {z}[t] + dZh{l}[t] @ params["Wh{l}"]',
-                 "dJ/dh_(t-1): directly (z h_(t-1)) and through the gates"),
+                 "dJ/dh_(t-1): directly (z h_(t-1)) and through the gates, one GEMM"),
         ]
-        return lines

@@ -107,6 +107,9 @@ def test_drawn_architectures_against_torch(spec, m, seed):
     ("6x3-lstm(5)-dropout(0.3)-ln-res(5:tanh-5)-2/mse", 9),
     ("30x2-rnn(4)-ln-res(4:relu-4:identity):tanh-dropout(0.5)-3:softmax/ce", 12),
     ("1x4-gru(3)-res(3:sigmoid-3)-ln-2:sigmoid/bce/l2(0.1)", 64),
+    # a recurrent layer numbered 3 or 4: its gate-by-gate view once shadowed dZ3/dZ4
+    ("4x4-dropout(0.9)-dropout(0.5)-gru(2)-1:sigmoid/se", 3),
+    ("4x4-dropout(0.5)-ln-dropout(0.2)-lstm(2)-1/mse", 3),
     # images: stride, padding, batch norm 2d, layer norm, average pooling, nested blocks
     ("2x7x7-conv(3,3,stride=2,pad=1):tanh-bn-avgpool(2)-ln-flatten-dropout(0.3)-4:sigmoid/bce", 5),
     ("3x9x9-res(conv(3,3,pad=1):relu-res(conv(3,1)-bn):tanh):relu-maxpool(3)-flatten-2:softmax/ce/sum", 3),
