@@ -281,23 +281,35 @@ def alone(which: str, spec: str, m: int, dtype_name: str, reps: int) -> dict:
             "sys": (r1.ru_stime - r0.ru_stime) / (7 * reps)}
 
 
+# glibc's malloc gives freed memory back to the OS once the free space at
+# the top of the heap passes a threshold it derives from the largest array
+# freed so far; a NumPy pass that frees several times that per call then
+# page-faults the same memory back in on every call.  This setting keeps a
+# 64 MiB pad instead, so the same pages are reused.
+MALLOC_PAD = {"MALLOC_TOP_PAD_": str(64 << 20)}
+
+
 def run_alone(quick: bool) -> list[dict]:
-    """Each contender of each case in its own fresh process (same environment as the child)."""
+    """Each contender of each case in its own fresh process (the child's
+    environment), then again with MALLOC_PAD."""
     rows = []
+    reps = 5 if quick else 20
     for spec, m, _ in CASES:
         for dtype in ("float32", "float64"):
             row = {"spec": spec, "m": m, "dtype": dtype}
             for which in ("generated", "torch"):
-                reps = 5 if quick else 20
-                proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--alone", which, spec, str(m), dtype,
-                                       str(reps)], env=child_env(), cwd=HERE.parent, stdout=subprocess.PIPE, text=True)
-                line = [x for x in proc.stdout.splitlines() if x.startswith("JSON ")]
-                row[which] = json.loads(line[-1][5:]) if line else None
+                for suffix, extra in (("", {}), ("_pad", MALLOC_PAD)):
+                    proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--alone", which, spec, str(m),
+                                           dtype, str(reps)], env={**child_env(), **extra}, cwd=HERE.parent,
+                                          stdout=subprocess.PIPE, text=True)
+                    line = [x for x in proc.stdout.splitlines() if x.startswith("JSON ")]
+                    row[which + suffix] = json.loads(line[-1][5:]) if line else None
             rows.append(row)
-            g, t = row["generated"], row["torch"]
-            if g and t:
-                print(f"alone: {spec} m={m} {dtype}: generated {g['time'] * 1e3:.3f} ms ({g['faults']:.0f} faults/call), "
-                      f"torch {t['time'] * 1e3:.3f} ms ({t['faults']:.0f} faults/call)", flush=True)
+            g, t, gp, tp = row["generated"], row["torch"], row["generated_pad"], row["torch_pad"]
+            if g and t and gp and tp:
+                print(f"alone: {spec} m={m} {dtype}: generated {g['time'] * 1e3:.3f} ms ({g['faults']:.0f} faults/call; "
+                      f"padded {gp['time'] * 1e3:.3f} ms), torch {t['time'] * 1e3:.3f} ms ({t['faults']:.0f} faults/call; "
+                      f"padded {tp['time'] * 1e3:.3f} ms)", flush=True)
     return rows
 
 
@@ -381,15 +393,19 @@ def section(res: dict, cmd: str) -> str:
         L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(r['generated'])} | {fmt(r['torch'])} | "
                  f"{ratio:.2f}x | {r['goal']} | {met} |")
     L += ["", "Each contender alone in a fresh process (no torch beside the generated module, no NumPy "
-              "work beside torch), the same environment; median of 7 batches, process time, with the "
-              "minor page faults per call (`getrusage`):", "",
-          "| network | m | dtype | generated alone | page faults/call | torch alone | page faults/call | generated / torch |",
-          "|---|---:|---|---:|---:|---:|---:|---:|"]
+              "work beside torch: what a user of either gets), the same environment; median of 7 "
+              "batches, process time, with the minor page faults per call (`getrusage`); then both "
+              "again with `MALLOC_TOP_PAD_=67108864` (glibc keeps a 64 MiB pad at the top of the heap "
+              "instead of returning freed memory to the OS after every call):", "",
+          "| network | m | dtype | generated alone | page faults/call | torch alone | page faults/call | "
+          "generated / torch | padded: generated | padded: torch | padded: generated / torch |",
+          "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in res.get("alone", []):
-        g, t = r["generated"], r["torch"]
-        if g and t:
+        g, t, gp, tp = r["generated"], r["torch"], r.get("generated_pad"), r.get("torch_pad")
+        if g and t and gp and tp:
             L.append(f"| `{r['spec']}` | {r['m']} | {r['dtype']} | {fmt(g['time'])} | {g['faults']:.0f} | "
-                     f"{fmt(t['time'])} | {t['faults']:.0f} | {g['time'] / t['time']:.2f}x |")
+                     f"{fmt(t['time'])} | {t['faults']:.0f} | {g['time'] / t['time']:.2f}x | {fmt(gp['time'])} | "
+                     f"{fmt(tp['time'])} | {gp['time'] / tp['time']:.2f}x |")
     if res.get("per_step"):
         L += ["", "The recurrent loops, per time step: (time at T = 20 - time at T = 1) / 19, both contenders "
                   "measured as above; the forward and backward loop bodies' share from line_profiler (its "
