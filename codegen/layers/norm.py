@@ -30,8 +30,9 @@ class BatchNormCode(LayerCode):
         self.image = len(shape_in) == 3
         self.n = shape_in[0]
         ctx.state += [(f"running_mean{l}", (self.n,), "zeros"), (f"running_var{l}", (self.n,), "ones")]
-        # values per group: m (BatchNorm1d) or m*H*W (BatchNorm2d)
+        # values per group: m (BatchNorm1d) or m*H*W (BatchNorm2d), as a factor and as a divisor
         self.count = f"m * {shape_in[1] * shape_in[2]}" if self.image else "m"
+        self.div = f"({self.count})" if self.image else "m"
 
     def describe(self):
         kind = "BatchNorm2d over (m, H, W) per channel" if self.image else "BatchNorm1d over the batch"
@@ -71,11 +72,11 @@ class BatchNormCode(LayerCode):
         mean, var = (f"mu{l}[:, 0]", f"var{l}[:, 0]") if self.image else (f"mu{l}", f"var{l}")
         keep = 1 - MOMENTUM
         lines += [
-            Upd(note("if state is not None:", f"running statistics, momentum {MOMENTUM} (torch); the running")),
-            Upd(note(f'    state["running_mean{l}"] = {keep!r} * state["running_mean{l}"] + {MOMENTUM!r} * {mean}',
-                     "variance uses the unbiased batch variance, var * N / (N - 1)")),
-            Upd(f'    state["running_var{l}"] = {keep!r} * state["running_var{l}"] + '
-                f'{MOMENTUM!r} * {c} / ({c} - 1) * {var}'),
+            Upd(note("if state is not None:", f"the running statistics, momentum {MOMENTUM}, as torch")),
+            Upd(f'    state["running_mean{l}"] = {keep!r} * state["running_mean{l}"] + {MOMENTUM!r} * {mean}'),
+            Upd(note(f'    state["running_var{l}"] = {keep!r} * state["running_var{l}"] + '
+                     f'{MOMENTUM!r} * {self.div} / ({c} - 1) * {var}',
+                     "from the unbiased variance, var N / (N - 1)")),
             Rec(f"mu{l}", mean, f"({n},)", "batch mean"),
             Rec(f"var{l}", var, f"({n},)", "biased batch variance"),
             Rec(f"xhat{l}", f"xhat{l}.reshape({n}, {self.shape_in[1]}, {self.shape_in[2]}, -1).transpose(3, 0, 1, 2)"
@@ -91,7 +92,7 @@ class BatchNormCode(LayerCode):
                 f'A{l} *= params["gamma{l}"]{tail}', f'A{l} += params["beta{l}"]{tail}']
 
     def backward(self, g, dx, top=False):
-        l, n, c = self.l, self.n, self.count
+        l, n = self.l, self.n
         lines = [record(f"dA{l}", g.name, self.shape_out)]
         if self.image:
             lines.append(note(f"dY{l} = {g.name}.reshape({n}, -1)", f"({n}, H*W*m), as X{l}"))
@@ -105,8 +106,8 @@ class BatchNormCode(LayerCode):
         if dx is None:
             return lines, None
         target = f"dX{l}" if self.image else dx
-        lines.append(note(f'{target} = (params["gamma{l}"]{col} * rstd{l} / ({c})) * '
-                          f"(({c}) * {dy} - dbeta{l}{col} - xhat{l} * dgamma{l}{col})",
+        lines.append(note(f'{target} = (params["gamma{l}"]{col} * rstd{l} / {self.div}) * '
+                          f"({self.div} * {dy} - dbeta{l}{col} - xhat{l} * dgamma{l}{col})",
                           "simplified backward: (gamma / (N sigma)) (N dy - sum dy - x_hat sum(dy x_hat))"))
         if self.image:
             h, w = self.shape_in[1:]
