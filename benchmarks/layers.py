@@ -424,6 +424,7 @@ def section(res: dict, cmd: str) -> str:
     L += ["", f"Input checks (issue #8, section 6): at `{c['spec']}`, m = {c['m']}, float64, `_check` "
               f"(the fast path every call takes) costs {c['check'] * 1e6:.2f} us of value_and_grad's "
               f"{c['value_and_grad'] * 1e6:.1f} us: **{share:.1%}** (goal: under 2%).", ""]
+    L += ["", "### Where the generated code loses, and why", ""] + analysis(res) + [""]
     for r in res["cases"]:
         if r.get("profile") and r["generated"] > r["torch"]:
             total = sum(t for _, t in r["profile"]) or 1
@@ -446,6 +447,67 @@ def keep_section(path, text: str) -> str:
     if BEGIN not in old or END not in old or BEGIN in text:
         return text
     return text.rstrip("\n") + "\n\n" + old[old.index(BEGIN):old.index(END) + len(END)] + "\n"
+
+
+def analysis(res: dict) -> list[str]:
+    """Bullets from this run's numbers: every case the generated code loses
+    (side by side, or alone), and what its time goes to."""
+    out = []
+    alone = {(r["spec"], r["dtype"]): r for r in res.get("alone", [])}
+    steps = {(r["spec"], r["dtype"]): r for r in res.get("per_step", [])}
+    for r in res["cases"]:
+        key = (r["spec"], r["dtype"])
+        side = r["generated"] / r["torch"]
+        a = alone.get(key)
+        lone = a["generated"]["time"] / a["torch"]["time"] if a and a["generated"] and a["torch"] else None
+        pad = (a["generated_pad"]["time"] / a["torch_pad"]["time"]
+               if a and a.get("generated_pad") and a.get("torch_pad") else None)
+        if side <= 1 and (lone is None or lone <= 1):
+            continue
+        name = f"`{r['spec']}` {r['dtype']}"
+        text = f"- {name}: generated / torch = {side:.2f}x side by side"
+        if lone is not None:
+            text += f", {lone:.2f}x each alone"
+        if pad is not None:
+            text += f", {pad:.2f}x alone with the heap pad"
+        text += "."
+        if a and a["generated"]["faults"] > 10 * max(a["torch"]["faults"], 1):
+            g = a["generated"]
+            text += (f" Alone, the generated module takes {g['faults']:.0f} page faults per call "
+                     f"({g['sys'] * 1e3:.1f} ms of system time): glibc returns the freed temporaries "
+                     "to the OS after every call (they exceed its trim threshold, which it sets from "
+                     "the largest array freed), and the next call faults them back in; "
+                     "`MALLOC_TOP_PAD_` removes that (the padded column).")
+        if "conv" in r["spec"]:
+            text += (" Its arithmetic is im2col GEMMs with a short side (6 or 16 output channels, "
+                     "25 or 150 rows per window) that OpenBLAS runs far below its peak (see the "
+                     "profile below: the GEMM lines lead), plus the im2col copies; torch runs "
+                     "float32 convolutions with oneDNN's direct kernels, which need no column "
+                     "matrix, so float32 is where it is strongest (in float64 it falls back to "
+                     "im2col too, and loses).")
+        if key in steps:
+            st = steps[key]
+            other_f = st["forward"] - st["forward_gemm"]
+            other_b = st["backward"] - st["backward_gemm"]
+            text += (f" Per time step the generated loop costs {st['generated'] * 1e6:.0f} us against "
+                     f"torch's {st['torch'] * 1e6:.0f} us: the profile gives the forward step "
+                     f"{st['forward_gemm'] * 1e6:.0f} us of GEMM and {other_f * 1e6:.0f} us in "
+                     f"{st['forward_lines'] - 1} elementwise NumPy calls, the backward step "
+                     f"{st['backward_gemm'] * 1e6:.0f} us of GEMM and {other_b * 1e6:.0f} us in "
+                     f"{st['backward_lines'] - 1} calls; each call on a (m, 4H) = (32, 128) block is a "
+                     "microsecond or two, most of it NumPy's per-call overhead and strided gate "
+                     "slices, where torch's fused LSTM cell makes one pass.")
+        out.append(text)
+    if not out:
+        out.append("- Nowhere in this run.")
+    for key, st in steps.items():
+        if st["generated"] <= st["torch"]:
+            out.append(f"- Recurrent loop of `{key[0]}` {key[1]}: {st['generated'] * 1e6:.0f} us per step "
+                       f"against torch's {st['torch'] * 1e6:.0f} us (forward: {st['forward_gemm'] * 1e6:.0f} us "
+                       f"GEMM + {(st['forward'] - st['forward_gemm']) * 1e6:.0f} us elementwise; backward: "
+                       f"{st['backward_gemm'] * 1e6:.0f} us GEMM + {(st['backward'] - st['backward_gemm']) * 1e6:.0f} "
+                       "us elementwise, from the profile).")
+    return out
 
 
 def write_section(text: str, path: Path = HERE / "results.md") -> None:
