@@ -289,21 +289,29 @@ def alone(which: str, spec: str, m: int, dtype_name: str, reps: int) -> dict:
 MALLOC_PAD = {"MALLOC_TOP_PAD_": str(64 << 20)}
 
 
-def run_alone(quick: bool) -> list[dict]:
+def run_alone(quick: bool, repeats: int = 3) -> list[dict]:
     """Each contender of each case in its own fresh process (the child's
-    environment), then again with MALLOC_PAD."""
+    environment), then again with MALLOC_PAD; the processes alternate
+    (generated, torch, generated, ...) ``repeats`` times and the median of
+    their medians is kept, so a change in the machine's load hits both."""
     rows = []
     reps = 5 if quick else 20
     for spec, m, _ in CASES:
         for dtype in ("float32", "float64"):
             row = {"spec": spec, "m": m, "dtype": dtype}
-            for which in ("generated", "torch"):
-                for suffix, extra in (("", {}), ("_pad", MALLOC_PAD)):
-                    proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--alone", which, spec, str(m),
-                                           dtype, str(reps)], env={**child_env(), **extra}, cwd=HERE.parent,
-                                          stdout=subprocess.PIPE, text=True)
-                    line = [x for x in proc.stdout.splitlines() if x.startswith("JSON ")]
-                    row[which + suffix] = json.loads(line[-1][5:]) if line else None
+            for suffix, extra in (("", {}), ("_pad", MALLOC_PAD)):
+                runs = {"generated": [], "torch": []}
+                for _ in range(1 if quick else repeats):
+                    for which in ("generated", "torch"):
+                        proc = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--alone", which, spec,
+                                               str(m), dtype, str(reps)], env={**child_env(), **extra},
+                                              cwd=HERE.parent, stdout=subprocess.PIPE, text=True)
+                        line = [x for x in proc.stdout.splitlines() if x.startswith("JSON ")]
+                        if line:
+                            runs[which].append(json.loads(line[-1][5:]))
+                for which, got in runs.items():
+                    got.sort(key=lambda r: r["time"])
+                    row[which + suffix] = got[len(got) // 2] if got else None
             rows.append(row)
             g, t, gp, tp = row["generated"], row["torch"], row["generated_pad"], row["torch_pad"]
             if g and t and gp and tp:
@@ -311,37 +319,6 @@ def run_alone(quick: bool) -> list[dict]:
                       f"padded {gp['time'] * 1e3:.3f} ms), torch {t['time'] * 1e3:.3f} ms ({t['faults']:.0f} faults/call; "
                       f"padded {tp['time'] * 1e3:.3f} ms)", flush=True)
     return rows
-
-
-def loop_profile(fn, args, calls=50, T=20) -> dict:
-    """Per step of the two time loops of a recurrent value_and_grad, from
-    line_profiler: the time of the loop bodies' lines, how much of it is the
-    GEMM line, and how many statements a step runs."""
-    import inspect
-    rows = line_profile(fn, args, calls)
-    times = {}
-    for line, t in rows:
-        times[line] = times.get(line, 0.0) + t
-    src = inspect.getsource(fn).splitlines()
-    loops, current, depth = [], None, None
-    for line in src:
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        if current is not None and stripped and indent <= depth:
-            loops.append(current)
-            current = None
-        if stripped.startswith("for t in range("):
-            current, depth = [], indent
-        elif current is not None and stripped and not stripped.startswith(("if ", "else", "#")):
-            current.append(stripped)
-    if current is not None:
-        loops.append(current)
-    out = {}
-    for name, body in zip(("forward", "backward"), loops):
-        total = sum(times.get(line, 0.0) for line in body) / T
-        gemm = sum(times.get(line, 0.0) for line in body if " @ " in line or "matmul" in line) / T
-        out[name], out[name + "_gemm"], out[name + "_lines"] = total, gemm, len(body)
-    return out
 
 
 def line_profile(fn, args, calls=20):
@@ -394,7 +371,7 @@ def section(res: dict, cmd: str) -> str:
                  f"{ratio:.2f}x | {r['goal']} | {met} |")
     L += ["", "Each contender alone in a fresh process (no torch beside the generated module, no NumPy "
               "work beside torch: what a user of either gets), the same environment; median of 7 "
-              "batches, process time, with the minor page faults per call (`getrusage`); then both "
+              "batches, process time, three processes each, alternating, the median kept; with the minor page faults per call (`getrusage`); then both "
               "again with `MALLOC_TOP_PAD_=67108864` (glibc keeps a 64 MiB pad at the top of the heap "
               "instead of returning freed memory to the OS after every call):", "",
           "| network | m | dtype | generated alone | page faults/call | torch alone | page faults/call | "
