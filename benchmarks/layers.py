@@ -321,6 +321,37 @@ def run_alone(quick: bool, repeats: int = 3) -> list[dict]:
     return rows
 
 
+def loop_profile(fn, args, calls=50, T=20) -> dict:
+    """Per step of the two time loops of a recurrent value_and_grad, from
+    line_profiler: the time of the loop bodies' lines, how much of it is the
+    GEMM line, and how many statements a step runs."""
+    import inspect
+    rows = line_profile(fn, args, calls)
+    times = {}
+    for line, t in rows:
+        times[line] = times.get(line, 0.0) + t
+    src = inspect.getsource(fn).splitlines()
+    loops, current, depth = [], None, None
+    for line in src:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if current is not None and stripped and indent <= depth:
+            loops.append(current)
+            current = None
+        if stripped.startswith("for t in range("):
+            current, depth = [], indent
+        elif current is not None and stripped and not stripped.startswith(("if ", "else", "#")):
+            current.append(stripped)
+    if current is not None:
+        loops.append(current)
+    out = {}
+    for name, body in zip(("forward", "backward"), loops):
+        total = sum(times.get(line, 0.0) for line in body) / T
+        gemm = sum(times.get(line, 0.0) for line in body if " @ " in line or "matmul" in line) / T
+        out[name], out[name + "_gemm"], out[name + "_lines"] = total, gemm, len(body)
+    return out
+
+
 def line_profile(fn, args, calls=20):
     """[(line, seconds per call)] with line_profiler, or [] when it is not installed."""
     try:
