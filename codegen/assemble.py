@@ -11,6 +11,7 @@ value_and_grad pays nothing for the trace.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import sympy as sp
 
@@ -273,6 +274,7 @@ def context(net: Network, form: str = "vectorized") -> dict:
         shapes=shapes, shapes_repr=_dict_repr(shapes),
         init=[entry for c in codes for entry in c.init()], init_text=[t for c in codes for t in c.init_text()],
         has_masks=has_masks, masks_names=[key for key, _, _ in ctx.masks],
+        masks_unpack=f"({ctx.masks[0][0]},)" if len(ctx.masks) == 1 else ", ".join(key for key, _, _ in ctx.masks),
         masks=[(key, _shape_tuple(shape), float(p), len(shape) == 3) for key, shape, p in ctx.masks],
         masks_repr="{" + ", ".join(f'"{key}": ({_shape_tuple(shape)}, {float(p)!r})'
                                    for key, shape, p in ctx.masks) + "}",
@@ -286,9 +288,17 @@ def context(net: Network, form: str = "vectorized") -> dict:
         infer_lines=[str(x) for x in inf], logits=codes[-1].z or logits, out_forward=out_forward,
         out_act=act_text(out.act), out_z=out.z, out_a=out.a,
         loss_from_logits=out.from_logits, loss_body=loss_body, loss_tail=loss_tail,
-        trains_differently=has_masks or has_state,
+        trains_differently=has_masks or has_state, loss_mode=_loss_mode(has_masks, has_state),
         vag_lines=vag_lines, trace_lines=trace_lines, trace_keys=trace_keys, grads=grads,
     )
+
+
+def _loss_mode(has_masks: bool, has_state: bool) -> list[str]:
+    """loss()'s docstring lines on what training mode means for this network."""
+    parts = (["batch norm uses the batch's statistics (no running statistics are read or updated)"]
+             if has_state else []) + \
+            (["dropout uses masks, or draws them from seed as value_and_grad does"] if has_masks else [])
+    return textwrap.wrap("Training mode, the J value_and_grad returns: " + "; ".join(parts) + ".", 72)
 
 
 def _what(key: str) -> str:
