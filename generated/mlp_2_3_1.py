@@ -4,7 +4,7 @@
 Layers (n0 = 2 inputs):
     layer 1: n1 = 3, sigmoid
     layer 2: n2 = 1, identity
-Loss: mse, mean squared error: (1/n_L) sum_k (yhat_k - y_k)^2;
+Loss: mse, mean squared error: 1/n_L sum_k (yhat_k - y_k)^2;
     J = (1/m) * the sum over the m examples of the per-example loss.
 
 Conventions:

@@ -16,7 +16,7 @@ Conventions:
     1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
     into the output delta instead (BP1): dZ3 = (1/m) dl/dZ3.  BP2
     carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
-    softmax + ce: the output delta dZ3 = A3 - Y assumes the rows of Y sum to 1 (one-hot or probabilities).
+    softmax + ce: the output delta dZ3 = A3 - Y assumes rows of Y sum to 1 (one-hot or probabilities).
 
 Every derivative here was derived and printed by SymPy (chainrule's
 derivation); the code only arranges it.
