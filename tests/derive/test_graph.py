@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import derive
 from derive import names
@@ -39,12 +39,17 @@ def compare(spec, seed=0):
     rows = list(range(1, example.m + 1)) if couples_rows(net) else None
     g = Graph(net, rows=rows)
     ev = evaluate(g, example)
+    kinks = [d for d in g.forward if d.act is not None and d.act[0].name in ("relu", "leaky_relu", "elu")
+             and any(env.get(d.act[1]) == 0 for env in ev.rows)]
+    if kinks:   # z exactly 0 in exact arithmetic: f'(0) by convention, but torch's float z is a rounding off 0
+        return False
     X, Y, P, M = arrays(net, example)
     J, grads = loss_and_grads(net, X, Y, P, M)
     assert float(to_mp(ev.loss)) == pytest.approx(J, rel=1e-10, abs=1e-12)
     for p in net.param_names():
         key, idx = names.locate(p, net.param_shapes())
         assert float(to_mp(ev.gradients[p])) == pytest.approx(grads[key][idx], rel=1e-9, abs=1e-11), p
+    return True
 
 
 @pytest.mark.parametrize("spec", [
@@ -62,7 +67,7 @@ def compare(spec, seed=0):
     "2-3:gelu-2:silu/mse/sum/nobias",
 ])
 def test_graph_equals_torch(spec):
-    compare(spec)
+    assert compare(spec)
 
 
 def _dense(draw, n):
@@ -129,6 +134,5 @@ def specs(draw):
 @given(specs(), st.integers(0, 3))
 def test_drawn_networks_equal_torch(spec, seed):
     net = derive.Network.parse(spec)
-    if not can_build(net, 3):
-        return
-    compare(spec, seed)
+    assume(can_build(net, 3))
+    assume(compare(spec, seed))
