@@ -47,9 +47,12 @@ class UnicodeExprPrinter(StrPrinter):
             return self.parenthesize(base, 60) + str(e).translate(_SUP)
         if e == sp.S.Half:
             return f"√({self._print(base)})"
+        if base is sp.E:
+            return f"exp({self._print(e)})"
         if e.is_Symbol:   # β₁^t: a symbolic power, written as on paper
             return self.parenthesize(base, 60) + "^" + self._print(e)
-        return super()._print_Pow(expr, rational)
+        # '**' would turn into '··' where products get their dots
+        return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_exp(self, expr):
         return f"exp({self._print(expr.args[0])})"
