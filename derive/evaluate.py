@@ -94,6 +94,7 @@ def _exp_guard(x):
 _FUNCS = {
     sp.exp: _unary(_CTX.exp, _exp_guard), sp.log: _unary(_CTX.log, _log_guard), sp.tanh: _unary(_CTX.tanh),
     sp.erf: _unary(_CTX.erf), sp.Abs: lambda v: abs(v), sp.sin: _unary(_CTX.sin), sp.cos: _unary(_CTX.cos),
+    sp.cosh: _unary(_CTX.cosh), sp.sinh: _unary(_CTX.sinh),
 }
 
 

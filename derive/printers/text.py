@@ -178,6 +178,38 @@ class TextPrinter(Printer):
     def _print_Text(self, t):
         return "\n".join(textwrap.fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
 
+    def _print_Para(self, p):
+        text = "".join(part if isinstance(part, str) else self.expr(part) for part in p.parts)
+        return textwrap.fill(text, WIDTH)
+
+    def _print_Items(self, items):
+        return "\n".join(textwrap.fill(self._print(i).strip(), WIDTH, initial_indent="  - ",
+                                        subsequent_indent="    ") for i in items.items)
+
+    def _print_Box(self, box):
+        rule = "┄" * min(len(box.title) + 4, WIDTH)
+        return "\n".join([rule, box.title] + [self._print(n) for n in box.body] + [rule])
+
+    def _print_Exercise(self, e):
+        lines = [e.title] + [self._print(n) for n in e.question]
+        if e.answer is None:
+            lines += [""] * max(1, int(e.space))
+        else:
+            lines += [e.label] + [self._print(n) for n in e.answer] if e.label else \
+                [self._print(n) for n in e.answer]
+        return "\n".join(lines) + "\n"
+
+    def _print_Diagram(self, d):
+        def label(x):
+            return x if isinstance(x, str) else self.expr(x)
+        lines = []
+        for col in d.columns:
+            cells = ["⋮" if n is None else label(n.label) for n in col.neurons]
+            lines.append("  " + " ".join(cells) + "   [" + ", ".join(col.caption) + "]")
+        if d.sink:
+            lines.append("  → " + " ".join(d.sink))
+        return "\n".join(lines) + "\n"
+
     def _print_Code(self, c):
         return "\n".join("    " + line for line in c.text.rstrip("\n").split("\n")) + "\n"
 
