@@ -5,6 +5,7 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from ..format import fmt
 from .base import Printer
@@ -87,6 +88,11 @@ def _plain(text: str) -> str:
     return "".join(out)
 
 
+def literal(text: str) -> str:
+    """User text (a title) printed literally, long tokens allowed to break."""
+    return _breakable(escape(text))
+
+
 def _breakable(tex_: str) -> str:
     """Long tokens (specs, dotted names) may break after - / : , ."""
     return _LONG.sub(lambda m: re.sub(r"([-/:,]|\\_)(?=[^-/:,\s])", r"\1\\allowbreak{}", m.group(0)), tex_)
@@ -121,6 +127,33 @@ class NetworkLatexPrinter(SympyLatexPrinter):
     def _print_Value(self, v):
         text = latex_number(v.value)
         return rf"\left({text}\right)" if text.startswith("-") else text
+
+    def _print_Mul(self, expr):
+        # A number inside a product built in order (1 · w, (1 - a) · 0.5) gets
+        # a dot, or it would read as part of its neighbour (1w).
+        args = list(expr.args)
+        if len(args) > 1 and any(_numeric(a) for a in args[1:]):
+            out = ""
+            for i, a in enumerate(args):
+                text = self.parenthesize(a, PRECEDENCE["Mul"])
+                if i == 0 and a == -1:
+                    out = "-"
+                    continue
+                if out and out != "-":
+                    out += r" \cdot " if _numeric(a) or _numeric(args[i - 1]) else " "
+                out += text
+            return out
+        return super()._print_Mul(expr)
+
+    def _print_Indexed(self, expr):
+        # w^{(l)}_{j,k}: the indices stacked under the layer's superscript
+        base = self._print(expr.base.label)
+        return "%s_{%s}" % (base, ",".join(self._print(i) for i in expr.indices))
+
+    def _print_Relational(self, expr):
+        if isinstance(expr, sp.Eq) and type(expr.rhs).__name__ == "Value":
+            return "%s = %s" % (self._print(expr.lhs), latex_number(expr.rhs.value))
+        return super()._print_Relational(expr)
 
     def _print_Add(self, expr, order=None):
         # Positive terms first: ŷ - y and 1 - a, as written by hand.
@@ -298,6 +331,8 @@ class LatexPrinter(Printer):
     def expr(self, e) -> str:
         if isinstance(e, str):
             return r"\text{%s}" % escape(e)
+        if _is_value(e):   # a number standing alone needs no brackets
+            return latex_number(e.value)
         return self._tex.doprint(sp.sympify(e))
 
     def number(self, value) -> str:
@@ -321,7 +356,7 @@ class LatexPrinter(Printer):
 
     # -- the document -----------------------------------------------------------
     def _print_document(self, d):
-        return f"\\section*{{{prose(d.title)}}}\n\n" + "\n".join(self._print(n) for n in d.body) + "\n"
+        return f"\\section*{{{prose(d.title)}}}\n\n" + self._body(d.body) + "\n"
 
     def _heading(self, title: str) -> str:
         level = self.levels[min(self._depth, len(self.levels) - 1)]
@@ -330,9 +365,24 @@ class LatexPrinter(Printer):
     def _nested(self, nodes) -> str:
         self._depth += 1
         try:
-            return "\n".join(self._print(n) for n in nodes)
+            return self._body(nodes)
         finally:
             self._depth -= 1
+
+    def _body(self, nodes) -> str:
+        """Nodes in order; consecutive displayed equations share one block,
+        aligned on '=' (a run of definitions reads as one group)."""
+        out, run = [], []
+        for n in list(nodes) + [None]:
+            if type(n).__name__ == "Math":
+                run.append(n)
+                continue
+            if run:
+                out.append(self._print(run[0]) if len(run) == 1 else self._print_Equations(_Group(run)))
+                run = []
+            if n is not None:
+                out.append(self._print(n))
+        return "\n".join(out)
 
     def _print_Section(self, s):
         return self._heading(s.title) + self._nested(s.body) + "\n"
@@ -354,17 +404,17 @@ class LatexPrinter(Printer):
         return "\\begin{itemize}\n" + body + "\n\\end{itemize}\n"
 
     def _print_Box(self, box):
-        inner = "\n".join(self._print(n) for n in box.body)
+        inner = self._body(box.body)
         return ("\\par\\medskip\\noindent\\fbox{\\begin{minipage}{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule\\relax}\n"
                 "\\setlength{\\parskip}{0.4em}\\textbf{%s}\\par\n%s\\end{minipage}}\\par\\medskip\n"
                 % (prose(box.title), inner))
 
     def _print_Exercise(self, e):
-        out = self._heading(e.title) + "\n".join(self._print(n) for n in e.question)
+        out = self._heading(e.title) + self._body(e.question)
         if e.answer is None:
             return out + "\\par\\vspace*{%.1fcm}\n" % e.space
         label = r"\textbf{%s}\ " % prose(e.label) if e.label else ""
-        return out + "\\par\\smallskip\\noindent " + label + "\n".join(self._print(n) for n in e.answer) + \
+        return out + "\\par\\smallskip\\noindent " + label + self._body(e.answer) + \
             "\\par\\medskip\n"
 
     def _print_Diagram(self, d):
@@ -412,8 +462,9 @@ class LatexPrinter(Printer):
         if d.sink:
             last = len(d.columns) - 1
             x = last * gap_x + (2.0 if not boxes else 2.4)
+            sink = r"\\ ".join(prose(c) for c in d.sink)
             lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({x:.2f},0) "
-                         rf"{{{r'\\ '.join(prose(c) for c in d.sink)}}};")
+                         rf"{{{sink}}};")
             for k, n in enumerate(d.columns[last].neurons):
                 if n is not None:
                     lines.append(rf"\draw[->,gray!70] (n{last}_{k}) -- (sink);")
@@ -593,6 +644,16 @@ class LatexPrinter(Printer):
         elif hasattr(node, "lines"):
             for m in node.lines:
                 out += self._mathjax_pieces(m)
+        elif type(node).__name__ == "Para":
+            out.append("$" + "".join(r"\text{%s}" % _mathjax_text(p) if isinstance(p, str) else self.expr(p)
+                                     for p in node.parts) + "$")
+        elif type(node).__name__ == "Items":
+            for item in node.items:
+                out += self._mathjax_pieces(item)
+        elif type(node).__name__ == "Exercise":
+            out.append(r"$\textbf{%s}$" % _mathjax_text(node.title))
+            for child in node.question + (node.answer or []):
+                out += self._mathjax_pieces(child)
         elif hasattr(node, "parts"):
             parts = [self.expr(p) for p in node.parts if not (isinstance(p, str) and p == "")]
             tag = r"\quad\text{(%s)}" % _mathjax_text(node.label) if node.label else ""
@@ -616,6 +677,10 @@ def _mathjax_text(text: str) -> str:
                    for c in str(text))
 
 
+def _numeric(e) -> bool:
+    return getattr(e, "is_Number", False) or type(e).__name__ == "Value"
+
+
 def _fold(atoms: list) -> list:
     """Pieces whose first joiner (a sign) is moved into its text, so that the
     pieces can be bracketed or joined by an outer operator."""
@@ -625,3 +690,10 @@ def _fold(atoms: list) -> list:
     else:
         atoms[0] = ("", text, width)
     return atoms
+
+
+class _Group:
+    """Displayed equations printed as one block (see LatexPrinter._body)."""
+
+    def __init__(self, lines):
+        self.lines = lines

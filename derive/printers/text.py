@@ -68,7 +68,9 @@ class UnicodeExprPrinter(StrPrinter):
         return "{" + "; ".join(p if " if " in p else p + " otherwise" for p in parts) + "}"
 
     def _print_Relational(self, expr):
-        op = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(expr.rel_op, expr.rel_op)
+        if isinstance(expr, sp.Eq) and type(expr.rhs).__name__ == "Value":
+            return f"{self._print(expr.lhs)} = {number_text(expr.rhs.value)}"
+        op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     def _print_And(self, expr):
@@ -156,6 +158,8 @@ class TextPrinter(Printer):
     def expr(self, e) -> str:
         if isinstance(e, str):
             return e
+        if type(e).__name__ == "Value":   # a number standing alone needs no brackets
+            return number_text(e.value)
         return self._exprs.doprint(sp.sympify(e))
 
     def number(self, value) -> str:
