@@ -55,6 +55,17 @@ class GraphNumbers:
     def gradient(self, name: str):
         return self.ev.gradients[name]
 
+    def layer_matrices(self, l: int):
+        """(Delta, A of the layer before, dJ/dW, W) of dense layer l as arrays."""
+        import numpy as np
+        n, p = self.net.sizes[l], self.net.sizes[l - 1]
+        rows = range(self.m)
+        D = np.array([[float(self.value("d", l, j, r)) for j in range(1, n + 1)] for r in rows])
+        A = np.array([[float(self.value("a", l - 1, k, r)) for k in range(1, p + 1)] for r in rows])
+        G = np.array([[float(self.gradient(f"w{l}_{j}_{k}")) for k in range(1, p + 1)] for j in range(1, n + 1)])
+        W = np.array([[float(self.param(f"w{l}_{j}_{k}")) for k in range(1, p + 1)] for j in range(1, n + 1)])
+        return D, A, G, W
+
     def with_params(self, changes: dict) -> "GraphNumbers":
         return GraphNumbers(self.graph, self.example, {**self.params, **changes})
 
@@ -91,6 +102,10 @@ class DenseNumbers:
     def gradient(self, name: str):
         return self.mn.gradient(name)
 
+    def layer_matrices(self, l: int):
+        mn = self.mn
+        return mn.D[l], mn.A[l - 1], mn.grads[f"W{l}"], mn.params[f"W{l}"]
+
     def with_params(self, changes: dict) -> "DenseNumbers":
         return DenseNumbers(self.net, self.example, self.mn.with_params(changes))
 
@@ -99,11 +114,12 @@ class DenseNumbers:
         return [(i, {p: s.param(p) for p in shown}, s.J) for i, s in enumerate(states)]
 
 
-def numbers_for(net, example, graph: Graph | None):
+def numbers_for(net, example, graph: Graph | None, view=None):
     """The example's numbers: through ``graph`` when there is one, else
-    (dense networks) through the matrix forms; None when neither applies."""
+    (dense networks) through the matrix forms of the delta view ``view``
+    (built when not given); None when neither applies."""
     if graph is not None:
         return GraphNumbers(graph, example)
     if net.is_mlp:
-        return DenseNumbers(net, example)
+        return DenseNumbers(net, example, MatrixNumbers(net, example, view=view))
     return None

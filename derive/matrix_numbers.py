@@ -54,11 +54,16 @@ def derivative(name: str, alpha=None):
     return (lambda Z, A: f(A)) if fp.in_output else (lambda Z, A: f(Z))
 
 
-@lru_cache(maxsize=None)
-def loss_term(name: str):
-    u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
-    term = LOSSES[name].per_example([u], [v])   # one output; mse's 1/n_L is applied below
-    return sp.lambdify((u, v), term, "numpy")
+def _log_softmax(Z):
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def batch_loss(name: str, Z, A, Y) -> float:
+    """The sum of the examples' losses, by the rules card's NumPy form: ce and
+    bce read the logits Z, so a saturated output gives a large loss, not log 0."""
+    code = LOSSES[name].numpy.format(a="A", z="Z", n=A.shape[1])
+    return float(eval(code, {"np": np, "_log_softmax": _log_softmax}, {"A": A, "Z": Z, "Y": Y}))
 
 
 class MatrixEvaluator:
@@ -151,14 +156,8 @@ class MatrixNumbers:
             self.Z[l] = MatrixEvaluator(env, scalars)(forward)
             act = net.act(l)
             self.A[l] = activation(act.name, act.alpha)(self.Z[l])
-        yhat = self.A[L]
-        term = loss_term(net.loss)
-        per = term(yhat, self.Y).sum(axis=1)
-        if LOSSES[net.loss].per_output_mean:
-            per = per / net.sizes[L]
-        self.per_example = per
         scale = 1.0 if net.reduction == "sum" else 1.0 / self.m
-        self.J = scale * float(per.sum()) + self.penalty()
+        self.J = scale * batch_loss(net.loss, self.Z[L], self.A[L], self.Y) + self.penalty()
 
     def penalty(self) -> float:
         lam = self.net.l2

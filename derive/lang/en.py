@@ -356,3 +356,7 @@ MESSAGES.update({
     "ex.check_a": ("They differ by {diff}, a relative difference of {rel}: the error of a central difference "
                    "shrinks like h²."),
 })
+
+MESSAGES.update({
+    "handout.scaled": "the weights into layer l scaled by 3/√nₗ₋₁, so that z stays near 1 in a wide layer",
+})

@@ -148,7 +148,7 @@ class NetworkLatexPrinter(SympyLatexPrinter):
     def _print_Indexed(self, expr):
         # w^{(l)}_{j,k}: the indices stacked under the layer's superscript
         base = self._print(expr.base.label)
-        return "%s_{%s}" % (base, ",".join(self._print(i) for i in expr.indices))
+        return "{%s_{%s}}" % (base, ",".join(self._print(i) for i in expr.indices))
 
     def _print_Relational(self, expr):
         if isinstance(expr, sp.Eq) and type(expr.rhs).__name__ == "Value":

@@ -45,16 +45,19 @@ class AnswerError(AssertionError):
 
 
 def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | None = None,
-              worked=None, view: DeltaView | None = None) -> list[Exercise]:
+              worked=None, view: DeltaView | None = None, example=None) -> list[Exercise]:
     """The exercise sheet.  ``graph`` is the scalar graph when the network has
-    one; ``worked`` the worked example's numbers (for the gradient check)."""
+    one; ``worked`` the worked example's numbers (for the gradient check);
+    ``example`` the two examples the dense exercises use (drawn from ``seed``
+    when not given)."""
     rng = random.Random(seed)
     made = []
     dense_grad = None
+    nums = None
     if net.is_mlp:
         view = view if view is not None else DeltaView(net)
-        example = exercise_example(net, seed)
-        nums = numbers_for(net, example, graph)
+        example = example if example is not None else exercise_example(net, seed)
+        nums = numbers_for(net, example, graph, view)
         made.append(forward(net, t, nums, view, rng))
         made.append(output_error(net, t, nums, view))
         if net.depth >= 2:
@@ -73,11 +76,15 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
 
 
 def exercise_example(net, seed: int):
-    """Two examples drawn from the seed; inputs after the third are 0, so the
-    forward exercise can give every input that counts."""
-    ex = random_example(net, seed, m=2)
-    X = tuple(row[:SHOWN_INPUTS] + (Fraction(0),) * (len(row) - SHOWN_INPUTS) for row in ex.X)
-    return replace(ex, X=X)
+    """Two examples drawn from the seed, for the dense exercises."""
+    return zero_inputs(random_example(net, seed, m=2))
+
+
+def zero_inputs(example):
+    """The example with every input after the first SHOWN_INPUTS set to 0, so
+    that the forward exercise can give every input that counts."""
+    X = tuple(row[:SHOWN_INPUTS] + (Fraction(0),) * (len(row) - SHOWN_INPUTS) for row in example.X)
+    return replace(example, X=X)
 
 
 # ------------------------------------------------------------- helpers --
@@ -124,14 +131,15 @@ def base_names(view: DeltaView) -> dict:
     return out
 
 
-def concrete(expr, view: DeltaView, at: dict, m: int = 1, rows: bool = False) -> sp.Expr:
+def concrete(expr, view: DeltaView, at: dict, m: int = 1, rows: bool = False, widths: dict | None = None) -> sp.Expr:
     """An index-level expression of the delta view at concrete indices (``at``:
-    Idx -> number), widths and batch size m, in plain names (with the row
-    when ``rows``)."""
-    widths = {}
+    Idx -> number), widths (the network's, or ``widths``: symbol -> number)
+    and batch size m, in plain names (with the row when ``rows``)."""
+    sizes = {}
     for ls in view.layers.values():
-        widths[ls.n_sym] = ls.n
-        widths[ls.n_prev_sym] = ls.n_prev
+        sizes[ls.n_sym] = ls.n
+        sizes[ls.n_prev_sym] = ls.n_prev
+    widths = {**sizes, **(widths or {})}
     e = sp.sympify(expr).xreplace({i: sp.Integer(v) for i, v in at.items()})   # before the widths: Idx carry them
     e = e.xreplace({**widths, M: m}).doit()
     bases = base_names(view)
@@ -188,8 +196,8 @@ def forward(net, t, nums, view, rng):
     n0, n1 = net.sizes[0], net.sizes[1]
     j = rng.randint(1, min(n1, 4))
     used = min(n0, SHOWN_INPUTS)
-    zero = {names.x(k): 0 for k in range(used + 1, n0 + 1)}
-    zdef = concrete(forward_z(ls, net.bias), view, {ls.j: j, ls.r: 1}).xreplace(zero)
+    zero = n0 > used   # the other inputs are 0: the sum over k stops at the last one given
+    zdef = concrete(forward_z(ls, net.bias), view, {ls.j: j, ls.r: 1}, widths={ls.n_prev_sym: used})
     zsym, asym = names.node("z", 1, j), names.node("a", 1, j)
     inputs = {names.x(k): nums.x(k, 0) for k in range(1, used + 1)}
     weights = {names.w(1, j, k): nums.param(f"w1_{j}_{k}") for k in range(1, used + 1)}
@@ -368,15 +376,9 @@ def shapes(net, t, nums, view, rng):
 def gradient_check_of_bp4(net, nums, view, l: int) -> None:
     """ΔᵀA (with 1/m for a mean) is this example's dJ/dW: the product the
     shapes exercise names, checked against the network's own gradient."""
-    n, p, m = net.sizes[l], net.sizes[l - 1], nums.m
-    D = np.array([[float(nums.value("d", l, j, r)) for j in range(1, n + 1)] for r in range(m)])
-    A = np.array([[float(nums.value("a", l - 1, k, r)) for k in range(1, p + 1)] for r in range(m)])
-    G = np.array([[float(nums.gradient(f"w{l}_{j}_{k}")) for k in range(1, p + 1)] for j in range(1, n + 1)])
-    scale = 1.0 if net.reduction == "sum" else 1.0 / m
-    penalty = 0.0
-    if net.l2 is not None:
-        W = np.array([[float(nums.param(f"w{l}_{j}_{k}")) for k in range(1, p + 1)] for j in range(1, n + 1)])
-        penalty = float(net.l2) * W
+    D, A, G, W = nums.layer_matrices(l)
+    scale = 1.0 if net.reduction == "sum" else 1.0 / nums.m
+    penalty = 0.0 if net.l2 is None else float(net.l2) * W
     if not np.allclose(scale * D.T @ A + penalty, G, rtol=1e-9, atol=1e-12):
         raise AnswerError(f"BP4 of layer {l} disagrees with the network's gradient")
 

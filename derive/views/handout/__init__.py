@@ -33,6 +33,6 @@ def build(net, *, answers: bool = True, seed: int | None = None, title: str | No
 def exercise_section(src: Sources, answers: bool) -> Section:
     t = src.t
     items = exercise_view.exercises(src.net, t, seed=src.seed, answers=answers, graph=src.graph,
-                                    worked=src.numbers, view=src.delta)
+                                    worked=src.numbers, view=src.delta, example=src.exercise_example)
     intro = [Text(t("handout.exercises_intro" if src.dense else "handout.exercises_dense_only"))]
     return Section(t("handout.exercises_title"), intro + items, key="exercises")
