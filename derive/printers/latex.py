@@ -206,7 +206,7 @@ def tex(expr, scheme=None) -> str:
 # How much maths a displayed line holds, in characters of its text rendering
 # (scripts count less: they are set small).  An 11pt line 17 cm wide holds
 # about 85; a part is broken between its terms well before that.
-LINE = 78
+LINE = 74
 BREAK_AT = 62   # a part this wide on its own is broken (kept for callers)
 NOTE_INLINE = 44   # a note this long or shorter sits beside its equation
 
@@ -252,11 +252,13 @@ def latex_width(tex_: str) -> float:
 
 
 _SPACES = {",": 0.3, ";": 0.5, ":": 0.4, "!": 0.0, "quad": 2.0, "qquad": 4.0, " ": 0.3}
-_WIDE_OPS = {"cdot": 1.6, "times": 1.8, "odot": 1.8, "to": 2.2, "leftarrow": 2.2, "sum": 1.8,
-             "le": 1.8, "ge": 1.8, "ne": 1.8, "approx": 1.8, "in": 1.6, "mid": 1.0}
+_WIDE_OPS = {"cdot": 2.0, "times": 2.8, "odot": 2.8, "to": 3.2, "leftarrow": 3.2, "sum": 1.9,
+             "le": 2.8, "ge": 2.8, "leq": 2.8, "geq": 2.8, "ne": 2.8, "approx": 2.8, "in": 2.4,
+             "mid": 1.0, "circ": 1.0, "top": 1.2}
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle", "limits",
          "small", "footnotesize", "scriptstyle", "mathbf", "mathrm", "operatorname", "boldsymbol",
-         "mathit", "hat", "bar", "tilde", "overline", "textstyle", "mathbb"}
+         "mathit", "hat", "bar", "tilde", "overline", "textstyle", "mathbb", "begin", "end"}
+_NAMED = {"log", "exp", "sin", "cos", "tanh", "sinh", "cosh", "max", "min", "erf", "for", "otherwise"}
 
 
 class _Width:
@@ -274,13 +276,20 @@ class _Width:
             if c == "{":
                 total += self.run(scale, "}")
             elif c in "^_":
-                total += self._group(scale * 0.65)
+                # a superscript and a subscript stack: the wider one counts
+                width = self._group(scale * 0.8)
+                if self.i < len(self.s) and self.s[self.i] in "^_" and self.s[self.i] != c:
+                    self.i += 1
+                    width = max(width, self._group(scale * 0.8))
+                total += width
             elif c == "\\":
                 total += self._command(scale)
             elif c in " &\n":
                 continue
             elif c in "+-=<>":
-                total += 1.8 * scale
+                total += 2.8 * scale
+            elif c in "()[]|,":
+                total += 0.8 * scale
             else:
                 total += scale
         return total
@@ -305,12 +314,13 @@ class _Width:
             top, bottom = self._group(scale), self._group(scale)
             return max(top, bottom) + 0.4 * scale
         if name == "text":
-            inner = self._group(scale)
-            return inner * 0.9
+            return self._group(scale) * 0.9
         if name in _SPACES:
             return _SPACES[name] * scale
         if name in _WIDE_OPS:
             return _WIDE_OPS[name] * scale
+        if name in _NAMED:
+            return len(name) * scale
         if name in _ZERO:
             return 0.0
         return scale
@@ -547,6 +557,16 @@ class LatexPrinter(Printer):
                 out += sub
             return out
         factors = list(e.args)
+        below = [f for f in factors if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Add)]
+        if below:   # a fraction too wide to stack: numerator / (long denominator), broken inside
+            above = [f for f in factors if f not in below]
+            out = self._atoms(sp.Mul(*above, evaluate=False), budget) if above else [("", "1", 1.0)]
+            for d in below:
+                sub = _fold(self._atoms(d.base, budget))
+                sub[0] = (r" \big/ ", r"\bigl(" + sub[0][1], sub[0][2] + 2)
+                sub[-1] = (sub[-1][0], sub[-1][1] + r"\bigr)", sub[-1][2] + 1)
+                out += sub
+            return out
         sign = ""
         if factors and factors[0] == -1:
             sign, factors = "-", factors[1:]
