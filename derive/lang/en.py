@@ -265,19 +265,24 @@ MESSAGES.update({
                                "form, and with cross-entropy the ŷ's cancel down to ŷ - y."),
     "handout.saturation_title": "Saturation and vanishing gradients",
     "handout.saturated_here": ("In the worked example, {neuron} = {z}: there {act}′(z) = {slope}, so the error "
-                               "reaching that unit all but vanishes."),
+                               "{delta} = {error} all but vanishes, and so do the gradients of the weights into "
+                               "that unit."),
+    "handout.saturated_output": ("In the worked example, {neuron} = {z}: there {act}′(z) = {slope}, yet the output "
+                                 "error is {delta} = {error}: {act} and {loss} pair up, the loss cancels {act}′ at "
+                                 "the output (see the output pairs in the box), and the output layer keeps learning. "
+                                 "A saturated hidden unit has no such help."),
     "handout.worked_title": "A worked example",
     "handout.no_numbers": ("This network is too large for the exact worked example, and it is not a dense "
                            "network, whose matrix forms give numbers at any width."),
-    "handout.worked_float": ("The layers are wide, so the numbers come from BP1-BP4's matrix forms (section 5) "
+    "handout.worked_float": ("The layers are wide, so the numbers come from the matrix forms of BP1-BP4 above, "
                              "in float64, for all m = {m} examples; the tables show the first {n} neurons of "
                              "each layer."),
     "handout.first_entries": "The first {k} entries of each parameter array:",
     "handout.float64": "Values are float64, shown rounded.",
     "handout.reverse_title": "Why reverse mode",
     "handout.code_title": "The code, and checking it",
-    "handout.code_intro": ("The generated NumPy module: value_and_grad is BP1-BP4 for the batch (row r of X is "
-                           "example r; code indices start at 0)."),
+    "handout.code_intro": ("The generated NumPy module: value_and_grad computes J and every gradient for the "
+                           "batch (row r of X is example r; code indices start at 0)."),
     "handout.code_how": "Run chainrule codegen {spec} -o model.py for the matching NumPy module.",
     "handout.check_advice": (
         "Checking gradients: compare every entry of the backprop gradient with a central difference "
@@ -329,19 +334,19 @@ MESSAGES.update({
                          "matter. With wider layers only {right} has the shape of the weights."),
     "ex.shapes_bias": "{db} sums the errors over the m = {m} rows: one number per neuron.",
     "ex.changes_title": "What changes if ...",
-    "ex.changes_a_q": ("(a) J is the {other} over the batch instead of the {now}: on the worked example "
-                       "(m = {m}) {grad} = {value}. What is it then, and do the errors δ change?"),
+    "ex.changes_a_q": ("(a) J is the {other} over the batch instead of the {now}: on a batch of m = {m} "
+                       "examples {grad} = {value}. What is it then, and do the errors δ change?"),
     "ex.changes_a_note": "with the {other}",
     "ex.changes_a": ("(a) The factor on ∂J/∂W and ∂J/∂b changes from {old} to {new}, so the gradient is "
                      "multiplied by {factor}. The errors δ are per example and do not change: the factor "
                      "sits on the gradients only."),
     "ex.changes_a_l2": ("(a) The factor on the data part of ∂J/∂W and ∂J/∂b changes from {old} to {new} "
                         "(the penalty's part does not). The errors δ are per example and do not change."),
-    "ex.changes_b_q": ("(b) {z} ({act}, layer {l}): by what factor is that neuron's error multiplied, "
+    "ex.changes_b_q": ("{mark} {z} ({act}, layer {l}): by what factor is that neuron's error multiplied, "
                        "and what happens to the gradients of the weights into it?"),
     "ex.at": "at z = {z}",
     "ex.with_a": "a = {a}",
-    "ex.changes_b": ("(b) The error of that neuron, and the gradient of every weight into it, is multiplied "
+    "ex.changes_b": ("{mark} The error of that neuron, and the gradient of every weight into it, is multiplied "
                      "by {factor}: {verdict}."),
     "ex.off": "this path is switched off for this example",
     "ex.vanishes": "the gradient all but vanishes (saturation)",

@@ -66,7 +66,9 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
         made.append(batch)
         made.append(shapes(net, t, nums, view, rng))
     if worked is not None:
-        made.append(what_changes(net, t, worked, graph, rng, dense_grad))
+        changes = what_changes(net, t, nums if nums is not None else worked, graph, rng, dense_grad)
+        if changes is not None:
+            made.append(changes)
         made.append(gradient_check(net, t, worked, rng))
     out = []
     for i, (key, title, question, solution) in enumerate(made, 1):
@@ -107,6 +109,16 @@ def answer(v) -> Value:
             len(fmt(v).mantissa.lstrip("-0.").replace(".", "")) > DIGITS:
         return Value(as_sympy(to_mp(v)))
     return shown(v)
+
+
+def chain(lhs, formula, plugged, result) -> Math:
+    """lhs = formula = numbers in place = result, without repeating a step
+    (a formula that is one symbol, numbers that are already the result)."""
+    parts = [lhs, formula]
+    if not isinstance(plugged, Value) and plugged != formula:
+        parts.append(plugged)
+    parts.append(result)
+    return Math(parts)
 
 
 def equalities(env: dict) -> list:
@@ -208,11 +220,11 @@ def forward(net, t, nums, view, rng):
     check(z, nums.value("z", 1, j, 0))
     act = net.act(1)
     card = ACTIVATIONS[act.name]
-    lines = [Math([zsym, zdef, plug(zdef, env), answer(z)])]
+    lines = [chain(zsym, zdef, plug(zdef, env), answer(z))]
     if card.elementwise:
         f = card.expr(act.alpha).subs(Z_SYM, zsym)
         a = _value_of(f, {zsym: z})
-        lines.append(Math([asym, f, plug(f, {zsym: z}), answer(a)]))
+        lines.append(chain(asym, f, plug(f, {zsym: z}), answer(a)))
         question = para(t, "ex.forward_q", inputs=equalities(inputs), rest=t("ex.rest_zero") if zero else "",
                         bias=t("ex.and_bias") if net.bias else "", j=j, weights=equalities(weights),
                         z=zsym, a=asym, act=str(act))
@@ -221,7 +233,7 @@ def forward(net, t, nums, view, rng):
         others = {s: given(nums.value("z", 1, q, 0)) for q, s in enumerate(zs, 1) if q != j}
         f = softmax(zs)[j - 1]
         a = _value_of(f, {**others, zsym: z})
-        lines.append(Math([asym, f, plug(f, {**others, zsym: z}), answer(a)]))
+        lines.append(chain(asym, f, plug(f, {**others, zsym: z}), answer(a)))
         question = para(t, "ex.forward_softmax_q", inputs=equalities(inputs),
                         rest=t("ex.rest_zero") if zero else "", bias=t("ex.and_bias") if net.bias else "",
                         j=j, weights=equalities(weights), z=zsym, others=equalities(others), a=asym)
@@ -241,7 +253,7 @@ def output_error(net, t, nums, view):
     act = net.act(L)
     note = t("ex.one_hot") if step.note else ""
     question = para(t, "ex.bp1_q", givens=equalities(env), d=d, act=str(act), loss=net.loss, note=note)
-    solution = [Math([d, formula, plug(formula, env), answer(value)])]
+    solution = [chain(d, formula, plug(formula, env), answer(value))]
     return "bp1", t("ex.bp1_title"), [question], solution
 
 
@@ -287,7 +299,7 @@ def hidden_error(net, t, nums, view):
         if sp.Symbol("S") in env else ""
     question = para(t, "ex.bp2_q", l=l, act=str(net.act(l)), own=equalities(own), next=l + 1,
                     deltas=equalities(deltas), weights=equalities(weights), rest=rest, d=d)
-    solution = [Math([d, formula, plug(formula, env), answer(value)])]
+    solution = [chain(d, formula, plug(formula, env), answer(value))]
     return "bp2", t("ex.bp2_title"), [question], solution
 
 
@@ -383,30 +395,39 @@ def gradient_check_of_bp4(net, nums, view, l: int) -> None:
         raise AnswerError(f"BP4 of layer {l} disagrees with the network's gradient")
 
 
-def what_changes(net, t, worked, graph, rng, dense_grad):
-    other = "sum" if net.reduction == "mean" else "mean"
-    twin = replace(net, reduction=other)
-    twin_graph = Graph(twin, rows=graph.rows) if graph is not None else None
-    twin_nums = numbers_for(twin, worked.example, twin_graph)
-    name = dense_grad[0] if dense_grad else _first_param(net)
-    before, after = worked.gradient(name), twin_nums.gradient(name)
-    m = worked.m
-    factor = Fraction(m) if other == "sum" else Fraction(1, m)
-    if net.l2 is None:
-        check(after, to_mp(before) * to_mp(factor))
-    _same_errors(net, worked, twin_nums)
-    theta = names.sym(name)
-    parts = [para(t, "ex.changes_a_q", other=other, now=net.reduction, grad=Partial(J, theta),
-                  value=shown(before), m=m)]
-    lines = [Math([Partial(J, theta), shown(after)], note=t("ex.changes_a_note", other=other))]
-    explain = [para(t, "ex.changes_a" if net.l2 is None else "ex.changes_a_l2",
-                    old=_scale_text(net.reduction, m), new=_scale_text(other, m), factor=fmt(factor).plain())]
-    b = activation_part(net, t, rng)
+def what_changes(net, t, nums, graph, rng, dense_grad):
+    """(a) the other reduction, on the batch of ``nums`` (when it has more than
+    one example); (b) a saturated or switched-off hidden unit.  None when
+    neither applies."""
+    parts, lines, explain = [], [], []
+    m = nums.m
+    if m > 1:
+        other = "sum" if net.reduction == "mean" else "mean"
+        twin = replace(net, reduction=other)
+        twin_graph = Graph(twin, rows=graph.rows) if graph is not None else None
+        twin_nums = numbers_for(twin, nums.example, twin_graph)
+        name = dense_grad[0] if dense_grad else _first_param(net)
+        before, after = given(nums.gradient(name)), twin_nums.gradient(name)
+        factor = Fraction(m) if other == "sum" else Fraction(1, m)
+        if net.l2 is None:   # the answer from the printed value, checked against the twin network's
+            check(before * factor, after)
+            after = before * factor
+        _same_errors(net, nums, twin_nums)
+        theta = names.sym(name)
+        parts.append(para(t, "ex.changes_a_q", other=other, now=net.reduction, grad=Partial(J, theta),
+                          value=shown(before), m=m))
+        lines.append(Math([Partial(J, theta), answer(after)], note=t("ex.changes_a_note", other=other)))
+        explain.append(para(t, "ex.changes_a" if net.l2 is None else "ex.changes_a_l2",
+                            old=_scale_text(net.reduction, m), new=_scale_text(other, m),
+                            factor=fmt(factor).plain()))
+    b = activation_part(net, t, rng, "(b)" if parts else "(a)")
     if b is not None:
         q, line, why = b
         parts.append(q)
         lines.append(line)
         explain.append(why)
+    if not parts:
+        return None
     return "changes", t("ex.changes_title"), parts, [Equations(lines)] + explain
 
 
@@ -425,23 +446,21 @@ def _same_errors(net, a, b) -> None:
         for row_a, row_b in zip(a.ev.rows, b.ev.rows):
             for adj in a.graph.adjoints:
                 if adj.symbol in row_a and to_mp(row_a[adj.symbol]) != to_mp(row_b[adj.symbol]):
-                    if not _is_batch_norm(net):
-                        raise AnswerError(f"{adj.symbol} changed with the reduction")
+                    raise AnswerError(f"{adj.symbol} changed with the reduction")
         return
     for l in range(1, net.depth + 1):
         if not np.array_equal(a.mn.D[l], b.mn.D[l]):
             raise AnswerError(f"the errors of layer {l} changed with the reduction")
 
 
-def _is_batch_norm(net) -> bool:
-    return any(layer.kind == "bn" for layer in net.numbered)
-
-
-def activation_part(net, t, rng):
+def activation_part(net, t, rng, mark: str):
     """(b): one unit of the first layer with an elementwise activation, pushed
     where its derivative is small; the factor computed from the rules card."""
+    # a hidden unit: at the output a loss may cancel f' (sigmoid + bce), and
+    # the claim that f' scales the error would not hold
     layer = next((x for x in net.numbered if x.act is not None and x.act.name != "identity"
-                  and ACTIVATIONS[x.act.name].elementwise), None)
+                  and ACTIVATIONS[x.act.name].elementwise and x.kind in ("dense", "conv")
+                  and x.l < net.depth), None)
     if layer is None:
         return None
     act = layer.act
@@ -469,10 +488,11 @@ def activation_part(net, t, rng):
     else:
         verdict = t("ex.grows")
     fz = Notation(f"{act.name}′(z)", r"\mathrm{%s}'(z)" % act.name.replace("_", r"\_"))
-    question = para(t, "ex.changes_b_q", z=sp.Eq(z1, shown(zv), evaluate=False), act=str(act), l=layer.l)
+    question = para(t, "ex.changes_b_q", mark=mark, z=sp.Eq(z1, shown(zv), evaluate=False), act=str(act),
+                    l=layer.l)
     line = Math([fz, fp.expr.subs(fp.var, a1 if fp.in_output else z1), shown(slope)],
                 note=t("ex.at", z=fmt(zv).plain()) + ("" if not fp.in_output else "; " + t("ex.with_a", a=fmt(a).plain())))
-    why = para(t, "ex.changes_b", factor=fmt(slope).plain(), verdict=verdict, l=layer.l)
+    why = para(t, "ex.changes_b", mark=mark, factor=fmt(slope).plain(), verdict=verdict, l=layer.l)
     return question, line, why
 
 

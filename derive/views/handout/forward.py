@@ -16,7 +16,8 @@ def section(src) -> Section:
     t, net, g = src.t, src.net, src.graph
     if g is not None:
         staged = scalar.forward_section(g, len(g.forward) <= SMALL, t)
-        body = [Text(t("handout.forward_intro"))] + staged.body + [batch_loss(src)]
+        intro = [] if g.rows != [None] else [Text(t("handout.forward_intro"))]   # batch norm: the view says why
+        body = intro + staged.body + [batch_loss(src)]
     elif src.dense:
         body = [Text(t("handout.forward_general"))] + general(src) + [batch_loss(src)]
     else:

@@ -36,9 +36,16 @@ def saturated_units(src) -> list:
             continue
         zv = nums.value("z", l, 1, 0)
         slope = sp.N(ACTIVATIONS[act.name].derivative().subs(z, sp.Float(str(to_mp(zv)), 30)), 20)
-        if abs(slope) < SATURATED:
-            out.append(para(src.t, "handout.saturated_here", act=act.name, z=fmt(zv).plain(),
-                            slope=fmt(slope).plain(), neuron=names.node("z", l, 1)))
+        if abs(slope) >= float(SATURATED):
+            continue
+        error = nums.value("d", l, 1, 0)
+        values = dict(act=act.name, z=fmt(zv).plain(), slope=fmt(slope).plain(), neuron=names.node("z", l, 1),
+                      delta=names.node("d", l, 1), error=fmt(error).plain())
+        if l == net.depth and ACTIVATIONS[act.name].pairs_with == net.loss and abs(to_mp(error)) >= to_mp(SATURATED):
+            # the loss cancels f' at the output (sigmoid + bce): the error is computed, not assumed
+            out.append(para(src.t, "handout.saturated_output", loss=net.loss, **values))
+        else:
+            out.append(para(src.t, "handout.saturated_here", **values))
     return out
 
 
