@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -23,11 +24,15 @@ from .views.delta import M, ONES, DeltaView
 
 
 def _lambdify(var, expr):
-    """A NumPy function of one array (constants broadcast to its shape)."""
-    f = sp.lambdify(var, expr, modules=[{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"])
+    """A function of one array, entry by entry in mpmath: f and f' of a layer
+    are m x n numbers, and mpmath neither overflows (softplus at z = 1000) nor
+    turns inf/inf into nan (silu' at z = -1000) where float64 would."""
+    f = sp.lambdify(var, expr, "mpmath")
+    entry = np.frompyfunc(lambda x: float(f(mpmath.mpf(float(x)))), 1, 1)
 
     def apply(x):
-        return np.broadcast_to(np.asarray(f(x), dtype=float), x.shape).copy()
+        with mpmath.workdps(30):
+            return np.asarray(entry(x), dtype=float).reshape(x.shape)
     return apply
 
 
