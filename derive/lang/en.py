@@ -240,8 +240,8 @@ MESSAGES.update({
                             "once per neuron and from the output backwards, and reused for every parameter."),
     "handout.gates": ("Gates: an add passes the upstream gradient unchanged to each of its inputs, a product "
                       "sends it to each input times the other input, and a max (ReLU, max pooling) routes it "
-                      "to the input that won. Where a value feeds several others, the contributions add up: "
-                      "in code, +=, never =."),
+                      "to the input that won."),
+    "handout.fan_out": "Where a value feeds several others, the contributions add up: in code, +=, never =.",
     "handout.chain_general": ("This network has {n} parameters, and the chain rule is the same for each: the "
                               "next section derives it once for a general layer l, index by index, and reads "
                               "the result as matrix products."),

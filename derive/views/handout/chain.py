@@ -12,7 +12,8 @@ GROUPED = 16   # gradient lines set in one block
 def section(src) -> Section:
     t, net, g = src.t, src.net, src.graph
     if g is None:
-        body = [Text(t("handout.chain_general", n=f"{net.n_params:,}")), Text(t("handout.gates"))]
+        body = [Text(t("handout.chain_general", n=f"{net.n_params:,}")),
+                Text(t("handout.gates") + " " + t("handout.fan_out"))]
         return Section(t("handout.chain_title"), body, key="chain")
     full = len(g.forward) <= 60
     backward = scalar.backward_section(g, full, t)
@@ -26,5 +27,7 @@ def section(src) -> Section:
                      [Text(t("handout.every_parameter") if not representative else
                            t("handout.representatives", n=f"{net.n_params:,}")),
                       Equations(lines)], key="chain-parameters")
-    body = backward.body + [Text(t("handout.gates")), params]
+    # the backward pass names a quantity that fans out, when there is one
+    gates = t("handout.gates") + ("" if scalar.fan_out(g) else " " + t("handout.fan_out"))
+    body = backward.body + [Text(gates), params]
     return Section(t("handout.chain_title"), body, key="chain")

@@ -52,7 +52,8 @@ def graph_route(src) -> list:
     out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t),
             numbers.gradient_section(net, ev, shown, t)]
     if ex.steps:
-        out.append(numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, shown, t)[0])
+        # every parameter takes the step; the table shows the first few of all of them
+        out.append(numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)[0])
     return out
 
 
