@@ -1,21 +1,30 @@
-"""python -m benchmarks [--quick] [--threads N] [--only numeric|symbolic] [--no-write]
+"""python -m benchmarks [--quick] [--threads N] [--only numeric|precision|symbolic] [--no-write]
 
 Prints the tables; writes benchmarks/results.md, numeric.png and symbolic.png.
+A partial run (--only) rewrites the tables it measured and carries the
+others over from the previous results.md, saying so and when they were measured.
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this process (and only
+it) before NumPy loads OpenBLAS: see blas.py.
 """
 from __future__ import annotations
 
-import argparse
-import sys
-import time
+from .blas import unpin
 
-from . import competitors, numeric, profile, report, symbolic, training, variants
+UNPINNED = unpin()  # before anything imports NumPy
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from . import blas, competitors, numeric, precision, profile, report, symbolic, training, variants  # noqa: E402
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[2])
     p.add_argument("--quick", action="store_true", help="a fast smoke run: fewer rounds, small symbolic nets")
     p.add_argument("--threads", type=int, default=1, help="threads for every library (default 1)")
-    p.add_argument("--only", choices=("numeric", "symbolic"), help="run one side only")
+    p.add_argument("--only", choices=("numeric", "precision", "symbolic"),
+                   help="run one part only (numeric includes precision: the cost of the precise helpers)")
     p.add_argument("--no-write", action="store_true", help="print only; leave results.md and the plots alone")
     args = p.parse_args(argv)
     args.rounds, args.batch_s = (5, 0.005) if args.quick else (31, 0.02)
@@ -110,9 +119,18 @@ def main(argv=None):
     load_before = report.load_average()
     threads = competitors.setup_threads(args.threads)
     log("threads: " + "; ".join(f"{k}: {v}" for k, v in threads.items()))
+    if UNPINNED:
+        log("unset for this run: " + ", ".join(f"{k}={v}" for k, v in UNPINNED.items()))
+    for lib in blas.libraries():
+        log(f"{lib.get('internal_api')} {lib.get('version')}: core type {lib.get('architecture')}, "
+            f"{lib.get('num_threads')} threads")
 
-    results, profiles, tried = [], [], []
-    if args.only != "symbolic":
+    results, profiles, tried, cost = [], [], [], None
+    ran = {"numeric", "precision", "symbolic"} if args.only is None else \
+        {"numeric", "precision"} if args.only == "numeric" else {args.only}
+    if "precision" in ran:
+        cost = precision.run(rounds=args.rounds, batch_s=args.batch_s, clock=args.clock, log=log)
+    if "numeric" in ran:
         results = numeric.run_all(generated_factory(log), rounds=args.rounds, batch_s=args.batch_s,
                                   log=log, clock=args.clock)
         if any("generated" in r.timings for r in results):
@@ -121,7 +139,7 @@ def main(argv=None):
             tried = variants.run(rounds=max(5, args.rounds // 2), batch_s=args.batch_s, clock=args.clock, log=log)
 
     widths, depths, scalar = [], [], []
-    if args.only != "numeric":
+    if "symbolic" in ran:
         log("\nderive + emit (vectorized), seconds: cold / warm")
         try:
             widths, depths = symbolic.emit_scaling(repeats=2 if args.quick else 5)
@@ -139,10 +157,13 @@ def main(argv=None):
             report.plot_numeric(results, report.HERE / "numeric.png")
         if scalar:
             report.plot_symbolic(widths, depths, scalar, report.HERE / "symbolic.png")
+        path = report.HERE / "results.md"
+        previous = path.read_text() if path.exists() else ""
         text = report.write(results, [(lab, txt) for lab, txt, _ in profiles], widths, depths, scalar,
-                            threads, loads, args, analysis(results, profiles, tried), tried)
-        text = training.keep_section(report.HERE / "results.md", text)  # its own run writes it
-        (report.HERE / "results.md").write_text(text)
+                            threads, loads, args, analysis(results, profiles, tried), tried,
+                            cost=cost, blas_lines=blas.report(UNPINNED), ran=ran, previous=previous)
+        text = training.keep_section(path, text)  # its own run writes it
+        path.write_text(text)
         log(f"\nwrote {report.HERE / 'results.md'}")
     log(f"total {time.perf_counter() - t_start:.0f} s")
 

@@ -196,13 +196,70 @@ def plot_symbolic(widths, depths, scalar, path):
 
 
 # ------------------------------------------------------------------ markdown -
-def write(results, profiles, widths, depths, scalar, threads, loads, args, analysis, tried=()) -> str:
+# Which part of a run writes which "## " section; the others describe the run itself.
+PARTS = {
+    "numeric": ("Goals", "Where the generated code loses, and why",
+                "value_and_grad: time relative to the generated module"),
+    "precision": ("Precise numerics: what they cost",),
+    "symbolic": ("Symbolic side",),
+}
+PART_TEXT = {"numeric": "numeric side (goals, value_and_grad tables, line profiles, template changes)",
+             "precision": "precise numerics: what they cost",
+             "symbolic": "symbolic side"}
+
+
+def sections(text: str) -> dict[str, list[str]]:
+    """A results.md split at its "## " headings: heading -> its lines (heading first)."""
+    out, current = {}, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            out[current] = []
+        if current is not None:
+            out[current].append(line)
+    return out
+
+
+def _previous_runs(previous: str) -> dict[str, str]:
+    """part -> when it was measured, from the previous results.md's run table, or
+    from git (the commit that last wrote it)."""
+    when = {}
+    for line in sections(previous).get("Runs", []):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for part, text in PART_TEXT.items():
+            if len(cells) == 2 and cells[0] == text:
+                when[part] = cells[1].replace(", this run", "").replace(", carried over", "")
+    if len(when) < len(PART_TEXT):
+        import subprocess
+        try:
+            last = subprocess.run(["git", "log", "-1", "--format=%cs (commit %h)", "--", "results.md"],
+                                  cwd=HERE, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            last = ""
+        for part in PART_TEXT:
+            when.setdefault(part, f"{last or 'an earlier run'}")
+    return when
+
+
+def write(results, profiles, widths, depths, scalar, threads, loads, args, analysis, tried=(),
+          cost=None, blas_lines=(), ran=("numeric", "precision", "symbolic"), previous="") -> str:
+    import datetime
+    today = datetime.date.today().isoformat()
+    before = sections(previous)
+    earlier = _previous_runs(previous)
+    only = f" --only {args.only}" if getattr(args, "only", None) else ""
     L = ["# Benchmarks", "",
          f"Written by `python -m benchmarks{' --quick' if args.quick else ''}"
-         f"{f' --threads {args.threads}' if args.threads != 1 else ''}`. "
+         f"{f' --threads {args.threads}' if args.threads != 1 else ''}{only}`. "
          "Do not edit by hand; rerun instead. Plots: "
          "[numeric.png](numeric.png), [symbolic.png](symbolic.png).", "",
-         "## Machine", ""]
+         "## Runs", "",
+         "A partial run (`--only`) measures some parts and carries the others over from the "
+         "previous results.md unchanged.", "",
+         "| part | measured |", "|---|---|"]
+    for part, text in PART_TEXT.items():
+        L.append(f"| {text} | {today + ', this run' if part in ran else earlier[part] + ', carried over'} |")
+    L += ["", "## BLAS", ""] + list(blas_lines) + ["", "## Machine", ""]
     L += machine(threads, *loads)
     L += ["", "## Method", "",
           "- Every contender computes J and the gradient of every parameter for the same "
@@ -225,6 +282,9 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
           "- One thread per library by default: the machine has few cores and is shared, and "
           "several libraries' spinning worker threads on the same cores slow each other down "
           "unpredictably. See the thread settings above.",
+          "- The BLAS a user gets: `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE`, which pin "
+          "OpenBLAS to a given core type and cache size, are unset for the benchmark run only "
+          "(before NumPy loads OpenBLAS); the kernel that runs is the one reported above.",
           "- torch: `F.linear`, `torch.sigmoid`/`relu`, `F.mse_loss` / `F.cross_entropy` with "
           "probability targets, `torch.autograd.grad`, `J.item()`. JAX: `jit(value_and_grad)`, "
           "`block_until_ready`. autograd: `autograd.value_and_grad` on `autograd.numpy`. "
@@ -232,30 +292,59 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
           "per layer, delta W for every layer but the first), with NumPy `@`.",
           "- Data: N(0, 1) inputs, He-scaled weights, N(0, 1) targets for mse, one-hot for ce.",
           ""]
-    L += ["## Goals", ""]
+    fresh = {}
+    if "numeric" in ran:
+        fresh.update(_numeric_sections(results, profiles, analysis, tried))
+    if "precision" in ran and cost is not None:
+        fresh["Precise numerics: what they cost"] = _precision_section(*cost)
+    if "symbolic" in ran:
+        fresh["Symbolic side"] = _symbolic_section(widths, depths, scalar)
+    for part, names in PARTS.items():
+        for name in names:
+            if name in fresh:
+                L += fresh[name] + [""]
+            elif name in before:
+                old = [line for line in before[name] if not line.startswith("_Not re-run")]
+                L += old[:1] + ["", f"_Not re-run: carried over from the previous results.md "
+                                    f"(measured {earlier[part]})._"] + _strip(old[1:]) + [""]
+    return "\n".join(L).rstrip("\n") + "\n"
+
+
+def _strip(lines):
+    """Drop leading and trailing blank lines."""
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return [""] + lines if lines else lines
+
+
+def _numeric_sections(results, profiles, analysis, tried) -> dict[str, list[str]]:
+    out = {}
     glines, misses = goals(results)
-    L += glines + [""]
-    L += ["## Where the generated code loses, and why", ""]
+    out["Goals"] = ["## Goals", ""] + glines
+    L = ["## Where the generated code loses, and why", ""]
     if misses:
         L += [f"- {m}" for m in misses] + [""]
     else:
         L += ["Nowhere in this run: every goal above is met.", ""]
-    L += analysis + [""]
+    L += analysis
     if tried and not any(r.applied for r in tried):
         from . import variants
-        L += ["### Generated against hand-written, measured on their own", "",
+        L += ["", "### Generated against hand-written, measured on their own", "",
               "Median time divided by the generated module's; every proposed template change "
               "in benchmarks/variants.py is already in the emitted code.", ""]
-        L += variants.table(tried) + [""]
+        L += variants.table(tried)
     elif tried:
         from . import variants
-        L += ["### What the proposed template changes would buy", "",
+        L += ["", "### What the proposed template changes would buy", "",
               "Median time divided by the unchanged generated module's, each column adding one "
               "change to the previous (n/a: the change does not apply to that network).", ""]
         L += variants.table(tried) + ["", "The changes, on the emitted `64-128:sigmoid-10/mse` module:",
-                                      "", "```diff", variants.example_diff(), "```", ""]
-    L += ["## value_and_grad: time relative to the generated module", "",
-          "Median time divided by the generated module's (below 1: faster than generated).", ""]
+                                      "", "```diff", variants.example_diff(), "```"]
+    out["Where the generated code loses, and why"] = L
+    L = ["## value_and_grad: time relative to the generated module", "",
+         "Median time divided by the generated module's (below 1: faster than generated).", ""]
     L += summary_table(results) + [""]
     for res in results:
         L += [f"### `{res.spec}`, m={res.m}, {res.dtype}", ""] + case_table(res) + [""]
@@ -264,12 +353,37 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
               "Time per call charged to each source line (a settrace profiler; helpers "
               "called from a line are charged to it). Lines containing `@` are matrix products.",
               "", "```", text, "```", ""]
-    L += ["## Symbolic side", "",
-          "### Derive and emit the vectorized module: flat in width", "",
-          "`codegen.emit(derive.Network.parse(spec))`. Cold: the memoised per-activation "
-          "derivations are cleared first; warm: they are reused (as in a long session). "
-          "Median of several runs; all symbolic timings are process CPU time.", "",
-          "| network | parameters | cold | warm | lines emitted |", "|---|---:|---:|---:|---:|"]
+    out["value_and_grad: time relative to the generated module"] = L[:-1]
+    return out
+
+
+def _precision_section(helper_rows, module_rows, new_rows=()) -> list[str]:
+    from . import precision
+    return ["## Precise numerics: what they cost", "",
+            "Issue #16.3 made the generated helpers accurate to a few ulps in both tails "
+            "(tests/codegen/test_numerics.py measures it). Here each new helper is timed against "
+            "the one it replaced, interleaved, one thread, process time: first `_sigmoid` alone "
+            "(in place on a fresh array, as value_and_grad calls it; the copy is included in every "
+            "contender), then whole value_and_grad calls of modules that differ in that helper "
+            "only (the old helper text put back into today's emitted module). The alternative "
+            "column: for `_sigmoid`, the sign split applied always, as the issue suggests; for "
+            "softmax, the new log-softmax's log1p without the two-sum.", ""] + \
+        precision.table(helper_rows, module_rows) + [""] + precision.findings(helper_rows, module_rows) + \
+        (["", "### The helpers for gelu and silu (not wired to an activation yet)", "",
+          "What a gelu or silu layer will cost per call on a 64x128 array, next to np.tanh on "
+          "the same array. `_erf` and the normal cdf are polynomials of degree 10 and 22 "
+          "evaluated in float64 (float32 input included) with NumPy, one call per term, so they "
+          "cost tens of NumPy calls where np.tanh is one.", ""] + precision.new_table(new_rows)
+         if new_rows else [])
+
+
+def _symbolic_section(widths, depths, scalar) -> list[str]:
+    L = ["## Symbolic side", "",
+         "### Derive and emit the vectorized module: flat in width", "",
+         "`codegen.emit(derive.Network.parse(spec))`. Cold: the memoised per-activation "
+         "derivations are cleared first; warm: they are reused (as in a long session). "
+         "Median of several runs; all symbolic timings are process CPU time.", "",
+         "| network | parameters | cold | warm | lines emitted |", "|---|---:|---:|---:|---:|"]
     for t in widths + depths:
         L.append(f"| `{t.label}` | {t.params} | {t.cold * 1e3:.1f} ms | {t.warm * 1e3:.1f} ms | {t.lines} |")
     L += ["", "### Scalar derivation against naive per-weight diff", "",
@@ -290,4 +404,4 @@ def write(results, profiles, widths, depths, scalar, threads, loads, args, analy
         t = target[0]
         L += ["", f"At `{t.spec}` ({t.params} parameters) the backprop-shaped derivation is "
               f"**{t.ratio:.1f}x** faster than the naive route (issue 2's target: at least 5x)."]
-    return "\n".join(L) + "\n"
+    return L

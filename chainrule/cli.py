@@ -26,14 +26,24 @@ examples:
   chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
       --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
 
-spec grammar:  LAYERS ("/" ITEM)*,  LAYERS := INT ("-" INT [":" ACT])+
-  activations: identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus softmax
-  losses: se half_se mse bce ce;  items: nobias, sum (sum instead of mean over the batch)
-  defaults: hidden sigmoid, output identity, loss mse, biases on, mean over the batch
+spec grammar:  INPUT ("-" LAYER)+ ("/" ITEM)*
+  INPUT:  n (features) | T x F (sequences) | C x H x W (images), e.g. 2, 20x16, 1x28x28
+  LAYER:  WIDTH[:ACT] (dense) | conv(C,K[,stride=S][,pad=P])[:ACT] | maxpool(K) | avgpool(K)
+          | flatten | bn | ln | dropout(P) | res(LAYER-...)[:ACT] | rnn(H) | lstm(H) | gru(H)
+  activations: {activations}
+  losses: {losses};  items: nobias, sum (sum instead of mean over the batch), l2(LAMBDA)
+  defaults: hidden dense sigmoid, last layer (and a res block's last) identity, loss mse,
+            biases on, mean over the batch
 
-parameter names: w<l>_<j>_<k> connects neuron k of layer l-1 to neuron j of layer l
-  (W is n_out x n_in); b<l>_<j> is the bias of neuron j of layer l; indices start at 1.
+parameter names: the array's key in lower case, then 1-based indices: w<l>_<j>_<k>
+  connects neuron k of layer l-1 to neuron j of layer l (W is n_out x n_in); b<l>_<j>;
+  conv w<l>_<c>_<c'>_<u>_<v>; gamma<l>_<j>, beta<l>_<j>; wx<l>_.., wh<l>_.., bx, bh.
 """
+# The lists above are the rules card's (derive/rules.py), copied so that --help does not
+# import SymPy; tests/test_cli.py checks that they are the card's, word for word.
+ACTIVATION_LIST = "identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus gelu silu softmax"
+LOSS_LIST = "se half_se mse bce ce"
+EPILOG_DERIVE = EPILOG_DERIVE.format(activations=ACTIVATION_LIST, losses=LOSS_LIST)
 
 
 class Parser(argparse.ArgumentParser):
@@ -43,20 +53,24 @@ class Parser(argparse.ArgumentParser):
         raise ChainruleError(f"{message}; see '{self.prog} --help'")
 
 
+_DECIMAL = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?"
+
+
 def _positive_fraction(text: str) -> Fraction:
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number (write e.g. 0.1)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be positive, got {text}")
+    import re
+    # checked before Fraction(): '1e999999999' would build a billion-digit integer
+    if len(text) > 40 or not re.fullmatch(_DECIMAL, text.strip()):
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a number (write e.g. 0.1)")
+    value = Fraction(text.strip())
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"the learning rate must be positive and at most 1000, got {text}")
     return value
 
 
 def _count(limit: int):
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = int(text) if len(text) < 20 else limit + 1
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
         if not 0 <= value <= limit:
@@ -66,12 +80,14 @@ def _count(limit: int):
 
 
 def _seed(text: str) -> int:
+    if len(text) > 20:
+        raise argparse.ArgumentTypeError(f"'{text[:24]}...' is not a seed; use a whole number from 0 to {2**32 - 1}")
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the seed must be >= 0")
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number from 0 to {2**32 - 1}")
     return value
 
 
@@ -106,6 +122,8 @@ def build_parser() -> Parser:
                    help="learning rate for --steps (default: the example's, else 0.1)")
     d.add_argument("--seed", type=_seed, metavar="N",
                    help="draw a reproducible random example (for specs without one)")
+    d.add_argument("--optimizer", choices=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
+                   help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
     d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
@@ -175,7 +193,7 @@ def cmd_presets(args) -> str:
     return "\n".join(lines) + "\n"
 
 
-NETWORK_ONLY = ("param", "numbers", "steps", "lr", "seed", "verify")
+NETWORK_ONLY = ("param", "numbers", "steps", "lr", "seed", "verify", "optimizer")
 EXPR_ONLY = ("wrt", "at")
 
 
@@ -199,24 +217,26 @@ def cmd_derive(args) -> str:
         raise ChainruleError("--wrt and --at go with --expr; for a network use --param and --numbers")
     if not args.spec:
         raise ChainruleError("derive needs a SPEC (e.g. mlp-2-3-1 or 2-3:sigmoid-1/mse) or --expr")
-    if args.lr is not None and not (args.steps or args.numbers):
-        raise ChainruleError("--lr is the learning rate of the gradient-descent trace: add --steps N "
+    if (args.lr is not None or args.optimizer is not None) and not (args.steps or args.numbers):
+        raise ChainruleError("--lr and --optimizer set the gradient-descent trace: add --steps N "
                              "(or --numbers, which runs the example's own steps)")
     import derive
     from derive.derivation import build
     net = derive.load(args.spec)
     doc = build(net, params=args.param, view=args.view, numbers=args.numbers or bool(args.steps),
-                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify, lang=args.lang)
+                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify, lang=args.lang,
+                optimizer=args.optimizer)
     return render(doc, args.format)
 
 
 def cmd_codegen(args) -> str:
+    from chainrule.files import check_target, write_file
+    check_target(args.output, "py", args.force)  # before the work, which may be long
     import codegen
     import derive
-    from chainrule.files import write_output
     net = derive.load(args.spec)
     text = codegen.emit(net, form=args.form)
-    path = write_output(args.output, text, codegen.HEADER_PREFIX, args.force)
+    path = write_file(args.output, text, "py", args.force)
     out = f"wrote {path} ({args.form} form of {net.spec})\n"
     if args.check:
         module = codegen.compile(net, form=args.form)
@@ -225,21 +245,25 @@ def cmd_codegen(args) -> str:
 
 
 def cmd_handout(args) -> str:
-    import codegen
     import derive
-    from chainrule.files import write_output
-    from derive import handout
-    net = derive.load(args.spec)
+    from chainrule.files import check_target, write_files
+    net = derive.load(args.spec)   # bad input is refused before anything heavy is imported
     if not args.output.endswith(".tex"):
         raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
+    # Every target is checked before LaTeX runs, and the .tex is written
+    # only with its PDF: a .tex that does not compile is never left behind.
+    targets = [(args.output, "tex")] + ([(args.output[:-len(".tex")] + ".pdf", "pdf")] if args.pdf else [])
+    for target, kind in targets:
+        check_target(target, kind, args.force)
+    import codegen
+    from derive import handout
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
                          code_listing=codegen.emit(net))
-    path = write_output(args.output, tex, handout.HEADER_PREFIX, args.force)
-    out = f"wrote {path}\n"
+    files = [(args.output, tex, "tex")]
     if args.pdf:
-        from chainrule.pdf import compile_pdf
-        out += f"wrote {compile_pdf(path)}\n"
-    return out
+        from chainrule.pdf import build_pdf
+        files.append((targets[1][0], build_pdf(tex), "pdf"))
+    return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
 
 
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,

@@ -32,6 +32,7 @@ class Fit:
     n_out: int
     loss: str
     spec: str
+    shape: tuple = ()      # one example's input shape (C, H, W) or (T, F); () for a flat input
 
     @property
     def labels_allowed(self) -> bool:
@@ -90,6 +91,8 @@ def _read_npz(path: Path, fit: Fit) -> Data:
                                  f"save numbers (e.g. {name}.astype(float))")
     if X.ndim == 1 and fit.n_in == 1:
         X = X[:, None]
+    if len(fit.shape) > 1 and X.ndim == len(fit.shape) + 1 and X.shape[1:] == fit.shape:
+        X = X.reshape(X.shape[0], -1)   # images and sequences are checked as rows, then reshaped back
     if X.ndim != 2 or X.shape[1] != fit.n_in:
         raise ChainruleError(f"'{path}': X is {_shape(X)}, but {fit.spec} takes {fit.n_in} "
                              f"input{'s' * (fit.n_in != 1)}: X should be (m, {fit.n_in})")

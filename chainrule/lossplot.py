@@ -10,7 +10,7 @@ import io
 
 from derive.errors import ChainruleError
 
-from .artifacts import PNG_SOFTWARE
+from .files import PNG_SOFTWARE
 
 INSTALL = 'pip install "chainrule[plot]"'
 

@@ -6,7 +6,7 @@
 The training itself is the generated module's ``fit`` (compiled through
 codegen's cache); this module reads and checks the data (chainrule.data),
 shows progress, and writes the parameters and the loss plot
-(chainrule.artifacts, chainrule.lossplot).
+(chainrule.files, chainrule.lossplot).
 """
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def run(args) -> str:
 
     import codegen
     import derive
-    from . import artifacts, data, lossplot
+    from . import data, files, lossplot
 
     out_path = Path(args.output)
     if out_path.suffix.lower() != ".npz":
@@ -175,17 +175,18 @@ def run(args) -> str:
     # Refuse to clobber before training, not after minutes of it.
     for path in (args.output, args.plot):
         if path is not None:
-            artifacts.check_writable(path, args.force)
+            files.check_target(path, None, args.force)
     if args.plot is not None and Path(args.plot).resolve() == out_path.resolve():
         raise ChainruleError("-o and --plot name the same file; give two names")
 
-    fit = data.Fit(n_in=net.sizes[0], n_out=net.sizes[-1], loss=net.loss, spec=net.spec)
+    fit = data.Fit(n_in=math.prod(net.input), n_out=net.n_out, loss=net.loss, spec=net.spec, shape=net.input)
     reading = time.perf_counter()
     examples = data.load(args.data, fit)
     reading = time.perf_counter() - reading
     dtype = np.dtype(args.dtype)
     X, Y = examples.X.astype(dtype, copy=False), examples.Y.astype(dtype, copy=False)
     m = X.shape[0]
+    X = X.reshape(m, *net.input)
     module = codegen.compile(net)
     params = {k: v.astype(dtype) for k, v in module.init_params(args.seed).items()}
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
@@ -206,11 +207,11 @@ def run(args) -> str:
         progress.close()
     seconds = time.perf_counter() - started
 
-    written = [artifacts.write_bytes(args.output, artifacts.npz_bytes(params, net.spec), args.force)]
+    outputs = [(args.output, files.npz_bytes(params, net.spec), "npz")]
     if args.plot is not None:
         settings = f"{args.optimizer}, lr {lr:g}, batch {args.batch}, {m} examples, seed {args.seed}"
-        written.append(artifacts.write_bytes(args.plot, lossplot.png_bytes(history, net.spec, settings),
-                                             args.force))
+        outputs.append((args.plot, files.mark_png(lossplot.png_bytes(history, net.spec, settings)), "png"))
+    written = files.write_files(outputs, args.force)
     return _summary(args, net, m, examples, lr, hyper, history, (reading, seconds), written, dtype)
 
 

@@ -12,11 +12,12 @@ from .graph import GRAPH_LIMIT, Graph, can_build, couples_rows, graph_cost
 from .lang import messages
 from .model import Derivation, Section, Text
 from .names import Scheme
-from .printers.json import plain
+from .plain import plain
 from .views import delta, jsondata, notes, numbers, scalar, verify as verifying
 from .worked import evaluate
 
 VIEWS = ("scalar", "delta", "both")
+STEP_BUDGET = 500_000   # terms evaluated by a descent trace: about ten seconds
 
 
 def choose_example(net, numbers: bool, seed: int | None):
@@ -40,7 +41,7 @@ def build_graph(net, example=None) -> Graph | None:
 
 def build(net, *, params: list[str] | None = None, view: str = "both", numbers: bool = False,
           steps: int | None = None, lr=None, seed: int | None = None, verify: bool = False,
-          lang: str = "en") -> Derivation:
+          lang: str = "en", optimizer: str | None = None) -> Derivation:
     t = messages(lang)
     if view not in VIEWS:
         raise ChainruleError(f"unknown view '{view}'; choose scalar, delta or both")
@@ -70,9 +71,10 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     else:
         doc.pending.append(lambda data: data.update(large_json(net, t)))
     if example is not None:
-        doc.body += numbers_sections(net, g, example, ev, shown, steps, lr, doc.data, t, params, doc.pending)
-    elif lr is not None:
-        raise ChainruleError("--lr sets the learning rate of the descent trace: add --steps N")
+        doc.body += numbers_sections(net, g, example, ev, shown, steps, lr, doc.data, t, params, doc.pending,
+                                     optimizer)
+    elif lr is not None or optimizer is not None:
+        raise ChainruleError("--lr and --optimizer set the descent trace: add --steps N (or --numbers)")
     if verify:
         if g is None:
             raise ChainruleError("--verify needs the scalar graph; this network is too large")
@@ -80,7 +82,8 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     return doc
 
 
-def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, params, data_pending: list) -> list:
+def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, params, data_pending: list,
+                     optimizer: str | None = None) -> list:
     out = [numbers.data_section(net, example, g, t)]
     if not params:
         out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t)]
@@ -97,17 +100,27 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
     data_pending.append(batch_data)
     if steps is None:
         steps = example.steps
+    work = steps * graph_cost(net, example.m)
+    if work > STEP_BUDGET:
+        most = max(1, STEP_BUDGET // max(1, graph_cost(net, example.m)))
+        raise ChainruleError(f"{steps} steps of this network would evaluate about {work:,} terms (the limit is "
+                             f"{STEP_BUDGET:,}, some seconds); use --steps {most} or fewer")
     if steps:
         rate = Fraction(str(lr)) if lr is not None else example.lr
-        section, trace = numbers.trace_section(net, g, example, steps, rate, ev, shown, t)
+        section, trace = numbers.trace_section(net, g, example, steps, rate, ev, shown, t, optimizer)
         out.append(section)
         data["trace"] = [{"step": r.step, "parameters": {p: jsondata.number(v) for p, v in r.params.items()},
                           "loss": jsondata.number(r.loss)} for r in trace]
+        if optimizer not in (None, "sgd"):
+            data["optimizer"] = optimizer
+            for row, after in zip(data["trace"], trace[1:]):
+                row["state"] = {p: {str(k): jsondata.number(v) for k, v in s.items()}
+                                for p, s in (after.state or {}).items()}
     return out
 
 
 def verify_section(g: Graph, shown: list[str], data: dict, t) -> Section:
-    results = {p: verifying.check_gradient(g, p) for p in shown}
+    results = verifying.check_gradients(g, shown)
     local_ok = verifying.check_locals(g)
     data["verified"] = dict(results)
     data["verified_locals"] = local_ok

@@ -39,22 +39,33 @@ def exact(v) -> bool:
     return isinstance(v, (Fraction, int))
 
 
+_MPF = type(_CTX.mpf(1))
+
+
 def to_mp(v):
+    if type(v) is _MPF:
+        return v
     if isinstance(v, Fraction):
         return _CTX.mpf(v.numerator) / v.denominator
-    return _CTX.mpf(v) if not isinstance(v, mpmath.mpf) else v
+    return _CTX.mpf(v)
 
 
 def _add(a, b):
-    if exact(a) and exact(b):
-        return short(Fraction(a) + b)
-    return to_mp(a) + to_mp(b)
+    ta, tb = type(a), type(b)
+    if ta is _MPF:
+        return a + (b if tb is _MPF or tb is int else to_mp(b))
+    if tb is _MPF:
+        return b + (a if ta is int else to_mp(a))
+    return short(Fraction(a) + b)
 
 
 def _mul(a, b):
-    if exact(a) and exact(b):
-        return short(Fraction(a) * b)
-    return to_mp(a) * to_mp(b)
+    ta, tb = type(a), type(b)
+    if ta is _MPF:
+        return a * (b if tb is _MPF or tb is int else to_mp(b))
+    if tb is _MPF:
+        return b * (a if ta is int else to_mp(a))
+    return short(Fraction(a) * b)
 
 
 def _pow(a, n):
@@ -94,7 +105,8 @@ def _exp_guard(x):
 _FUNCS = {
     sp.exp: _unary(_CTX.exp, _exp_guard), sp.log: _unary(_CTX.log, _log_guard), sp.tanh: _unary(_CTX.tanh),
     sp.erf: _unary(_CTX.erf), sp.Abs: lambda v: abs(v), sp.sin: _unary(_CTX.sin), sp.cos: _unary(_CTX.cos),
-    sp.cosh: _unary(_CTX.cosh), sp.sinh: _unary(_CTX.sinh),
+    sp.sinh: _unary(_CTX.sinh, _exp_guard), sp.cosh: _unary(_CTX.cosh, _exp_guard), sp.erfc: _unary(_CTX.erfc),
+    sp.sqrt: _unary(_CTX.sqrt),
 }
 
 

@@ -24,7 +24,7 @@ def load(source):
         raise SpecError(f"a SPEC is text, got {type(source).__name__}")
     if source in PRESETS:
         return PRESETS[source]()
-    if source.endswith(".toml") or (len(source) < 4096 and "/" not in source and Path(source).is_file()):
+    if source.endswith(".toml") or ("/" not in source and _is_file(source)):
         return load_toml(source)
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*", source):
         raise SpecError(f"'{source[:60]}' is not a preset, a TOML file or a spec"
@@ -33,11 +33,20 @@ def load(source):
     return parse_spec(source)
 
 
+def _is_file(source: str) -> bool:
+    try:
+        return len(source) < 256 and Path(source).is_file()
+    except (OSError, ValueError):   # a name too long for the file system, a NUL byte
+        return False
+
+
 def load_toml(path: str):
     from .network import Network
     from .spec import parse_spec
     p = Path(path)
     try:
+        if p.is_fifo() or (p.exists() and not p.is_file()):
+            raise SpecError(f"'{path}' is not a regular file; give the path of a .toml file")
         if p.is_file() and p.stat().st_size > MAX_FILE:
             raise SpecError(f"'{path}' is {p.stat().st_size:,} bytes; a network file is at most {MAX_FILE:,}")
         data_bytes = p.read_bytes() if p.is_file() else None

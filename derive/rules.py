@@ -37,6 +37,7 @@ class Activation:
     default_alpha: float | None = None
     init: str = "xavier"        # "he" for the ReLU family: it zeroes half its inputs
     numpy: str | None = None    # NumPy form when the printed one is not stable ({z}, {alpha}, {out})
+    numpy_fprime: str | None = None  # f' in NumPy when NumPy lacks a function of the printed one (erf)
     pairs_with: str | None = None   # the loss whose output delta simplifies with it
     output_only: bool = False
     elementwise: bool = True
@@ -60,7 +61,7 @@ class Activation:
 # Piecewise functions put z = 0 in the left branch, so sympy.diff states the
 # convention: relu'(0) = 0, leaky_relu'(0) = alpha, as torch does.
 ACTIVATIONS: dict[str, Activation] = {act.name: act for act in [
-    Activation("identity", z),
+    Activation("identity", z, numpy="{z}"),
     Activation("sigmoid", 1 / (1 + sp.exp(-z)), numpy="_sigmoid({z}{out})", pairs_with="bce"),
     Activation("tanh", sp.tanh(z), numpy="np.tanh({z}{out})"),
     Activation("relu", sp.Piecewise((0, z <= 0), (z, True)), init="he", numpy="np.maximum({z}, 0{out})"),
@@ -68,9 +69,10 @@ ACTIVATIONS: dict[str, Activation] = {act.name: act for act in [
                numpy="np.where({z} > 0, {z}, {alpha} * {z})"),
     Activation("elu", sp.Piecewise((alpha * (sp.exp(z) - 1), z <= 0), (z, True)), 1.0, init="he",
                numpy="np.where({z} > 0, {z}, {alpha} * np.expm1(np.minimum({z}, 0)))"),
-    Activation("softplus", sp.log(1 + sp.exp(z)), init="he", numpy="np.logaddexp(0, {z})"),
-    Activation("gelu", z / 2 * (1 + sp.erf(z / sp.sqrt(2))), init="he", numpy="_gelu({z})"),
-    Activation("silu", z / (1 + sp.exp(-z)), init="he", numpy="_silu({z})"),
+    Activation("softplus", sp.log(1 + sp.exp(z)), init="he", numpy="_softplus({z}{out})"),
+    Activation("gelu", z / 2 * (1 + sp.erf(z / sp.sqrt(2))), init="he", numpy="_gelu({z})",
+               numpy_fprime="_gelu_grad({z})"),
+    Activation("silu", z / (1 + sp.exp(-z)), init="he", numpy="_silu({z})", numpy_fprime="_silu_grad({z})"),
     # softmax is not elementwise: a_j = exp(z_j) / sum_k exp(z_k).  Its
     # Jacobian comes from sympy.diff on a concrete vector (softmax_jacobian).
     Activation("softmax", sp.exp(z), numpy="_softmax({z})", pairs_with="ce", output_only=True,
@@ -305,7 +307,9 @@ def output_delta(activation: str, loss: str, n: int, alpha_value=None) -> Output
         local = fp.expr.subs(a, yh[0]) if fp.in_output else fp.expr.subs(z, zs[0])
         first = sp.diff(l, yh[0]) * local
         simpler = sp.factor(sp.simplify(first))
-        if sp.count_ops(simpler) < sp.count_ops(first):
+        # shorter, and in the same functions (simplify likes to trade exp for cosh)
+        same_functions = {type(f) for f in simpler.atoms(sp.Function)} <= {type(f) for f in first.atoms(sp.Function)}
+        if sp.count_ops(simpler) < sp.count_ops(first) and same_functions:
             first = tidy_sign(simpler)
         taught_first = first
     in_yhat, taught = [], []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from fractions import Fraction
 
 from .errors import SpecError, did_you_mean
@@ -346,6 +347,13 @@ def _build(raw, last: bool):
 
 def parse_spec(text: str):
     from .network import Network
+    if isinstance(text, str):
+        # fullwidth digits and letters (２-３) are the same spec; anything else non-ASCII is not grammar
+        text = unicodedata.normalize("NFKC", text)
+        odd = next((c for c in text if not c.isascii()), None)
+        if odd is not None:
+            raise SpecError(f"the spec contains '{odd}' (U+{ord(odd):04X}), which is not part of the grammar; "
+                            f"write widths, layer names and '-', ':', '/' in plain ASCII, e.g. '2-3:sigmoid-1/mse'")
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty spec; write layer widths joined by '-', e.g. '2-3:sigmoid-1/mse'")
     if len(text) > MAX_TEXT:

@@ -119,7 +119,7 @@ BAD = [
     (["derive", "2-3-1", "--steps", "x"], "'x' is not a whole number"),
     (["derive", "2-3-1", "--lr", "fast"], "'fast' is not a number"),
     (["derive", "2-3-1", "--lr", "-1"], "must be positive"),
-    (["derive", "2-3-1", "--seed", "-3"], "seed must be >= 0"),
+    (["derive", "2-3-1", "--seed", "-3"], "the seed must be a whole number from 0 to"),
     (["derive", "2-3-1", "--view", "matrix"], "invalid choice: 'matrix'"),
     (["derive", "2-3-1", "--format", "pdf"], "invalid choice: 'pdf'"),
     (["derive", "--expr", "(x +", "--wrt", "x"], "--expr"),
@@ -149,3 +149,22 @@ def test_console_script_and_module_exit_2_without_traceback():
     assert proc.returncode == 2
     assert proc.stderr.startswith("chainrule: error: unknown activation 'sigmod'")
     assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_are_the_rules_card():
+    """--help does not import SymPy, so it carries a copy of the card's names: the same ones."""
+    from chainrule import cli
+    from derive.rules import names_for_help
+    acts, losses = names_for_help()
+    assert cli.ACTIVATION_LIST == acts and cli.LOSS_LIST == losses
+    readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text()
+    for name in acts.split() + losses.split():
+        assert name.split("(")[0] in readme, name
+
+
+def test_help_does_not_import_sympy():
+    code = ("import sys, contextlib, io\nfrom chainrule.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    try: main(['--help'])\n"
+            "    except SystemExit: pass\nprint('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -29,7 +29,7 @@ def test_missing_latex_says_how_to_install(tmp_path, monkeypatch):
         pdf.compile_pdf(path)
     message = str(err.value)
     assert message.startswith("pdflatex not found") and "\n" not in message
-    for package in ("texlive-latex-base", "texlive-latex-recommended", "texlive-pictures", "latexmk"):
+    for package in (*pdf.DEBIAN_PACKAGES, "texlive-latex-base", "texlive-pictures", "lmodern"):
         assert package in message
 
 

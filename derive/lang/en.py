@@ -92,18 +92,25 @@ MESSAGES.update({
                       "{reverse}: {ratio} times less. In matrix terms, reverse mode multiplies a row "
                       "vector (the upstream gradient) through the Jacobians; forward mode multiplies "
                       "matrices."),
+    "notes.reverse_small": ("Why reverse mode: one forward pass costs about F = {F} multiplications. With only "
+                            "P = {P} parameter(s), a forward-mode pass per parameter ({forward}) costs no more "
+                            "than backprop's forward and backward pass ({reverse}); the advantage of reverse mode "
+                            "grows with P: a network with a million weights needs a million forward-mode passes "
+                            "but still only about two for backprop."),
     "notes.check": ("Gradient check (central differences, h = {h}): J(θ + h) = {plus} and J(θ - h) = "
                     "{minus} for θ = {name}, so (J(θ + h) - J(θ - h)) / 2h = {numeric}, against backprop's "
                     "{analytic} (relative difference {rel})."),
     "notes.check_how": ("Check a gradient numerically: (J(θ + h) - J(θ - h)) / 2h agrees with backprop to "
                         "about h² (use h ≈ 1e-4 in float64); add --numbers to see it for this network."),
-    "notes.seed001": ("With x = {x} and y = {y} substituted, J is a function of w alone: J = {J}, and "
-                      "∂J/∂w = {dJ}, zero at w = {w_star}: gradient descent walks w towards it."),
+    "notes.seed001": ("With x = {x} and y = {y} substituted, J is a function of w alone, and so is its "
+                      "derivative, which is zero at w = {w_star}: gradient descent walks w towards it."),
     "verify.title": "Verification",
-    "verify.ok": ("Verified: all {n} gradients equal sympy.diff(J, θ) of the fully expanded J (every other "
-                  "variable fixed at 3 random points; agreement to 12 significant digits),"),
-    "verify.ok_one": ("Verified: the gradient equals sympy.diff(J, θ) of the fully expanded J (every other "
-                      "variable fixed at 3 random points; agreement to 12 significant digits),"),
+    "verify.ok": ("Verified: all {n} gradients shown equal dJ/dθ computed in forward mode, with sympy.diff of "
+                  "every definition on the way from θ to J (3 random points; agreement to 12 significant "
+                  "digits),"),
+    "verify.ok_one": ("Verified: the gradient equals dJ/dθ computed in forward mode, with sympy.diff of every "
+                      "definition on the way from θ to J (3 random points; agreement to 12 significant "
+                      "digits),"),
     "verify.failed": "VERIFICATION FAILED for {names}.",
     "verify.locals": "and all {n} local derivatives of the backward pass equal sympy.diff of their definitions",
     "json.no_scalar": ("the scalar graph of this network would hold about {terms} terms (limit {limit}); "
@@ -178,15 +185,18 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
+    "optimizer.title": "{name}: {steps} steps, learning rate {lr}",
+    "optimizer.intro": ("Each step applies {name}'s rule (torch.optim's, with its defaults) to every parameter "
+                        "θ with its gradient g at step t; the table follows {p}, with the optimizer's state "
+                        "after each step."),
+    "optimizer.adam_first": ("Adam's first steps move each parameter by about the learning rate, whatever the "
+                             "size of its gradient: m̂/√v̂ is g/|g| = ±1 at t = 1 and stays near ±1 while the "
+                             "gradient keeps its sign. Here the first steps moved it by {moves} times η."),
+})
+
+MESSAGES.update({
     "numbers.example": "example {r}",
     "numbers.more": "... ({n} more)",
-    "notes.reverse_few": ("Why reverse mode: one forward pass costs about F = {F} multiplications. With P = {P} "
-                          "parameter(s), forward mode (or finite differences) needs about {forward} "
-                          "multiplications for every gradient and backprop about {reverse}: no saving here. "
-                          "The saving grows with the number of parameters: a network with a million weights "
-                          "needs a million forward-mode passes, but still one forward and one backward pass "
-                          "of backprop. In matrix terms, reverse mode multiplies a row vector (the upstream "
-                          "gradient) through the Jacobians; forward mode multiplies matrices."),
     "notes.saturation_none": ("This network has no sigmoid or tanh unit, so nothing in it saturates. For "
                               "comparison, a sigmoid unit:"),
 })

@@ -92,6 +92,11 @@ class Layer:
         """About how many terms ``scalar`` writes per example."""
         return _product(self.out_shape(shape))
 
+    def mults(self, shape: Shape) -> int:
+        """Multiplications of one forward pass for one example (the cost model
+        of 'why reverse mode')."""
+        return _product(self.out_shape(shape))
+
 
 def _product(shape: Shape) -> int:
     out = 1

@@ -73,3 +73,7 @@ class Conv(Layer):
     def scalar_cost(self, shape: Shape) -> int:
         c, oh, ow = self.out_shape(shape)
         return c * oh * ow * (shape[0] * self.k * self.k + 2)
+
+    def mults(self, shape: Shape) -> int:
+        c, oh, ow = self.out_shape(shape)
+        return c * oh * ow * shape[0] * self.k * self.k

@@ -44,3 +44,6 @@ class Dense(Layer):
 
     def scalar_cost(self, shape: Shape) -> int:
         return self.n * (shape[0] + 2)
+
+    def mults(self, shape: Shape) -> int:
+        return self.n * shape[0]

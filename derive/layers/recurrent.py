@@ -113,3 +113,7 @@ class Recurrent(Layer):
     def scalar_cost(self, shape: Shape) -> int:
         T, F = shape
         return T * self.hidden * GATES[self.cell] * (F + self.hidden + 4)
+
+    def mults(self, shape: Shape) -> int:
+        T, F = shape
+        return T * GATES[self.cell] * self.hidden * (F + self.hidden)

@@ -63,3 +63,10 @@ class Residual(Layer):
             total += layer.scalar_cost(s)
             s = layer.out_shape(s)
         return total + 2 * len(shape)
+
+    def mults(self, shape: Shape) -> int:
+        total, s = 0, shape
+        for layer in self.inner:
+            total += layer.mults(s)
+            s = layer.out_shape(s)
+        return total

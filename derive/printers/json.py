@@ -5,13 +5,9 @@ import json
 
 import sympy as sp
 
+from ..plain import plain
 from .base import Printer
 from .text import TextPrinter
-
-
-def plain(e) -> str:
-    """A SymPy-parsable string in plain names."""
-    return e if isinstance(e, str) else sp.sstr(e)
 
 
 class JsonPrinter(Printer):

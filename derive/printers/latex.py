@@ -11,46 +11,7 @@ from ..format import fmt
 from .base import Printer
 from .unicode_math import _RUN, to_latex
 
-_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-            "#": r"\#", "%": r"\%", "^": r"\textasciicircum{}", "_": r"\_",
-            "~": r"\textasciitilde{}"}
-_UNICODE = {"δ": r"$\delta$", "Δ": r"$\Delta$", "Σ": r"$\Sigma$", "∂": r"$\partial$",
-            "ŷ": r"$\hat y$", "×": r"$\times$", "→": r"$\to$", "←": r"$\leftarrow$",
-            "·": r"$\cdot$", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "σ": r"$\sigma$",
-            "α": r"$\alpha$", "θ": r"$\theta$", "⊙": r"$\odot$", "ᵀ": r"$^{\top}$",
-            "—": "---", "–": "--", "′": "'", "−": "-", "─": "-", "═": "=", "…": r"\dots{}",
-            "⋮": r"$\vdots$"}
-_SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸ", "0123456789()-+lL"))
-_SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢ", "0123456789jki"))
-
-
-def escape(text: str) -> str:
-    """User or prose text made safe for LaTeX: it prints literally.
-
-    Unicode notation from the text views (w⁽¹⁾₂₁, δ, ∂) becomes LaTeX, and
-    anything else outside ASCII that pdflatex could not typeset becomes '?'."""
-    out, text, i = [], str(text), 0
-    while i < len(text):
-        c = text[i]
-        for table, command in ((_SUPERSCRIPT, "textsuperscript"), (_SUBSCRIPT, "textsubscript")):
-            if c in table:
-                j = i
-                while j < len(text) and text[j] in table:
-                    j += 1
-                out.append("\\%s{%s}" % (command, "".join(table[ch] for ch in text[i:j])))
-                i = j
-                break
-        else:
-            if c in _SPECIAL:
-                out.append(_SPECIAL[c])
-            elif c in _UNICODE:
-                out.append(_UNICODE[c])
-            elif ord(c) < 128 or c in "äöüÄÖÜßéèêàçñ":
-                out.append(c)
-            else:
-                out.append("?")
-            i += 1
-    return "".join(out)
+from .tex_escape import escape, shown  # noqa: F401  (escape is this module's public name too)
 
 
 def prose(text: str) -> str:

@@ -45,6 +45,8 @@ class UnicodeExprPrinter(StrPrinter):
             return self.parenthesize(base, 60) + str(e).translate(_SUP)
         if e == sp.S.Half:
             return f"√({self._print(base)})"
+        if e.is_Symbol:   # β₁^t: a symbolic power, written as on paper
+            return self.parenthesize(base, 60) + "^" + self._print(e)
         return super()._print_Pow(expr, rational)
 
     def _print_exp(self, expr):
@@ -175,8 +177,12 @@ class TextPrinter(Printer):
 
     def _print_Section(self, s):
         lines = [s.title, "─" * min(len(s.title), WIDTH)]
-        for node in s.body:
-            lines.append(self._print(node))
+        for i, node in enumerate(s.body):
+            piece = self._print(node)
+            # a blank line after a paragraph, so consecutive paragraphs stay apart
+            if type(node).__name__ == "Text" and i + 1 < len(s.body) and not piece.endswith("\n"):
+                piece += "\n"
+            lines.append(piece)
         return "\n".join(lines) + "\n"
 
     def _print_Text(self, t):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..evaluate import as_sympy
 from ..format import full
 from ..graph import Graph
-from ..printers.json import plain
+from ..plain import plain
 
 
 def graph_data(g: Graph, params: list[str] | None, example=None) -> dict:

@@ -11,10 +11,10 @@ import sympy as sp
 
 from ..evaluate import to_mp
 from ..format import fmt
-from ..graph import graph_cost
-from ..model import Section, Text, Value
-from .prose import para
+from ..graph import Partial
+from ..model import Equations, Math, Section, Text, Value
 from ..rules import ACTIVATIONS, fprime
+from .prose import para
 
 SATURATING = ("sigmoid", "tanh")
 
@@ -50,7 +50,8 @@ def costs(net) -> dict:
     """Multiplications: one forward pass F (from the layers' sizes); forward
     mode (or finite differences) ~ one pass per parameter; reverse mode ~ a
     forward and a backward pass (about twice the forward's work)."""
-    F = max(1, graph_cost(net))
+    shapes = net.shapes()
+    F = max(1, sum(layer.mults(s) for layer, s in zip(net.layers, _top_shapes(net))))
     P = net.n_params
     forward_mode = P * 2 * F
     reverse = 3 * F
@@ -58,9 +59,19 @@ def costs(net) -> dict:
             "ratio": f"{forward_mode / reverse:,.0f}" if forward_mode >= 10 * reverse else f"{forward_mode / reverse:.1f}"}
 
 
+def _top_shapes(net):
+    """The input shape of each top-level layer (a residual block counts as one)."""
+    out, s = [], net.input
+    for layer in net.layers:
+        out.append(s)
+        s = layer.out_shape(s)
+    return out
+
+
 def reverse_mode(net, t) -> Text:
     c = costs(net)
-    key = "notes.reverse" if c["forward"] > c["reverse"] else "notes.reverse_few"
+    # "times less" only where it is: forward mode costs more than backprop
+    key = "notes.reverse" if c["forward"] > c["reverse"] else "notes.reverse_small"
     return Text(t(key, F=f"{c['F']:,}", P=f"{c['P']:,}", forward=f"{c['forward']:,}",
                   reverse=f"{c['reverse']:,}", ratio=c["ratio"]))
 
@@ -94,7 +105,7 @@ def check_text(plus, minus, h: Fraction, analytic, name: str, t) -> Text:
                   analytic=fmt(analytic, 8).plain(), rel=fmt(rel, 2).plain()))
 
 
-def one_weight(net, g, example, t):
+def one_weight(net, g, example, t) -> list | None:
     """Seed 001's form: with the example substituted, J(w) and dJ/dw in w alone."""
     if net.n_params != 1 or example is None or example.m != 1:
         return None
@@ -109,13 +120,14 @@ def one_weight(net, g, example, t):
         return None
     x = fmt(example.X[0][0]).plain()
     y = fmt(example.Y[0][0]).plain()
-    return para(t, "notes.seed001", x=x, y=y, J=decimal(sp.expand(J)), dJ=decimal(dJ), w_star=roots[0])
+    return [Text(t("notes.seed001", x=x, y=y, w_star=fmt(sp.Rational(roots[0])).plain()
+                   if roots[0].is_Rational else str(roots[0]))),
+            Equations([Math([sp.Symbol("J"), decimal(sp.expand(J))]), Math([Partial(sp.Symbol("J"), w), decimal(dJ)])])]
 
 
 def decimal(poly: sp.Expr) -> sp.Expr:
     """A polynomial with its coefficients shown as numbers (4.5w - 1.5, as
     taught), each sign kept outside its number."""
-    from ..evaluate import as_sympy
     terms = []
     for term in sp.Add.make_args(poly):
         c, rest = term.as_coeff_Mul()
@@ -132,7 +144,7 @@ def section(net, g, example, ev, t, check_param: str | None) -> Section:
     else:
         body.append(Text(t("notes.check_how")))
     if g is not None:
-        seed = one_weight(net, g, example, t)
+        seed = one_weight(net, g, example or net.example, t)
         if seed is not None:
-            body.append(seed)
+            body += seed
     return Section(t("notes.title"), body, key="notes")

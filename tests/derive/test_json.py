@@ -118,4 +118,29 @@ def test_drawn_specs_json_gradients_equal_sympy_diff(spec):
 
 def test_verify_reports_success(capsys):
     assert main(["derive", "relu-square", "--verify", "--view", "scalar"]) == 0
-    assert "Verified: all 7 gradients equal sympy.diff" in capsys.readouterr().out
+    assert "Verified: all 7 gradients shown equal" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec", [
+    "1x3x3-conv(1,2):relu-maxpool(2)-flatten-2:softmax/ce",
+    "3-2:tanh-bn-2/mse", "3-ln-2/half_se", "2-3:relu-dropout(0.5)-1/se",
+    "2-res(2:relu-2):tanh-1/mse/l2(0.01)", "2x1-rnn(2)-1/mse", "2x1-lstm(1)-1/mse", "2x1-gru(1)-1/se",
+])
+def test_other_kinds_json_gradients_equal_sympy_diff(spec):
+    """The contract's JSON check for every layer kind: plain names, masks put
+    in as numbers, each gradient equal to sympy.diff of the JSON loss."""
+    net = Network.parse(spec)
+    payload = json.loads(render(build(net, view="scalar"), "json"))
+    if "masks" in payload:
+        assert set(payload["masks"]) and all(v in (0, 1) for v in payload["masks"].values())
+    names = {p["name"] for p in payload["parameters"]}
+    assert names == set(net.param_names())
+    assert check_json(payload, points=1) == net.n_params
+
+
+def test_large_network_json_says_why(capsys):
+    assert main(["derive", "784-128:relu-10:softmax/ce", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["scalar"] is False and "terms" in payload["reason"]
+    labels = [(s["label"], s["layer"]) for s in payload["index_level"]]
+    assert ("BP1", "2") in labels and ("BP4", "1") in labels

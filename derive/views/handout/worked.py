@@ -48,7 +48,7 @@ def graph_route(src) -> list:
     out = numbers.data_section(net, ex, g, t).body
     seed = notes.one_weight(net, g, ex, t)
     if seed is not None:
-        out.append(seed)
+        out += seed
     out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t),
             numbers.gradient_section(net, ev, shown, t)]
     if ex.steps:

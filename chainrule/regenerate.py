@@ -1,13 +1,15 @@
-"""Rewrite generated/ from the presets: ``python -m codegen.regenerate``."""
+"""Rewrite generated/ from the presets: ``python -m chainrule.regenerate``.
+
+It lives beside the command line because it writes files (through
+chainrule.files) from what codegen emits: only this package wires the two."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 from chainrule.files import write_output
+from codegen import HEADER_PREFIX, emit, generated_files
 from derive import load
-
-from . import HEADER_PREFIX, emit, generated_files
 
 FOLDER = Path(__file__).resolve().parent.parent / "generated"
 
