@@ -370,6 +370,8 @@ MESSAGES.update({
     "ex.backprop": "backprop",
     "ex.check_a": ("They differ by {diff}, a relative difference of {rel}: the error of a central difference "
                    "shrinks like h²."),
+    "ex.check_a_digits": ("They differ by {diff}, a relative difference of {rel}: J is large here, and its {digits} "
+                          "printed digits resolve the estimate only to about {res}."),
 })
 
 MESSAGES.update({

@@ -184,6 +184,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 \setlength{\emergencystretch}{3em}
+\sloppy
 """
 
 # Section commands by depth: a derivation's sections are subsections of its

@@ -16,6 +16,7 @@ import random
 from dataclasses import replace
 from fractions import Fraction
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -509,17 +510,29 @@ def as_fraction(v) -> Fraction:
     return Fraction(str(sp.Float(v, 30)))
 
 
+def _resolution(loss):
+    """The smallest central difference that J printed to CHECK_DIGITS digits can show."""
+    value = abs(to_mp(loss))
+    if value == 0:
+        return to_mp(0)
+    return to_mp(10) ** (int(mpmath.floor(mpmath.log10(value))) - CHECK_DIGITS + 1) / (2 * to_mp(H))
+
+
 def gradient_check(net, t, worked, rng):
     candidates = net.param_names() if net.n_params <= 30 else \
         [names.entries(key, (1,) * len(shape))[0] for key, shape in net.param_shapes().items()]
     name = candidates[rng.randrange(len(candidates))]
+    # J printed to CHECK_DIGITS digits resolves a difference of about J * 10^-(digits-1) / 2h; where
+    # that hides this gradient (a large saturated loss), the steepest candidate shows it best
+    if _resolution(worked.loss) > abs(to_mp(worked.gradient(name))) / 1000:
+        name = max(candidates, key=lambda p: abs(to_mp(worked.gradient(p))))
     theta = worked.param(name)
     step = H if not isinstance(theta, float) else float(H)
     plus = worked.with_params({name: theta + step}).loss
     minus = worked.with_params({name: theta - step}).loss
     p_text, m_text, estimate = central_difference(plus, minus, H)
     exact = worked.gradient(name)
-    check(estimate, exact, Fraction(1, 10 ** 6) / TOLERANCE)
+    check(estimate, exact, Fraction(1, 10 ** 6) / TOLERANCE, _resolution(plus) / TOLERANCE)
     scheme_name = names.sym(name)
     h = sp.Symbol("h")
     question = para(t, "ex.check_q", theta=scheme_name, h=fmt(H).plain(), plus=p_text, minus=m_text,
@@ -531,5 +544,8 @@ def gradient_check(net, t, worked, rng):
                      sp.Pow(sp.Mul(2, Value(as_sympy(H)), evaluate=False), -1, evaluate=False), evaluate=False)
     solution = [Equations([Math([estimate_of, printed, shown(estimate)]),
                            Math([Partial(J, scheme_name), shown(exact)], note=t("ex.backprop"))]),
-                para(t, "ex.check_a", diff=fmt(diff, 2).plain(), rel=fmt(rel, 2).plain())]
+                para(t, "ex.check_a", diff=fmt(diff, 2).plain(), rel=fmt(rel, 2).plain())
+                if diff > _resolution(plus) else
+                para(t, "ex.check_a_digits", diff=fmt(diff, 2).plain(), rel=fmt(rel, 2).plain(),
+                     digits=CHECK_DIGITS, res=fmt(_resolution(plus), 1).plain())]
     return "check", t("ex.check_title"), [question], solution
