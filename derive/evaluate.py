@@ -132,6 +132,8 @@ def compile_expr(e: sp.Basic):
         return lambda env: value
     if e is sp.pi:
         return lambda env: _CTX.pi
+    if e is sp.E:
+        return lambda env: _CTX.e
     if e is sp.true or e is sp.false:
         value = bool(e)
         return lambda env: value

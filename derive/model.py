@@ -64,6 +64,74 @@ class Section(Node):
 
 
 @dataclass
+class Para(Node):
+    """A paragraph of prose with inline maths: ``parts`` are strings (prose)
+    and SymPy expressions (set inline, in the network's notation)."""
+    parts: list
+
+
+@dataclass
+class Items(Node):
+    """A list of points, each a node (usually a Para)."""
+    items: list
+
+
+@dataclass
+class Box(Node):
+    """A framed block that belongs together on the page (the activation box)."""
+    title: str
+    body: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Exercise(Node):
+    """An exercise: ``question`` and ``answer`` are lists of nodes.  ``answer``
+    None is the student sheet: ``space`` centimetres are left to write in.
+    ``label`` introduces the answer (the word for 'Solution')."""
+    title: str
+    question: list[Node]
+    answer: list[Node] | None = None
+    space: float = 3.0
+    label: str = ""
+
+
+@dataclass
+class Neuron:
+    """One circle of a network diagram: its label (SymPy expression or text)."""
+    label: object
+    shaded: bool = False        # an input
+
+
+@dataclass
+class Column:
+    """One layer of a network diagram, drawn top to bottom.  ``neurons`` holds
+    Neuron or None where a gap stands for the neurons not drawn; ``caption``
+    is the lines written under the column."""
+    neurons: list
+    caption: list[str]
+
+
+@dataclass
+class Edge:
+    """An arrow from neuron ``src`` to neuron ``dst``, each (column, position
+    in its column); ``label`` is the weight it carries when it is named."""
+    src: tuple[int, int]
+    dst: tuple[int, int]
+    label: object = None
+
+
+@dataclass
+class Diagram(Node):
+    """A layered network drawing, independent of how it is drawn: columns
+    left to right, the arrows between them, and an optional box the last
+    column feeds (the loss).  The LaTeX printer draws it with TikZ; an
+    SVG printer can place the same columns the same way."""
+    columns: list[Column]
+    edges: list[Edge]
+    sink: list[str] = field(default_factory=list)   # lines of the loss box; [] for none
+
+
+@dataclass
 class Derivation(Node):
     """A whole derivation.  ``names`` is the network's naming scheme
     (how w1_2_1 prints); ``data`` holds the machine-readable content for

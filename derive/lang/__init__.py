@@ -23,6 +23,11 @@ class Messages:
             template = self.fallback[key]
         return template.format(**values) if values else template
 
+    def template(self, key: str) -> str:
+        """The message before its values are put in (for prose with inline maths)."""
+        template = self.table.get(key)
+        return template if template is not None else self.fallback[key]
+
     def has(self, key: str) -> bool:
         return key in self.table or key in self.fallback
 

@@ -237,4 +237,185 @@ MESSAGES.update({
     "staged.check_ties": "sympy.diff{what} splits max/min ties differently (a convention)",
     "staged.check_untested": "not compared with sympy.diff{what}: undefined at every random point",
     "staged.check_tie_value": "a max/min tie (step {steps}): sympy.diff splits it differently, {value}",
+    "numbers.example": "example {r}",
+    "numbers.more": "... ({n} more)",
+    "notes.saturation_none": ("This network has no sigmoid or tanh unit, so nothing in it saturates. For "
+                              "comparison, a sigmoid unit:"),
+})
+
+MESSAGES.update({
+    # -- handout: frame and sections ------------------------------------------------
+    "handout.subtitle": "Network {spec}",
+    "handout.notation_title": "Notation",
+    "handout.symbol": "symbol",
+    "handout.meaning": "meaning",
+    "handout.n_weight": "weight from neuron k of layer l-1 to neuron j of layer l (j = to, k = from)",
+    "handout.n_matrix": ("all weights of layer l: row j holds the weights into neuron j, so W⁽ˡ⁾ is nₗ × nₗ₋₁ "
+                         "(as torch.nn.Linear)"),
+    "handout.n_z": "pre-activation (weighted input) of neuron j in layer l, for one example",
+    "handout.n_a": "its activation f(z⁽ˡ⁾ⱼ); the input is a⁽⁰⁾ = x, the output a⁽ᴸ⁾ = ŷ",
+    "handout.n_superscript": "a layer index, not an exponent: a⁽²⁾ is layer 2, (a)² would be a square",
+    "handout.n_delta": "the error of neuron j: how the loss of one example changes with its pre-activation",
+    "handout.n_loss": "ℓ is the loss of one example; J is the loss of the batch",
+    "handout.n_batch": "a batch holds one example per row: X is m × {n0}, Y is m × n_L",
+    "handout.layout": (
+        "Layout. Vectors of one example are columns in the formulas above; a batch is a matrix with one "
+        "example per row, so Z⁽ˡ⁾ = A⁽ˡ⁻¹⁾W⁽ˡ⁾ᵀ + 1ₘb⁽ˡ⁾ᵀ and A⁽ˡ⁾ = f(Z⁽ˡ⁾). A gradient has the shape of "
+        "what it differentiates by (denominator layout): ∂J/∂W⁽ˡ⁾ has the shape of W⁽ˡ⁾. Indices start at 1 "
+        "in the maths and at 0 in the code."),
+    "handout.this_network": "(this network)",
+    "handout.spec": "specification",
+    "handout.name": "name",
+    "handout.layer": "layer {l}",
+    "handout.layer_row": "{token}: {shape_in} → {shape_out}; {params}",
+    "handout.no_params": "no parameters",
+    "handout.loss": "loss",
+    "handout.batch": "batch",
+    "handout.example_m": "the worked example has m = {m}",
+    "handout.parameters": "parameters",
+    "handout.diagram_title": "The network",
+    "handout.input": "input",
+    "handout.diagram_caption": ("Each arrow carries a weight; the labelled ones are the weights into the first "
+                                "neuron of each layer, w⁽ˡ⁾ⱼₖ from neuron k (left) to neuron j (right)."),
+    "handout.diagram_bias": "Every neuron after the input also adds its bias b⁽ˡ⁾ⱼ (not drawn).",
+    "handout.diagram_blocks": "Each block is one layer, with the shape of one example after it.",
+    "handout.forward_title": "Forward pass",
+    "handout.forward_intro": ("One example at a time, as staged intermediate values: each is computed from the "
+                              "ones before it. Every row of the batch goes through the same definitions."),
+    "handout.forward_general": ("One example at a time; the layers are too wide to write neuron by neuron, so each "
+                                "definition is written for neuron j of its layer."),
+    "handout.no_graph": ("This network has {n} parameters: too many to write its quantities one by one. Each "
+                         "layer computes its outputs from the previous layer's, as the spec says."),
+    "handout.chain_title": "The chain rule, one parameter at a time",
+    "handout.chain_intro": ("Each step is a local derivative (of one definition above) times the upstream "
+                            "gradient that arrives from the loss. The errors δ = ∂ℓ/∂z are computed first, "
+                            "once per neuron and from the output backwards, and reused for every parameter."),
+    "handout.gates": ("Gates: an add passes the upstream gradient unchanged to each of its inputs, a product "
+                      "sends it to each input times the other input, and a max (ReLU, max pooling) routes it "
+                      "to the input that won."),
+    "handout.fan_out": "Where a value feeds several others, the contributions add up: in code, +=, never =.",
+    "handout.chain_general": ("This network has {n} parameters, and the chain rule is the same for each: the "
+                              "next section derives it once for a general layer l, index by index, and reads "
+                              "the result as matrix products."),
+    "handout.parameters_title": "Parameters",
+    "handout.one_parameter": "One parameter followed all the way, {name}:",
+    "handout.every_parameter": ("Every gradient, as upstream delta times local derivative (the deltas come "
+                                "from the backward pass above):"),
+    "handout.representatives": ("This network has {n} parameters; the first entry of each parameter array "
+                                "stands for the rest, as upstream delta times local derivative:"),
+    "handout.bp_title": "From scalars to indices to matrices: BP1-BP4 for a batch",
+    "handout.dense_only": ("BP1-BP4 in matrix form are derived here for dense networks. This network has "
+                           "other layer kinds; the scalar chain rule above covers each of its quantities, and "
+                           "the kind-specific matrix forms are not part of this handout yet."),
+    "handout.box_title": "Activation derivatives",
+    "handout.box_intro": ("f′ is taken at z, but where it can be written in the stored output a = f(z) that is "
+                          "how it is computed: use the activation kept from the forward pass."),
+    "handout.pairs_intro": ("Output layer and loss together give the output error δ⁽ᴸ⁾ⱼ = ∂ℓ/∂z⁽ᴸ⁾ⱼ (from the "
+                            "rules card):"),
+    "handout.pair": "{act} + {loss}",
+    "handout.jacobian_intro": ("Softmax couples its outputs: its Jacobian has a diagonal and an off-diagonal "
+                               "form, and with cross-entropy the ŷ's cancel down to ŷ - y."),
+    "handout.saturation_title": "Saturation and vanishing gradients",
+    "handout.saturated_here": ("In the worked example, {neuron} = {z}: there {act}′(z) = {slope}, so the error "
+                               "{delta} = {error} all but vanishes, and so do the gradients of the weights into "
+                               "that unit."),
+    "handout.saturated_output": ("In the worked example, {neuron} = {z}: there {act}′(z) = {slope}, yet the output "
+                                 "error is {delta} = {error}: {act} and {loss} pair up, the loss cancels {act}′ at "
+                                 "the output (see the output pairs in the box), and the output layer keeps learning. "
+                                 "A saturated hidden unit has no such help."),
+    "handout.worked_title": "A worked example",
+    "handout.no_numbers": ("This network is too large for the exact worked example, and it is not a dense "
+                           "network, whose matrix forms give numbers at any width."),
+    "handout.worked_float": ("The layers are wide, so the numbers come from the matrix forms of BP1-BP4 above, "
+                             "in float64, for all m = {m} examples; the tables show the first {n} neurons of "
+                             "each layer."),
+    "handout.first_entries": "The first {k} entries of each parameter array:",
+    "handout.float64": "Values are float64, shown rounded.",
+    "handout.reverse_title": "Why reverse mode",
+    "handout.code_title": "The code, and checking it",
+    "handout.code_intro": ("The generated NumPy module: value_and_grad computes J and every gradient for the "
+                           "batch (row r of X is example r; code indices start at 0)."),
+    "handout.code_how": "Run chainrule codegen {spec} -o model.py for the matching NumPy module.",
+    "handout.check_advice": (
+        "Checking gradients: compare every entry of the backprop gradient with a central difference "
+        "(J(θ + h) - J(θ - h)) / 2h, with h ≈ 1e-5 in float64; its error shrinks like h² (a one-sided "
+        "difference only like h). A relative difference above about 1e-6 points to a bug: a missing "
+        "transpose, a missing 1/m, a bias gradient not summed over the batch, or = where += was needed."),
+    "handout.exercises_title": "Exercises",
+    "handout.exercises_intro": ("The numbers come from this network with an example drawn from the seed; every "
+                                "answer is computed from the numbers given and checked against the whole "
+                                "network's evaluation."),
+    "handout.exercises_dense_only": ("The exercises on BP1-BP4 are for dense networks; these work for any "
+                                     "network, on the worked example."),
+    # -- exercises ----------------------------------------------------------------
+    "ex.title": "Exercise {n}: {title}",
+    "ex.solution": "Solution.",
+    "ex.forward_title": "Forward pass",
+    "ex.forward_q": ("For one example the inputs are {inputs}{rest}; the weights{bias} into neuron {j} of layer "
+                     "1 are {weights}. Compute {z} and {a} ({act})."),
+    "ex.forward_softmax_q": ("For one example the inputs are {inputs}{rest}; the weights{bias} into neuron {j} of "
+                             "layer 1 are {weights}. Compute {z}. The other pre-activations of layer 1 are "
+                             "{others}; compute the softmax output {a}."),
+    "ex.rest_zero": ", and every other input is 0",
+    "ex.and_bias": " and the bias",
+    "ex.bp1_title": "Output error (BP1)",
+    "ex.bp1_q": "For one example, {givens}. Compute the output error {d} ({act} output, {loss} loss){note}.",
+    "ex.one_hot": "; the target is one-hot",
+    "ex.bp2_title": "Sending the error back (BP2)",
+    "ex.bp2_q": ("In layer {l} ({act}), neuron 1 has {own}. The errors of layer {next} are {deltas}, and the "
+                 "weights out of that neuron {weights}{rest}. Compute {d} with BP2."),
+    "ex.rest_sum": "; the other {n} products δ·w sum to S = {S}",
+    "ex.batch_title": "A weight gradient over a batch (BP4)",
+    "ex.batch_title_bias": "A weight and a bias gradient over a batch (BP4, BP3)",
+    "ex.batch_q": ("A batch of m = {m} examples (the superscript [r] is the row) gives {givens}{params}. "
+                   "Compute {asked} ({how}{l2})."),
+    "ex.batch_mean": "J is the mean over the batch",
+    "ex.batch_sum": "J is the sum over the batch",
+    "ex.l2": "; J includes the penalty (λ/2)Σw² with λ = {lam}",
+    "ex.shapes_title": "Shapes",
+    "ex.shapes_q": ("Take a batch of m = {m} examples. Give the shapes of {asked}. Which product is {W}: "
+                    "{right} or {wrong}?"),
+    "ex.quantity": "quantity",
+    "ex.shape": "shape",
+    "ex.shapes_differ": ("Only {right} has the shape of {W}; {wrong} is its transpose, {shape}: the shapes "
+                         "decide it."),
+    "ex.shapes_square": ("Here both are {n} × {n}, so the shapes cannot tell them apart: {wrong} is the "
+                         "transpose of {right}, and puts the gradient of w_kj where w_jk's belongs. The "
+                         "product that sums over the batch with the errors first, {right}, is the gradient."),
+    "ex.shapes_scalar": ("Here both are 1 × 1 and equal: with one neuron on each side the order does not "
+                         "matter. With wider layers only {right} has the shape of the weights."),
+    "ex.shapes_bias": "{db} sums the errors over the m = {m} rows: one number per neuron.",
+    "ex.changes_title": "What changes if ...",
+    "ex.changes_a_q": ("(a) J is the {other} over the batch instead of the {now}: on a batch of m = {m} "
+                       "examples {grad} = {value}. What is it then, and do the errors δ change?"),
+    "ex.changes_a_note": "with the {other}",
+    "ex.changes_a": ("(a) The factor on ∂J/∂W and ∂J/∂b changes from {old} to {new}, so the gradient is "
+                     "multiplied by {factor}. The errors δ are per example and do not change: the factor "
+                     "sits on the gradients only."),
+    "ex.changes_a_l2": ("(a) The factor on the data part of ∂J/∂W and ∂J/∂b changes from {old} to {new} "
+                        "(the penalty's part does not). The errors δ are per example and do not change."),
+    "ex.changes_b_q": ("{mark} {z} ({act}, layer {l}): by what factor is that neuron's error multiplied, "
+                       "and what happens to the gradients of the weights into it?"),
+    "ex.at": "at z = {z}",
+    "ex.with_a": "a = {a}",
+    "ex.changes_b": ("{mark} The error of that neuron, and the gradient of every weight into it, is multiplied "
+                     "by {factor}: {verdict}."),
+    "ex.off": "this path is switched off for this example",
+    "ex.vanishes": "the gradient all but vanishes (saturation)",
+    "ex.shrinks": "the error shrinks",
+    "ex.passes": "the error passes unchanged",
+    "ex.grows": "the error grows",
+    "ex.check_title": "Checking a gradient numerically",
+    "ex.check_q": ("With the worked example's parameters and h = {h}, the loss is J(θ + h) = {plus} and "
+                   "J(θ - h) = {minus} for θ = {theta} ({digits} significant digits). Estimate {grad} by a "
+                   "central difference and compare it with backprop's value."),
+    "ex.backprop": "backprop",
+    "ex.check_a": ("They differ by {diff}, a relative difference of {rel}: the error of a central difference "
+                   "shrinks like h²."),
+    "ex.check_a_digits": ("They differ by {diff}, a relative difference of {rel}: J is large here, and its {digits} "
+                          "printed digits resolve the estimate only to about {res}."),
+})
+
+MESSAGES.update({
+    "handout.scaled": "the weights into layer l scaled by 3/√nₗ₋₁, so that z stays near 1 in a wide layer",
 })

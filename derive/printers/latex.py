@@ -15,23 +15,48 @@ from .tex_escape import escape, shown  # noqa: F401  (escape is this module's pu
 
 
 def prose(text: str) -> str:
-    """Prose for LaTeX: notation runs (w⁽¹⁾₂₁, ∂J/∂ŷ) become inline maths,
-    the rest is escaped to print literally."""
+    """Prose for LaTeX: notation runs (w⁽¹⁾₂₁, ∂J/∂ŷ) and numbers with an
+    exponent (1.5e-07) become inline maths, the rest is escaped to print
+    literally, and long unbreakable tokens (a spec) may break after - / :."""
     out, last = [], 0
     for m in _RUN.finditer(text):
         run = m.group(0)
         start, end = m.start(), m.end()
-        while run and run[-1] in ".,;:" :   # sentence punctuation stays outside the maths
-            run, end = run[:-1], end - 1
+        while run and (run[-1] in ".,;:" or (run[-1] == ")" and run.count(")") > run.count("("))):
+            run, end = run[:-1], end - 1   # sentence punctuation and brackets stay outside the maths
         while run and run[0] in "(" and run.count("(") > run.count(")"):
             run, start = run[1:], start + 1
         if not run:
             continue
-        out.append(escape(text[last:start]))
+        out.append(_plain(text[last:start]))
         out.append("$" + to_latex(run) + "$")
         last = end
-    out.append(escape(text[last:]))
+    out.append(_plain(text[last:]))
     return "".join(out)
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)e([+-]\d+)(?![\w.])")
+_LONG = re.compile(r"\S{24,}")
+
+
+def _plain(text: str) -> str:
+    out, last = [], 0
+    for m in _SCIENTIFIC.finditer(text):
+        out.append(_breakable(escape(text[last:m.start()])))
+        out.append("$%s \\times 10^{%d}$" % (m.group(1), int(m.group(2))))
+        last = m.end()
+    out.append(_breakable(escape(text[last:])))
+    return "".join(out)
+
+
+def literal(text: str) -> str:
+    """User text (a title) printed literally, long tokens allowed to break."""
+    return _breakable(escape(text))
+
+
+def _breakable(tex_: str) -> str:
+    """Long tokens (specs, dotted names) may break after - / : , ."""
+    return _LONG.sub(lambda m: re.sub(r"([-/:,]|\\_)(?=[^-/:,\s])", r"\1\\allowbreak{}", m.group(0)), tex_)
 
 
 def latex_number(value) -> str:
@@ -64,6 +89,33 @@ class NetworkLatexPrinter(SympyLatexPrinter):
         text = latex_number(v.value)
         # bracketed only inside an expression: "= -0.25" on its own, "(-0.25) x" in a product
         return rf"\left({text}\right)" if text.startswith("-") and self._print_level > 1 else text
+
+    def _print_Mul(self, expr):
+        # A number inside a product built in order (1 · w, (1 - a) · 0.5) gets
+        # a dot, or it would read as part of its neighbour (1w).
+        args = list(expr.args)
+        if len(args) > 1 and any(_numeric(a) for a in args[1:]):
+            out = ""
+            for i, a in enumerate(args):
+                text = self.parenthesize(a, PRECEDENCE["Mul"])
+                if i == 0 and a == -1:
+                    out = "-"
+                    continue
+                if out and out != "-":
+                    out += r" \cdot " if _numeric(a) or _numeric(args[i - 1]) else " "
+                out += text
+            return out
+        return super()._print_Mul(expr)
+
+    def _print_Indexed(self, expr):
+        # w^{(l)}_{j,k}: the indices stacked under the layer's superscript
+        base = self._print(expr.base.label)
+        return "{%s_{%s}}" % (base, ",".join(self._print(i) for i in expr.indices))
+
+    def _print_Relational(self, expr):
+        if isinstance(expr, sp.Eq) and type(expr.rhs).__name__ == "Value":
+            return "%s = %s" % (self._print(expr.lhs), latex_number(expr.rhs.value))
+        return super()._print_Relational(expr)
 
     def _print_Add(self, expr, order=None):
         # Positive terms first: ŷ - y and 1 - a, as written by hand.
@@ -157,9 +209,12 @@ def tex(expr, scheme=None) -> str:
     return NetworkLatexPrinter(scheme or NO_SCHEME).doprint(sp.sympify(expr))
 
 
-# Roughly how wide a part may be, in characters of its text rendering,
-# before it is broken across lines (a page holds ~90 at 11pt in maths).
-BREAK_AT = 62
+# How much maths a displayed line holds, in characters of its text rendering
+# (scripts count less: they are set small).  An 11pt line 17 cm wide holds
+# about 85; a part is broken between its terms well before that.
+LINE = 74
+BREAK_AT = 62   # a part this wide on its own is broken (kept for callers)
+NOTE_INLINE = 44   # a note this long or shorter sits beside its equation
 
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -168,21 +223,133 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{lmodern}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
+\usepackage{array}
 \usepackage{booktabs}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
+\setlength{\emergencystretch}{3em}
+\sloppy
 """
+
+# Section commands by depth: a derivation's sections are subsections of its
+# title; a handout passes its own (numbered sections at the top).
+LEVELS = ("subsection*", "subsubsection*", "paragraph*")
+
+# Code listings are ASCII: pdflatex's verbatim and listings cannot set UTF-8.
+_ASCII = {"δ": "delta", "Δ": "Delta", "ŷ": "yhat", "Ŷ": "Yhat", "∂": "d", "⊙": "*", "×": "x", "·": "*",
+          "→": "->", "←": "<-", "≤": "<=", "≥": ">=", "σ": "sigma", "Σ": "sum", "—": "--",
+          "–": "-", "′": "'", "−": "-", "ℓ": "l", "α": "alpha", "λ": "lambda", "≈": "~", "η": "eta",
+          "θ": "theta", "μ": "mu", "γ": "gamma", "β": "beta", "ε": "eps", "…": "..."}
+
+
+def ascii_code(code: str, env: str) -> str:
+    """A code listing made safe for ``env``: ASCII only, and a literal end of
+    the environment cannot close it early."""
+    out = "".join(_ASCII.get(c, c if ord(c) < 128 else "?") for c in code)
+    out = out.replace("\t", "    ").replace("\\end{%s}" % env, "\\end {%s}" % env)
+    return out.rstrip() + "\n"
+
+
+def latex_width(tex_: str) -> float:
+    """About how wide LaTeX maths sets, in widths of an average letter: a
+    fraction is as wide as its wider half, scripts are set small, a command
+    is one symbol.  Good enough to decide where a long line breaks."""
+    return _Width(tex_).run()
+
+
+_SPACES = {",": 0.3, ";": 0.5, ":": 0.4, "!": 0.0, "quad": 2.0, "qquad": 4.0, " ": 0.3}
+_WIDE_OPS = {"cdot": 2.0, "times": 2.8, "odot": 2.8, "to": 3.2, "leftarrow": 3.2, "sum": 1.9,
+             "le": 2.8, "ge": 2.8, "leq": 2.8, "geq": 2.8, "ne": 2.8, "approx": 2.8, "in": 2.4,
+             "mid": 1.0, "circ": 1.0, "top": 1.2}
+_ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle", "limits",
+         "small", "footnotesize", "scriptstyle", "mathbf", "mathrm", "operatorname", "boldsymbol",
+         "mathit", "hat", "bar", "tilde", "overline", "textstyle", "mathbb", "begin", "end"}
+_NAMED = {"log", "exp", "sin", "cos", "tanh", "sinh", "cosh", "max", "min", "erf", "for", "otherwise"}
+
+
+class _Width:
+    def __init__(self, text):
+        self.s, self.i = text, 0
+
+    def run(self, scale=1.0, stop=None) -> float:
+        total = 0.0
+        while self.i < len(self.s):
+            c = self.s[self.i]
+            if c == stop:
+                self.i += 1
+                return total
+            self.i += 1
+            if c == "{":
+                total += self.run(scale, "}")
+            elif c in "^_":
+                # a superscript and a subscript stack: the wider one counts
+                width = self._group(scale * 0.8)
+                if self.i < len(self.s) and self.s[self.i] in "^_" and self.s[self.i] != c:
+                    self.i += 1
+                    width = max(width, self._group(scale * 0.8))
+                total += width
+            elif c == "\\":
+                total += self._command(scale)
+            elif c in " &\n":
+                continue
+            elif c in "+-=<>":
+                total += 2.8 * scale
+            elif c in "()[]|,":
+                total += 0.8 * scale
+            else:
+                total += scale
+        return total
+
+    def _group(self, scale) -> float:
+        if self.i < len(self.s) and self.s[self.i] == "{":
+            self.i += 1
+            return self.run(scale, "}")
+        if self.i < len(self.s) and self.s[self.i] == "\\":
+            self.i += 1
+            return self._command(scale)
+        self.i += 1
+        return scale
+
+    def _command(self, scale) -> float:
+        j = self.i
+        while j < len(self.s) and self.s[j].isalpha():
+            j += 1
+        name = self.s[self.i:j] or self.s[self.i:self.i + 1]
+        self.i = j if j > self.i else self.i + 1
+        if name in ("frac", "dfrac", "tfrac"):
+            top, bottom = self._group(scale), self._group(scale)
+            return max(top, bottom) + 0.4 * scale
+        if name == "text":
+            return self._group(scale) * 0.9
+        if name in _SPACES:
+            return _SPACES[name] * scale
+        if name in _WIDE_OPS:
+            return _WIDE_OPS[name] * scale
+        if name in _NAMED:
+            return len(name) * scale
+        if name in _ZERO:
+            return 0.0
+        return scale
+
+
+def _is_value(cell) -> bool:
+    return type(cell).__name__ == "Value"
 
 
 class LatexPrinter(Printer):
-    def __init__(self, names=None):
+    def __init__(self, names=None, levels: tuple = LEVELS, code_env: str = "verbatim"):
         super().__init__(names)
         self._tex = NetworkLatexPrinter(self.names)
+        self.levels = levels
+        self.code_env = code_env
+        self._depth = 0
 
     def expr(self, e) -> str:
         if isinstance(e, str):
             return r"\text{%s}" % escape(e)
+        if _is_value(e):   # a number standing alone needs no brackets
+            return latex_number(e.value)
         return self._tex.doprint(sp.sympify(e))
 
     def number(self, value) -> str:
@@ -199,97 +366,295 @@ class LatexPrinter(Printer):
     def doprint_fragment(self, node) -> str:
         return self._print(node)
 
+    def _width(self, e) -> float:
+        if isinstance(e, str):
+            return len(e)
+        return latex_width(self.expr(e))
+
     # -- the document -----------------------------------------------------------
     def _print_document(self, d):
-        return f"\\section*{{{prose(d.title)}}}\n\n" + "\n".join(self._print(n) for n in d.body) + "\n"
+        return f"\\section*{{{prose(d.title)}}}\n\n" + self._body(d.body) + "\n"
+
+    def _heading(self, title: str) -> str:
+        level = self.levels[min(self._depth, len(self.levels) - 1)]
+        return f"\\{level}{{{prose(title)}}}\n"
+
+    def _nested(self, nodes) -> str:
+        self._depth += 1
+        try:
+            return self._body(nodes)
+        finally:
+            self._depth -= 1
+
+    def _body(self, nodes) -> str:
+        """Nodes in order; consecutive displayed equations share one block,
+        aligned on '=' (a run of definitions reads as one group)."""
+        out, run = [], []
+        for n in list(nodes) + [None]:
+            if type(n).__name__ == "Math":
+                run.append(n)
+                continue
+            if run:
+                out.append(self._print(run[0]) if len(run) == 1 else self._print_Equations(_Group(run)))
+                run = []
+            if n is not None:
+                out.append(self._print(n))
+        return "\n".join(out)
 
     def _print_Section(self, s):
-        return f"\\subsection*{{{prose(s.title)}}}\n" + "\n".join(self._print(n) for n in s.body) + "\n"
+        return self._heading(s.title) + self._nested(s.body) + "\n"
 
     def _print_Text(self, t):
         return "\n\n".join(prose(p) for p in t.text.split("\n")) + "\n"
 
+    def _print_Para(self, p):
+        out = []
+        for part in p.parts:
+            if isinstance(part, str):
+                out.append(prose(part))
+            else:
+                out.append("$" + self.expr(part) + "$")
+        return "".join(out) + "\n"
+
+    def _print_Items(self, items):
+        body = "\n".join(r"\item " + self._print(i).strip() for i in items.items)
+        return "\\begin{itemize}\n" + body + "\n\\end{itemize}\n"
+
+    def _print_Box(self, box):
+        inner = self._body(box.body)
+        return ("\\par\\medskip\\noindent\\fbox{\\begin{minipage}{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule\\relax}\n"
+                "\\setlength{\\parskip}{0.4em}\\textbf{%s}\\par\n%s\\end{minipage}}\\par\\medskip\n"
+                % (prose(box.title), inner))
+
+    def _print_Exercise(self, e):
+        out = self._heading(e.title) + self._body(e.question)
+        if e.answer is None:
+            return out + "\\par\\vspace*{%.1fcm}\n" % e.space
+        label = r"\textbf{%s}\ " % prose(e.label) if e.label else ""
+        return out + "\\par\\smallskip\\noindent " + label + self._body(e.answer) + \
+            "\\par\\medskip\n"
+
+    def _print_Diagram(self, d):
+        """TikZ: columns side by side, each centred on the middle line; the
+        named weights labelled near their source, where their arrows part."""
+        tall = max(len(c.neurons) for c in d.columns)
+        gap_x = 3.8 if len(d.columns) <= 4 else 2.8
+        gap_y = 1.35
+        boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons if n is not None)
+        if boxes:
+            gap_x = 3.4
+        lines = [r"\begin{tikzpicture}[x=1cm,y=1cm,"
+                 r"neuron/.style={circle,draw,thick,minimum size=10mm,inner sep=0pt,font=\footnotesize},"
+                 r"block/.style={rectangle,rounded corners,draw,thick,minimum height=8mm,inner sep=3pt,"
+                 r"font=\footnotesize,align=center},"
+                 r"wlabel/.style={font=\scriptsize,fill=white,inner sep=1pt}]"]
+        for i, col in enumerate(d.columns):
+            x = i * gap_x
+            for k, n in enumerate(col.neurons):
+                y = (len(col.neurons) - 1) * gap_y / 2 - k * gap_y
+                if n is None:
+                    lines.append(rf"\node at ({x:.2f},{y:.2f}) {{$\vdots$}};")
+                    continue
+                if isinstance(n.label, str):
+                    style, text = "block", prose(n.label)
+                else:
+                    style, text = "neuron", "$" + self.expr(n.label) + "$"
+                if n.shaded:
+                    style += ",fill=gray!10"
+                lines.append(rf"\node[{style}] (n{i}_{k}) at ({x:.2f},{y:.2f}) {{{text}}};")
+        named = {}
+        for e in d.edges:
+            if e.label is None:
+                lines.append(rf"\draw[->,gray!70] (n{e.src[0]}_{e.src[1]}) -- (n{e.dst[0]}_{e.dst[1]});")
+            else:
+                named[(e.src, e.dst)] = e.label
+        for (src, dst), label in named.items():
+            lines.append(rf"\draw[->,thick] (n{src[0]}_{src[1]}) -- node[wlabel,pos=0.3] "
+                         rf"{{${self.expr(label)}$}} (n{dst[0]}_{dst[1]});")
+        low = -(tall - 1) * gap_y / 2 - 0.7
+        for i, col in enumerate(d.columns):
+            caption = r"\\ ".join(prose(c) for c in col.caption)
+            lines.append(rf"\node[font=\small,align=center,anchor=north] at ({i * gap_x:.2f},{low:.2f}) "
+                         rf"{{{caption}}};")
+        if d.sink:
+            last = len(d.columns) - 1
+            x = last * gap_x + (2.0 if not boxes else 2.4)
+            sink = r"\\ ".join(prose(c) for c in d.sink)
+            lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({x:.2f},0) "
+                         rf"{{{sink}}};")
+            for k, n in enumerate(d.columns[last].neurons):
+                if n is not None:
+                    lines.append(rf"\draw[->,gray!70] (n{last}_{k}) -- (sink);")
+        lines.append(r"\end{tikzpicture}")
+        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+                + "\n".join(lines) + "%\n}\n\\end{center}\n")
+
     def _print_Code(self, c):
-        from .text import TextPrinter  # noqa: F401  (listings are ASCII; see handout)
-        return "\\begin{verbatim}\n" + c.text.rstrip("\n") + "\n\\end{verbatim}\n"
+        env = self.code_env
+        return f"\\begin{{{env}}}\n" + ascii_code(c.text, env) + f"\\end{{{env}}}\n"
 
     def _print_Math(self, m):
-        return "\\begin{align*}\n" + self._lines(m) + "\n\\end{align*}\n"
+        lhs = self._width(m.parts[0]) if m.parts[0] != "" else 0
+        return "\\begin{align*}\n" + self._lines(m, lhs) + "\n\\end{align*}\n"
 
     def _print_Equations(self, eq):
-        return "\\begin{align*}\n" + " \\\\\n".join(self._lines(m) for m in eq.lines) + "\n\\end{align*}\n"
+        lhs = max((self._width(m.parts[0]) for m in eq.lines if m.parts[0] != ""), default=0)
+        return "\\begin{align*}\n" + " \\\\\n".join(self._lines(m, lhs) for m in eq.lines) + "\n\\end{align*}\n"
 
-    def _lines(self, m) -> str:
+    def _lines(self, m, lhs_width: float = 0) -> str:
         """One chain as align* rows: the first part left of &=, each later part
         on its own row, long sums and products broken between their terms."""
-        from .text import TextPrinter
-        text = TextPrinter(self.names)
         rows, first = [], True
         lhs = self.expr(m.parts[0]) if m.parts[0] != "" else ""
+        budget = max(28, LINE - lhs_width - (7 if m.label else 0))
         for part in m.parts[1:]:
-            pieces = self._broken(part, text)
+            pieces = self._broken(part, budget)
             for i, piece in enumerate(pieces):
-                lead = (lhs if first else "") + (" &= " if i == 0 else r" &\quad ")
+                lead = (lhs if first else "") + (" &= " if i == 0 else r" &\quad {} ")
                 rows.append(lead + piece)
                 first = False
         if not rows:
             rows = ["&" + lhs]
         tag = f" \\tag*{{({escape(m.label)})}}" if m.label else ""
-        if m.note:
-            note = r"\text{\small %s}" % prose(m.note)
-            width = len(text.expr(m.parts[-1])) + len(m.note)
-            if width < BREAK_AT and len(rows) == 1:
-                rows[-1] += r" \qquad " + note
-            else:
-                rows.append(r" &\quad " + note)
         rows[0] += tag
-        return " \\\\\n".join("  " + r for r in rows)
-
-    def _broken(self, part, text) -> list[str]:
-        """A part as one or more pieces of LaTeX, split at top-level + or · when long."""
-        if isinstance(part, str) or len(text.expr(part)) <= BREAK_AT:
-            return [self.expr(part)]
-        if isinstance(part, sp.Add):
-            terms = sorted(part.args, key=lambda t: t.could_extract_minus_sign())
-            joiner = "+"
-        elif isinstance(part, sp.Mul):
-            terms, joiner = list(part.args), r"\cdot"
-        else:
-            return [self.expr(part)]
-        items = []   # (operator, LaTeX, width in text characters)
-        for term in terms:
-            if joiner == "+" and term.could_extract_minus_sign():
-                op, body = "-", self.expr(-term)
-            else:
-                op, body = joiner, self.expr(term)
-                if joiner == r"\cdot" and isinstance(term, sp.Add):
-                    body = rf"\left({body}\right)"
-            items.append((op, body, len(text.expr(term)) + 3))
-        chunks, current, width = [], [], 0
-        for item in items:
-            if current and width + item[2] > BREAK_AT:
-                chunks.append(current)
-                current, width = [], 0
-            current.append(item)
-            width += item[2]
-        chunks.append(current)
-        out = []
-        for i, chunk in enumerate(chunks):
-            body = ""
-            for j, (op, tex_, _) in enumerate(chunk):
-                if i == 0 and j == 0:
-                    body = ("-" + tex_) if op == "-" else tex_
-                else:
-                    body += f" {op} {tex_}" if body else f"{op} {tex_}"
-            out.append(body)
+        out = " \\\\\n".join("  " + r for r in rows)
+        if m.note:
+            last = self._width(m.parts[-1]) if len(m.parts) > 1 else 0
+            if len(m.note) <= NOTE_INLINE and len(rows) == 1 and last + len(m.note) + 4 < budget:
+                out += r" \qquad \text{\small %s}" % prose(m.note)
+            elif len(m.note) <= NOTE_INLINE:
+                out += " \\\\\n" + r"  &\quad \text{\small %s}" % prose(m.note)
+            else:   # a long note is prose: it wraps at the line's width
+                out += " \\\\\n" + r"  \intertext{\small %s}" % prose(m.note)
         return out
 
+    def _broken(self, part, budget: float = BREAK_AT) -> list[str]:
+        """A part as one or more rows of LaTeX, broken between the terms of
+        its sums and the factors of its products (inside brackets too) when
+        it is wider than ``budget``."""
+        if isinstance(part, str) or self._width(part) <= budget:
+            return [self.expr(part)]
+        rows, current, width = [], "", 0.0
+        for joiner, tex_, w in self._atoms(part, budget):
+            if current and width + w > budget:
+                rows.append(current)
+                current, width = "", 0.0
+            if current:
+                current += joiner + tex_
+            else:
+                current = (joiner.strip() + " " if joiner.strip() else "") + tex_
+            width += w
+        rows.append(current)
+        return rows
+
+    def _atoms(self, e, budget) -> list[tuple[str, str, float]]:
+        """(joiner, LaTeX, width) pieces of ``e``: the places a line may break
+        are between pieces, and each piece's joiner (+, -, \\cdot) leads it."""
+        w = self._width(e)
+        if w <= budget / 2 or not isinstance(e, (sp.Add, sp.Mul)):
+            return [("", self.expr(e), w)]
+        out = []
+        if isinstance(e, sp.Add):
+            terms = sorted(e.args, key=lambda t: t.could_extract_minus_sign())
+            for i, term in enumerate(terms):
+                negative = term.could_extract_minus_sign()
+                sub = _fold(self._atoms(-term if negative else term, budget))
+                sign = " - " if negative else (" + " if i else "")
+                sub[0] = (sign, sub[0][1], sub[0][2] + 2)
+                out += sub
+            return out
+        factors = list(e.args)
+        below = [f for f in factors if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Add)]
+        if below:   # a fraction too wide to stack: numerator / (long denominator), broken inside
+            above = [f for f in factors if f not in below]
+            out = self._atoms(sp.Mul(*above, evaluate=False), budget) if above else [("", "1", 1.0)]
+            for d in below:
+                sub = _fold(self._atoms(d.base, budget))
+                sub[0] = (r" \big/ ", r"\bigl(" + sub[0][1], sub[0][2] + 2)
+                sub[-1] = (sub[-1][0], sub[-1][1] + r"\bigr)", sub[-1][2] + 1)
+                out += sub
+            return out
+        sign = ""
+        if factors and factors[0] == -1:
+            sign, factors = "-", factors[1:]
+        for i, f in enumerate(factors):
+            if isinstance(f, sp.Add):
+                sub = _fold(self._atoms(f, budget))
+                if len(sub) == 1:
+                    sub = [("", r"\left(%s\right)" % sub[0][1], sub[0][2] + 2)]
+                else:
+                    sub[0] = ("", r"\bigl(" + sub[0][1], sub[0][2] + 1)
+                    sub[-1] = (sub[-1][0], sub[-1][1] + r"\bigr)", sub[-1][2] + 1)
+            elif isinstance(f, sp.Mul) and len(factors) > 1:
+                sub = _fold(self._atoms(f, budget))
+            else:
+                sub = [("", self._factor(f), self._width(f))]
+            sub[0] = (r" \cdot " if i else "", sub[0][1], sub[0][2] + (1 if i else 0))
+            out += sub
+        if sign:
+            out[0] = (out[0][0], "-" + out[0][1], out[0][2] + 1)
+        return out
+
+    def _factor(self, f) -> str:
+        """One factor of a product printed alone, bracketed where a product needs it."""
+        text = self.expr(f)
+        if isinstance(f, (sp.Add, sp.Piecewise)) or (f.is_Number and f < 0):
+            return r"\left(%s\right)" % text
+        return text
+
     def _print_Table(self, t):
-        cols = "l" * len(t.header)
-        head = " & ".join(prose(h) for h in t.header) + r" \\"
-        rows = "\n".join(" & ".join(self.cell(c) for c in row) + r" \\" for row in t.rows)
+        ncol = len(t.header)
+        numeric = [any(_is_value(row[i]) for row in t.rows) and
+                   all(_is_value(row[i]) or row[i] == "" for row in t.rows) for i in range(ncol)]
+        widths = [max([len(str(h)) for h in [t.header[i]]] +
+                      [self._cell_width(row[i]) for row in t.rows]) for i in range(ncol)]
+        wrap = None
+        if sum(widths) + 3 * ncol > 88:   # the widest prose column wraps
+            prose_cols = [i for i in range(ncol) if not numeric[i] and
+                          all(isinstance(row[i], str) for row in t.rows)]
+            if prose_cols:
+                wrap = max(prose_cols, key=lambda i: widths[i])
+                rest = sum(w for i, w in enumerate(widths) if i != wrap) + 3 * ncol
+                fraction = max(0.25, min(0.7, (88 - rest) / 88))
+        spec = []
+        for i in range(ncol):
+            if numeric[i]:
+                spec.append("r@{}l")
+            elif i == wrap:
+                spec.append(r">{\raggedright\arraybackslash}p{%.2f\linewidth}" % fraction)
+            else:
+                spec.append("l")
+        head = " & ".join(r"\multicolumn{2}{c}{%s}" % prose(h) if numeric[i] else prose(h)
+                          for i, h in enumerate(t.header)) + r" \\"
+        body = []
+        for row in t.rows:
+            cells = []
+            for i, c in enumerate(row):
+                if numeric[i]:
+                    cells.append(self._aligned(c))
+                else:
+                    cells.append(self.cell(c))
+            body.append(" & ".join(cells) + r" \\")
         return ("\\begin{center}\n\\begin{tabular}{%s}\n\\toprule\n%s\n\\midrule\n%s\n"
-                "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % (cols, head, rows))
+                "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % ("".join(spec), head, "\n".join(body)))
+
+    def _cell_width(self, c) -> float:
+        if isinstance(c, str):
+            return len(c)
+        if _is_value(c):
+            return len(fmt(c.args[0]).plain())
+        return self._width(c)
+
+    def _aligned(self, c) -> str:
+        """A number in two cells split at the decimal point, so a column of
+        numbers lines up on it."""
+        if isinstance(c, str):
+            return " & "
+        text = latex_number(c.args[0])
+        mantissa, _, exponent = text.partition(r" \times ")
+        whole, dot, frac = mantissa.partition(".")
+        rest = (dot + frac) + (r" \times " + exponent if exponent else "")
+        return f"${whole}$ & " + (f"${rest}$" if rest else "")
 
     # -- MathJax (Jupyter) ------------------------------------------------------------
     def doprint_mathjax(self, d) -> str:
@@ -306,6 +671,16 @@ class LatexPrinter(Printer):
         elif hasattr(node, "lines"):
             for m in node.lines:
                 out += self._mathjax_pieces(m)
+        elif type(node).__name__ == "Para":
+            out.append("$" + "".join(r"\text{%s}" % _mathjax_text(p) if isinstance(p, str) else self.expr(p)
+                                     for p in node.parts) + "$")
+        elif type(node).__name__ == "Items":
+            for item in node.items:
+                out += self._mathjax_pieces(item)
+        elif type(node).__name__ == "Exercise":
+            out.append(r"$\textbf{%s}$" % _mathjax_text(node.title))
+            for child in node.question + (node.answer or []):
+                out += self._mathjax_pieces(child)
         elif hasattr(node, "parts"):
             parts = [self.expr(p) for p in node.parts if not (isinstance(p, str) and p == "")]
             tag = r"\quad\text{(%s)}" % _mathjax_text(node.label) if node.label else ""
@@ -327,3 +702,25 @@ def _mathjax_text(text: str) -> str:
     """Prose inside \\text{} for MathJax: braces and backslashes made safe."""
     return "".join({"\\": "/", "{": "(", "}": ")", "$": "", "#": "", "%": "", "&": "and", "_": " "}.get(c, c)
                    for c in str(text))
+
+
+def _numeric(e) -> bool:
+    return getattr(e, "is_Number", False) or type(e).__name__ == "Value"
+
+
+def _fold(atoms: list) -> list:
+    """Pieces whose first joiner (a sign) is moved into its text, so that the
+    pieces can be bracketed or joined by an outer operator."""
+    joiner, text, width = atoms[0]
+    if joiner.strip():
+        atoms[0] = ("", joiner.strip() + " " + text, width)
+    else:
+        atoms[0] = ("", text, width)
+    return atoms
+
+
+class _Group:
+    """Displayed equations printed as one block (see LatexPrinter._body)."""
+
+    def __init__(self, lines):
+        self.lines = lines

@@ -29,6 +29,21 @@ class MarkdownPrinter(Printer):
     def _print_Text(self, t):
         return t.text + "\n"
 
+    def _print_Para(self, p):
+        return "".join(part if isinstance(part, str) else f"${self.expr(part)}$" for part in p.parts) + "\n"
+
+    def _print_Items(self, items):
+        return "\n".join("- " + self._print(i).strip() for i in items.items) + "\n"
+
+    def _print_Box(self, box):
+        return f"**{box.title}**\n\n" + "\n".join(self._print(n) for n in box.body)
+
+    def _print_Exercise(self, e):
+        out = f"### {e.title}\n\n" + "\n".join(self._print(n) for n in e.question)
+        if e.answer is not None:
+            out += (f"\n**{e.label}**\n\n" if e.label else "\n") + "\n".join(self._print(n) for n in e.answer)
+        return out
+
     def _print_Code(self, c):
         return f"```{c.language}\n{c.text.rstrip()}\n```\n"
 

@@ -75,7 +75,9 @@ class UnicodeExprPrinter(StrPrinter):
         return "{" + "; ".join(p if " if " in p else p + " otherwise" for p in parts) + "}"
 
     def _print_Relational(self, expr):
-        op = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(expr.rel_op, expr.rel_op)
+        if isinstance(expr, sp.Eq) and type(expr.rhs).__name__ == "Value":
+            return f"{self._print(expr.lhs)} = {number_text(expr.rhs.value)}"
+        op = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     def _print_And(self, expr):
@@ -199,6 +201,8 @@ class TextPrinter(Printer):
     def expr(self, e) -> str:
         if isinstance(e, str):
             return e
+        if type(e).__name__ == "Value":   # a number standing alone needs no brackets
+            return number_text(e.value)
         return self._exprs.doprint(sp.sympify(e))
 
     def number(self, value) -> str:
@@ -224,6 +228,38 @@ class TextPrinter(Printer):
 
     def _print_Text(self, t):
         return "\n".join(textwrap.fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
+
+    def _print_Para(self, p):
+        text = "".join(part if isinstance(part, str) else self.expr(part) for part in p.parts)
+        return textwrap.fill(text, WIDTH)
+
+    def _print_Items(self, items):
+        return "\n".join(textwrap.fill(self._print(i).strip(), WIDTH, initial_indent="  - ",
+                                        subsequent_indent="    ") for i in items.items)
+
+    def _print_Box(self, box):
+        rule = "┄" * min(len(box.title) + 4, WIDTH)
+        return "\n".join([rule, box.title] + [self._print(n) for n in box.body] + [rule])
+
+    def _print_Exercise(self, e):
+        lines = [e.title] + [self._print(n) for n in e.question]
+        if e.answer is None:
+            lines += [""] * max(1, int(e.space))
+        else:
+            lines += [e.label] + [self._print(n) for n in e.answer] if e.label else \
+                [self._print(n) for n in e.answer]
+        return "\n".join(lines) + "\n"
+
+    def _print_Diagram(self, d):
+        def label(x):
+            return x if isinstance(x, str) else self.expr(x)
+        lines = []
+        for col in d.columns:
+            cells = ["⋮" if n is None else label(n.label) for n in col.neurons]
+            lines.append("  " + " ".join(cells) + "   [" + ", ".join(col.caption) + "]")
+        if d.sink:
+            lines.append("  → " + " ".join(d.sink))
+        return "\n".join(lines) + "\n"
 
     def _print_Code(self, c):
         return "\n".join("    " + line for line in c.text.rstrip("\n").split("\n")) + "\n"

@@ -21,6 +21,7 @@ HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}"
 def to_latex(text: str) -> str:
     """One run of Unicode notation as LaTeX maths (no surrounding $)."""
     out, i = [], 0
+    base, marks = 0, set()   # where the current base starts, and the scripts it carries
     for hat, tex in HATS.items():
         text = text.replace(hat, "\x00" + tex + "\x01")
     while i < len(text):
@@ -31,10 +32,15 @@ def to_latex(text: str) -> str:
                 while j < len(text) and text[j] in table:
                     j += 1
                 inner = "".join(table[ch] for ch in text[i:j])
+                if mark in marks:   # wₓ⁽¹⁾₁₁: a second subscript goes on the braced whole
+                    out[base:] = ["{" + "".join(out[base:]) + "}"]
+                    marks = set()
                 out.append(f"{mark}{{{inner}}}")
+                marks.add(mark)
                 i = j
                 break
         else:
+            base, marks = len(out), set()
             if c == "\x00":
                 j = text.index("\x01", i)
                 out.append("{" + text[i + 1:j] + "}")

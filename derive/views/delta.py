@@ -427,13 +427,13 @@ def _shape(rows, cols) -> str:
     return f"({rows}×{cols})"
 
 
-def sections(net, t, params: list[str] | None = None) -> list[Section]:
+def sections(net, t, params: list[str] | None = None, view: DeltaView | None = None) -> list[Section]:
     """The delta view of ``net`` as model sections: conventions and shapes, the
     batch convention, the step from scalars to indices, then BP1-BP4 layer by
     layer.  With ``params``, only the equations that lead to them."""
     if not net.is_mlp:
         return [Section(t("delta.title", spec=net.spec), [Text(t("delta.dense_only"))], key="delta")]
-    view = DeltaView(net)
+    view = view if view is not None else DeltaView(net)
     L = net.depth
     wanted = None
     if params:

@@ -12,30 +12,35 @@ import sympy as sp
 from ..evaluate import to_mp
 from ..format import fmt
 from ..graph import Partial
-from ..model import Equations, Math, Section, Text
+from ..model import Equations, Math, Section, Text, Value
 from ..rules import ACTIVATIONS, fprime
+from .prose import para
 
 SATURATING = ("sigmoid", "tanh")
 
 
-def saturation(net, t) -> list[Text]:
+def saturation(net, t, compare: bool = False) -> list:
+    """The saturation remark for each saturating activation of ``net``; with
+    ``compare``, a network without one gets sigmoid's, introduced as such."""
     out, seen = [], set()
     z, a = sp.Symbol("z", real=True), sp.Symbol("a", real=True)
-    for layer in net.numbered:
-        act = layer.act
-        if act is None or act.name not in SATURATING or act.name in seen:
+    names = [layer.act.name for layer in net.numbered if layer.act is not None and layer.act.name in SATURATING]
+    if compare and not names:
+        out.append(Text(t("notes.saturation_none")))
+        names = ["sigmoid"]
+    for name in names:
+        if name in seen:
             continue
-        seen.add(act.name)
-        card = ACTIVATIONS[act.name]
-        fp = fprime(act.name)
+        seen.add(name)
+        card = ACTIVATIONS[name]
+        fp = fprime(name)
         d = card.derivative()
         peak = d.subs(z, 0)
         exact = sp.N(d.subs(z, 50), 20)
         a64 = float(sp.lambdify(z, card.expr(), "math")(50.0))
         f64 = float(sp.lambdify(a, fp.expr, "math")(a64)) if fp.in_output else float(sp.N(d.subs(z, 50)))
-        form = sp.sstr(fp.expr)
-        out.append(Text(t("notes.saturation", name=act.name, peak=fmt(peak).plain(), exact=fmt(exact).plain(),
-                          a64=repr(a64), form=form, f64=repr(f64))))
+        out.append(para(t, "notes.saturation", name=name, peak=fmt(peak).plain(), exact=fmt(exact).plain(),
+                        a64=repr(a64), form=fp.expr, f64=repr(f64)))
     if any(layer.act is not None and layer.act.name == "relu" for layer in net.numbered):
         out.append(Text(t("notes.relu")))
     return out
@@ -65,7 +70,8 @@ def _top_shapes(net):
 
 def reverse_mode(net, t) -> Text:
     c = costs(net)
-    key = "notes.reverse" if c["forward"] > 2 * c["reverse"] else "notes.reverse_small"
+    # "times less" only where it is: forward mode costs more than backprop
+    key = "notes.reverse" if c["forward"] > c["reverse"] else "notes.reverse_small"
     return Text(t(key, F=f"{c['F']:,}", P=f"{c['P']:,}", forward=f"{c['forward']:,}",
                   reverse=f"{c['reverse']:,}", ratio=c["ratio"]))
 
@@ -78,11 +84,24 @@ def gradient_check(g, example, ev, name: str, t) -> Text:
     base = dict(example.params)
     plus = evaluate(g, example, {**base, name: base[name] + h}).loss
     minus = evaluate(g, example, {**base, name: base[name] - h}).loss
-    numeric = (to_mp(plus) - to_mp(minus)) / (2 * to_mp(h))
-    analytic = to_mp(ev.gradients[name])
-    rel = abs(numeric - analytic) / max(abs(analytic), to_mp(Fraction(1, 10 ** 12)))
-    return Text(t("notes.check", h=fmt(h).plain(), plus=fmt(plus, 12).plain(), minus=fmt(minus, 12).plain(),
-                  name=g.scheme().unicode(name), numeric=fmt(numeric, 8).plain(),
+    return check_text(plus, minus, h, ev.gradients[name], g.scheme().unicode(name), t)
+
+
+CHECK_DIGITS = 12   # J(θ ± h) are printed this precisely: enough to redo the subtraction
+
+
+def central_difference(plus, minus, h: Fraction) -> tuple[str, str, Fraction]:
+    """J(θ + h) and J(θ - h) as printed, and the central difference a reader
+    gets from exactly those printed digits."""
+    p, m = fmt(plus, CHECK_DIGITS).plain(), fmt(minus, CHECK_DIGITS).plain()
+    return p, m, (Fraction(p) - Fraction(m)) / (2 * h)
+
+
+def check_text(plus, minus, h: Fraction, analytic, name: str, t) -> Text:
+    p, m, numeric = central_difference(plus, minus, h)
+    analytic = to_mp(analytic)
+    rel = abs(to_mp(numeric) - analytic) / max(abs(analytic), to_mp(Fraction(1, 10 ** 12)))
+    return Text(t("notes.check", h=fmt(h).plain(), plus=p, minus=m, name=name, numeric=fmt(numeric, 8).plain(),
                   analytic=fmt(analytic, 8).plain(), rel=fmt(rel, 2).plain()))
 
 
@@ -103,7 +122,19 @@ def one_weight(net, g, example, t) -> list | None:
     y = fmt(example.Y[0][0]).plain()
     return [Text(t("notes.seed001", x=x, y=y, w_star=fmt(sp.Rational(roots[0])).plain()
                    if roots[0].is_Rational else str(roots[0]))),
-            Equations([Math([sp.Symbol("J"), sp.expand(J)]), Math([Partial(sp.Symbol("J"), w), dJ])])]
+            Equations([Math([sp.Symbol("J"), decimal(sp.expand(J))]), Math([Partial(sp.Symbol("J"), w), decimal(dJ)])])]
+
+
+def decimal(poly: sp.Expr) -> sp.Expr:
+    """A polynomial with its coefficients shown as numbers (4.5w - 1.5, as
+    taught), each sign kept outside its number."""
+    terms = []
+    for term in sp.Add.make_args(poly):
+        c, rest = term.as_coeff_Mul()
+        shown = Value(abs(c)) if c.is_Rational and abs(c) != 1 or rest == 1 else None
+        body = rest if shown is None else (shown if rest == 1 else sp.Mul(shown, rest, evaluate=False))
+        terms.append(sp.Mul(-1, body, evaluate=False) if c < 0 else body)
+    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
 
 def section(net, g, example, ev, t, check_param: str | None) -> Section:

@@ -37,28 +37,47 @@ def data_section(net, example, g, t) -> Section:
     return Section(t("numbers.data_title"), body, key="data")
 
 
-def per_example(ev: Evaluation, symbols, header: str, scheme) -> list:
+def per_example(ev: Evaluation, symbols, header: str, scheme, t=None) -> list:
     """Tables with one row per quantity and one column per example."""
-    tables = []
     m = len(ev.rows) if ev.per_row else 1
-    symbols = list(symbols)
-    more = len(symbols) - MAX_ROWS
+    return value_tables(list(symbols), m, lambda s, r: ev.at(s, r), header, t)
+
+
+def value_tables(symbols: list, m: int, at, header: str, t=None, more: int = 0) -> list:
+    """Tables of ``at(symbol, row)``: a row per quantity, a column per example
+    (at most COLUMNS examples a table).  ``more`` counts quantities not listed."""
+    tables = []
+    more += max(0, len(symbols) - MAX_ROWS)
     symbols = symbols[:MAX_ROWS]
     for start in range(0, m, COLUMNS):
         chunk = range(start, min(start + COLUMNS, m))
-        head = [header] + ([f"example {r + 1}" for r in chunk] if m > 1 else ["value"])
-        body = [[s] + [_v(ev.at(s, r)) for r in chunk] for s in symbols]
+        head = [header] + ([_example(t, r + 1) for r in chunk] if m > 1 else [_word(t, "numbers.value", "value")])
+        body = [[s] + [_v(at(s, r)) for r in chunk] for s in symbols]
         if more > 0:
-            body.append([f"... ({more} more)"] + [""] * len(chunk))
+            body.append([_word(t, "numbers.more", "... ({n} more)", n=more)] + [""] * len(chunk))
         tables.append(Table(head, body))
     return tables
+
+
+def _word(t, key, default, **values):
+    return t(key, **values) if t is not None else default.format(**values)
+
+
+def _example(t, r):
+    return _word(t, "numbers.example", "example {r}", r=r)
+
+
+def trace_table(trace: list, cols: list[str], scheme, t) -> Table:
+    """Step, the shown parameters and J: ``trace`` holds (step, params, loss)."""
+    return Table([t("numbers.step"), *[scheme.unicode(p) for p in cols], "J"],
+                 [[str(step), *[_v(params[p]) for p in cols], _v(loss)] for step, params, loss in trace])
 
 
 def forward_section(net, ev: Evaluation, t) -> Section:
     g = ev.graph
     first = g.rows[0]
     symbols = [d.symbol for d in g.forward if d.row in (None, first) or not ev.per_row]
-    body = per_example(ev, symbols, t("numbers.quantity"), g.scheme())
+    body = per_example(ev, symbols, t("numbers.quantity"), g.scheme(), t)
     body.append(Math([sp.Symbol("J"), _v(ev.loss)], note=t("numbers.batch_loss")))
     return Section(t("numbers.forward_title"), body, key="numbers-forward")
 
@@ -67,7 +86,7 @@ def delta_section(net, ev: Evaluation, t) -> Section:
     g = ev.graph
     first = g.rows[0]
     symbols = [a.symbol for a in g.teaching_order() if a.row in (None, first) or not ev.per_row]
-    return Section(t("numbers.delta_title"), per_example(ev, symbols, "δ", g.scheme()), key="numbers-deltas")
+    return Section(t("numbers.delta_title"), per_example(ev, symbols, "δ", g.scheme(), t), key="numbers-deltas")
 
 
 def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
@@ -102,8 +121,7 @@ def trace_section(net, g, example, steps: int, lr, ev: Evaluation, shown: list[s
     exactness = t("numbers.exact") if all(exact(r.loss) for r in trace) else t("numbers.fixed", digits=fmt_digits())
     if optimizer in (None, "sgd"):
         cols = shown[:TRACE_PARAMS]
-        table = Table([t("numbers.step"), *[scheme.unicode(p) for p in cols], "J"],
-                      [[str(r.step), *[_v(r.params[p]) for p in cols], _v(r.loss)] for r in trace])
+        table = trace_table([(r.step, r.params, r.loss) for r in trace], cols, scheme, t)
         note = "" if len(cols) == len(shown) else " " + t("numbers.first_params", k=len(cols), n=len(shown))
         body = [Text(t("numbers.descent_rule", lr=fmt(lr).plain()) + note + " " + exactness), table]
         return Section(t("numbers.descent_title", steps=steps, lr=fmt(lr).plain()), body, key="descent"), trace

@@ -141,13 +141,7 @@ def activation_box(net, t) -> Section:
         card = ACTIVATIONS[act.name]
         name = act.name.replace("_", r"\_")
         if not card.elementwise:
-            jj, kj = softmax_jacobian(3, 1, 1), softmax_jacobian(3, 2, 1)
-            yj, yk = Notation("ŷⱼ", r"\hat y_j"), Notation("ŷₖ", r"\hat y_k")
-            a1, a2 = sp.Symbol("a_1", real=True), sp.Symbol("a_2", real=True)
-            body.append(Math([Partial(yj, Notation("zⱼ", "z_j")), jj.xreplace({a1: yj})],
-                             note=t("box.softmax_same")))
-            body.append(Math([Partial(yk, Notation("zⱼ", "z_j")), kj.xreplace({a1: yj, a2: yk})],
-                             note=t("box.softmax_cross")))
+            body += softmax_lines(t)
             continue
         f = Notation(f"{act.name}′(z)", r"\mathrm{%s}'(z)" % name)
         dz, fp = card.derivative(act.alpha), fprime(act.name, act.alpha)
@@ -158,6 +152,15 @@ def activation_box(net, t) -> Section:
             note += "; " + t("box.at_zero", name=act.name, value=str(at0))
         body.append(Math(parts, note=note))
     return Section(t("scalar.box"), body, key="box")
+
+
+def softmax_lines(t) -> list[Math]:
+    """The softmax Jacobian from the rules card, on the diagonal and off it."""
+    jj, kj = softmax_jacobian(3, 1, 1), softmax_jacobian(3, 2, 1)
+    yj, yk = Notation("ŷⱼ", r"\hat y_j"), Notation("ŷₖ", r"\hat y_k")
+    a1, a2 = sp.Symbol("a_1", real=True), sp.Symbol("a_2", real=True)
+    return [Math([Partial(yj, Notation("zⱼ", "z_j")), jj.xreplace({a1: yj})], note=t("box.softmax_same")),
+            Math([Partial(yk, Notation("zⱼ", "z_j")), kj.xreplace({a1: yj, a2: yk})], note=t("box.softmax_cross"))]
 
 
 def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
@@ -194,17 +197,7 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
         body.append(Equations(lines))
     elif n_paths > PATH_LIMIT:
         body.append(Text(t("scalar.too_many_paths", n=n_paths, name=scheme.unicode(name))))
-    reuse = [h for h, _ in grad.terms]
-    handles = [h for h in reuse if isinstance(h, sp.Symbol)]
-    label = ""
-    if g.net.layer(grad.layer).kind == "dense" and grad.key[0] in "Wb":
-        label = "BP4" if grad.key[0] == "W" else "BP3"
-    note = t("scalar.reusing", deltas=", ".join(scheme.unicode(h.name) for h in handles[:3])
-             + (" ..." if len(handles) > 3 else "")) if handles else ""
-    chain = sp.Add(*[sp.Mul(Partial(J, c), Partial(c, p), evaluate=False)
-                     for c in _consumer_symbols(g, p)], evaluate=False)
-    parts = [Partial(J, p)] + ([chain] if len(grad.terms) <= 4 else []) + [grad.expr]
-    line = Math(parts, label=label, note=note)
+    line = gradient_line(g, name, t)
     if values is not None and grad.l2 == 0 and g.rows == [None]:
         plugged = plug(grad.expr, values)
         parts = ["", plugged] + ([] if isinstance(plugged, Value) else [Value(_number(grad.expr, values))])
@@ -212,6 +205,24 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
     else:
         body.append(line)
     return Section(f"∂J/∂{scheme.unicode(name)}", body, key=f"param:{name}")
+
+
+def gradient_line(g: Graph, name: str, t, note: bool = True) -> Math:
+    """dJ/dparam as the sum over its consumers, upstream delta times local
+    derivative, reusing the deltas of the backward pass (BP3/BP4 for dense)."""
+    grad = g.gradients[name]
+    p = grad.param
+    scheme = g.scheme()
+    handles = [h for h, _ in grad.terms if isinstance(h, sp.Symbol)]
+    label = ""
+    if g.net.layer(grad.layer).kind == "dense" and grad.key[0] in "Wb":
+        label = "BP4" if grad.key[0] == "W" else "BP3"
+    text = t("scalar.reusing", deltas=", ".join(scheme.unicode(h.name) for h in handles[:3])
+             + (" ..." if len(handles) > 3 else "")) if handles and note else ""
+    chain = sp.Add(*[sp.Mul(Partial(J, c), Partial(c, p), evaluate=False)
+                     for c in _consumer_symbols(g, p)], evaluate=False)
+    parts = [Partial(J, p)] + ([chain] if len(grad.terms) <= 4 else []) + [grad.expr]
+    return Math(parts, label=label, note=text)
 
 
 def _consumer_symbols(g, p):

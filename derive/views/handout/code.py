@@ -1,0 +1,37 @@
+"""Section 10: the matching NumPy code (the caller's listing) and a
+centred-difference gradient check on the worked example."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ... import names
+from ...model import Code, Section, Text
+from .. import notes
+
+H = Fraction(1, 10 ** 4)
+
+
+def section(src, listing: str) -> Section:
+    t, net = src.t, src.net
+    body = [Text(t("handout.code_intro")), Code(listing)] if listing.strip() else \
+        [Text(t("handout.code_how", spec=net.spec))]
+    body.append(Text(t("handout.check_advice")))
+    name = checked_parameter(src)
+    if name is not None:
+        nums = src.numbers
+        plus = nums.with_params({name: _shift(nums.param(name), H)}).loss
+        minus = nums.with_params({name: _shift(nums.param(name), -H)}).loss
+        body.append(notes.check_text(plus, minus, H, nums.gradient(name), src.scheme().unicode(name), t))
+    return Section(t("handout.code_title"), body, key="code")
+
+
+def _shift(value, h: Fraction):
+    return value + h if not isinstance(value, float) else value + float(h)
+
+
+def checked_parameter(src) -> str | None:
+    """The parameter the section checks: the first weight of the first layer."""
+    if src.numbers is None or not src.net.n_params:
+        return None
+    key, shape = next(iter(src.net.param_shapes().items()))
+    return names.entries(key, (1,) * len(shape))[0]

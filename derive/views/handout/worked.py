@@ -1,0 +1,102 @@
+"""Section 8: the worked example, every number computed: through the scalar
+graph for a small network (the numbers view's tables), else through the
+delta view's matrix forms in float64, showing the first neurons."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ... import names
+from ...evaluate import as_sympy
+from ...format import fmt
+from ...model import Math, Section, Table, Text, Value
+from .. import notes, numbers
+
+SHOWN_NEURONS = 2    # neurons per layer in the tables of a wide network
+SHOWN_INPUTS = 6     # inputs per example in its data table
+SHOWN_ROWS = 4       # examples shown of a larger batch (the loss is the whole batch's)
+PER_ARRAY = 2        # gradients shown per parameter array
+
+
+def _v(x):
+    return Value(as_sympy(x) if not isinstance(x, float) else sp.Float(x, 17))
+
+
+def section(src) -> Section:
+    t = src.t
+    if src.numbers is None:
+        return Section(t("handout.worked_title"), [Text(t("handout.no_numbers"))], key="worked")
+    if src.numbers.route == "graph":
+        body = graph_route(src)
+    else:
+        body = matrix_route(src)
+    return Section(t("handout.worked_title"), body, key="worked")
+
+
+def shown_parameters(net) -> list[str]:
+    """The first entries of each parameter array."""
+    out = []
+    for key, shape in net.param_shapes().items():
+        out += names.entries(key, tuple(min(n, PER_ARRAY) if i == len(shape) - 1 else 1
+                                        for i, n in enumerate(shape)))[:PER_ARRAY]
+    return out
+
+
+def graph_route(src) -> list:
+    t, net, ex, g = src.t, src.net, src.example, src.graph
+    ev = src.numbers.ev
+    shown = net.param_names() if net.n_params <= 30 else shown_parameters(net)
+    out = numbers.data_section(net, ex, g, t).body
+    seed = notes.one_weight(net, g, ex, t)
+    if seed is not None:
+        out += seed
+    out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t),
+            numbers.gradient_section(net, ev, shown, t)]
+    if ex.steps:
+        # every parameter takes the step; the table shows the first few of all of them
+        out.append(numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)[0])
+    return out
+
+
+def matrix_route(src) -> list:
+    t, net, ex, nums = src.t, src.net, src.example, src.numbers
+    scheme = src.scheme()
+    m = min(ex.m, SHOWN_ROWS)
+    out = [Text(t("handout.worked_float", m=ex.m, n=SHOWN_NEURONS))]
+    rows = []
+    for r in range(m):
+        xs = ", ".join(fmt(v).plain() for v in ex.X[r][:SHOWN_INPUTS]) + (" ..." if len(ex.X[r]) > SHOWN_INPUTS else "")
+        ys = ", ".join(fmt(v).plain() for v in ex.Y[r][:SHOWN_INPUTS]) + (" ..." if len(ex.Y[r]) > SHOWN_INPUTS else "")
+        rows.append([str(r + 1), xs, ys])
+    data = Section(t("numbers.data_title"), [
+        Text(t("numbers.data_intro", described=ex.description or t("numbers.the_example"), m=ex.m,
+               s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}"))),
+        Table([t("numbers.row"), "x", "y"], rows)], key="data")
+    out.append(data)
+    L = net.depth
+    forward = []
+    for l in range(1, L + 1):
+        for prefix in ("z", "a"):
+            forward += [names.node(prefix, l, j) for j in range(1, min(net.sizes[l], SHOWN_NEURONS) + 1)]
+    deltas = [names.node("d", l, j) for l in range(L, 0, -1) for j in range(1, min(net.sizes[l], SHOWN_NEURONS) + 1)]
+
+    def at(symbol, row):
+        prefix, _, l, idx = scheme.split(symbol.name)
+        return nums.value(prefix, l, idx[0], row)
+    fwd = numbers.value_tables(forward, m, at, t("numbers.quantity"), t)
+    fwd.append(Math([sp.Symbol("J"), _v(nums.loss)], note=t("numbers.batch_loss")))
+    out.append(Section(t("numbers.forward_title"), fwd, key="numbers-forward"))
+    out.append(Section(t("numbers.delta_title"), numbers.value_tables(deltas, m, at, "δ", t), key="numbers-deltas"))
+    shown = shown_parameters(net)
+    grads = Table([t("numbers.parameter"), t("numbers.value"), "∂J/∂θ"],
+                  [[scheme.unicode(p), _v(nums.param(p)), _v(nums.gradient(p))] for p in shown])
+    out.append(Section(t("numbers.gradient_title"), [Text(t("handout.first_entries", k=PER_ARRAY)), grads],
+                       key="numbers-gradients"))
+    if ex.steps:
+        cols = shown[:numbers.TRACE_PARAMS]
+        trace = nums.trace(ex.steps, ex.lr, cols)
+        out.append(Section(t("numbers.descent_title", steps=ex.steps, lr=fmt(ex.lr).plain()),
+                           [Text(t("numbers.descent_rule", lr=fmt(ex.lr).plain()) + " " +
+                                 t("numbers.first_params", k=len(cols), n=f"{net.n_params:,}") + " " +
+                                 t("handout.float64")),
+                            numbers.trace_table(trace, cols, scheme, t)], key="descent"))
+    return out
