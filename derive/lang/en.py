@@ -183,3 +183,29 @@ MESSAGES.update({
     "delta.loss_sum": "The loss of example r ({loss}) as a sum over the outputs:",
     "delta.loss_diff": "sympy.diff with respect to one output gives a Kronecker delta, and the sum collapses:",
 })
+
+MESSAGES.update({
+    # -- index view of networks beyond dense (derive/views/delta_kinds) ---------------
+    "index.intro": ("Backpropagation through {spec}, derived at index level with SymPy: each layer's forward "
+                    "definition is written with indexed symbols over symbolic sizes, sympy.diff gives "
+                    "Kronecker deltas, and the sums collapse. Each layer receives the gradient of the loss "
+                    "with respect to its output from the layer above and sends the gradient with respect to "
+                    "its input down. Sizes stay symbols during the derivation, so any size costs the same."),
+    "index.layout": (
+        "Layout: rows are examples; an image batch is (m × C × H × W), a sequence batch (m × T × F). "
+        "W⁽ˡ⁾ is (out × in) as in torch. For any quantity Q, dQ = ∂L/∂Q, where L = Σᵣ ℓᵣ sums the "
+        "per-example losses (J = L/m for a mean): these gradients carry no 1/m, and the 1/m appears "
+        "once, on the parameter gradients ∂J/∂θ. δ = dz is the error of a pre-activation (Nielsen's "
+        "delta), Δ⁽ˡ⁾ its array. Indices start at 1; [e = f] is 1 if e = f and 0 otherwise, and "
+        "[a ≤ e ≤ b] likewise (Iverson brackets, so that δ stays the error); ⊙ is the elementwise "
+        "product."),
+    "index.flatten_title": "Layer {l} (flatten, {shape} → {n})",
+    "index.flatten_rows": "the input's entries, one row per example (row-major)",
+    "index.flatten_intro": ("flatten writes each example's {sizes} entries in one row of n = {n}, row-major "
+                            "(torch.flatten): the last index runs fastest. As a definition, with the index "
+                            "map as a Kronecker delta:"),
+    "index.row_major": "row-major",
+    "index.flatten_diff": ("sympy.diff with respect to one input entry gives Kronecker deltas; the sums over "
+                           "the input indices collapse, then the sum over k, leaving one term:"),
+    "index.same_numbers": "the same numbers, reshaped to {shape}",
+})
