@@ -372,3 +372,45 @@ def adjoint(target, uses, ranges: Ranges) -> Chain:
 
 def _sum(body, limits):
     return sp.Sum(body, *limits) if limits else body
+
+
+# ------------------------------------------------- rewriting an index sum --
+
+def reindex(expr, var, new, old_in_new):
+    """The sums over ``var`` in ``expr`` rewritten over ``new``, with
+    var = old_in_new (±new + c).  When the body already holds the bracket
+    [lo' ≤ new ≤ hi'] (a kernel tap), that bracket becomes the new limits and
+    the old limits stay as the bracket [lo ≤ old_in_new ≤ hi]."""
+    def rewrite(s):
+        limits = list(s.limits)
+        pos = next(i for i, lim in enumerate(limits) if lim[0] == var)
+        _, lo, hi = limits[pos]
+        body = s.function.xreplace({var: old_in_new})
+        own = [f for f in sp.Mul.make_args(body) if isinstance(f, Iverson) and f.e == new]
+        if own:
+            f = own[0]
+            body = sp.Mul(*[g for g in sp.Mul.make_args(body) if g is not f]) * Iverson(old_in_new, lo, hi)
+            limits[pos] = (new, f.lo, f.hi)
+        else:
+            c = sp.expand(old_in_new).coeff(new)
+            b = sp.expand(old_in_new - c * new)
+            limits[pos] = (new, lo - b, hi - b) if c == 1 else (new, b - hi, b - lo)
+        return sp.Sum(body, *limits)
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and any(l[0] == var for l in e.limits), rewrite)
+
+
+def absorb(expr, base, padded, dims):
+    """δ[.., e, ..]·[1 ≤ e ≤ H] -> δ̄[.., e, ..]: brackets that only say an
+    index of ``base`` is in range fold into ``padded``, the same numbers read
+    as 0 outside (zero padding).  ``dims``: the size of each axis."""
+    def fold(term):
+        factors = list(sp.Mul.make_args(term))
+        hits = [f for f in factors if isinstance(f, sp.Indexed) and f.base == base]
+        if len(hits) != 1:
+            return term
+        inside = {(e, d) for e, d in zip(hits[0].indices, dims)}
+        keep = [f for f in factors if not (isinstance(f, Iverson) and f.lo == 1 and (f.e, f.hi) in inside)]
+        keep = [padded[hits[0].indices] if f is hits[0] else f for f in keep]
+        return sp.Mul(*keep)
+    return expr.replace(lambda e: isinstance(e, sp.Sum),
+                        lambda s: sp.Sum(sp.Add(*[fold(t) for t in sp.Add.make_args(s.function)]), *s.limits))

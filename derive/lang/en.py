@@ -209,3 +209,46 @@ MESSAGES.update({
                            "the input indices collapse, then the sum over k, leaving one term:"),
     "index.same_numbers": "the same numbers, reshaped to {shape}",
 })
+
+MESSAGES.update({
+    "index.conv_title": "Layer {l} (conv({c},{k}), stride {s}, padding {p}, {act}: {shape_in} → {shape_out})",
+    "index.conv_weights": "kernels of layer {l}: (out channels × in channels × K × K)",
+    "index.conv_intro": ("Each output channel c slides its K × K kernels over the input channels c′ with "
+                         "stride S after padding P zeros on every side (cross-correlation, as torch.nn.Conv2d). "
+                         "Output pixel (i, j) of example r reads the input pixels S(i-1)+u-P, S(j-1)+v-P for the "
+                         "taps u, v = 1..K:"),
+    "index.zero_padding": "x = 0 outside its H × W: zero padding",
+    "index.conv_act": "Then a = {act}(z), entry by entry; each z feeds only its own a:",
+    "index.conv_diff_w": ("sympy.diff with respect to one weight gives Kronecker deltas on plain indices; the "
+                          "sums over c′, u, v keep only the matching tap:"),
+    "index.conv_sum_w": ("The weight is shared by every output pixel and every example, so the chain rule "
+                         "sums over all of them (r, c, i, j); [c = p] keeps c = p:"),
+    "index.conv_dw_note": "the shape of W: {shape}",
+    "index.conv_correlation": ("Read it as a correlation: tap (s, e) of kernel (p, q) collects the error of "
+                               "output channel p times the input channel q, shifted by the tap and sampled S "
+                               "pixels apart, over the examples and the output pixels (the input read as 0 in "
+                               "the padding)."),
+    "index.conv_db_note": "the shape of b: {shape}; one bias per channel, summed over examples and pixels",
+    "index.conv_diff_x": ("With respect to one input pixel the Kronecker deltas hold index expressions: "
+                          "[h = S(i-1)+u-P]. The collapse solves for the tap, u = h + P - S(i-1), and keeps its "
+                          "range as a bracket: an output pixel whose window does not cover (h, g) contributes "
+                          "nothing."),
+    "index.conv_first": "(X itself needs no gradient; this is what a layer below would receive.)",
+    "index.conv_solved": "solved for the taps u, v",
+    "index.conv_brackets": ("Only input pixels are summed for (h from 1 to H, g from 1 to W): the padded "
+                            "positions belong to no input, so the gradient of the padded input is cropped back "
+                            "to H × W."),
+    "index.conv_stride_one": ("With stride 1 this is a full convolution. Change the summed index from the "
+                              "output row i to the tap u = h + P + 1 - i (and j to v likewise); the bracket on u "
+                              "becomes the sum's range and the old range of i becomes a bracket on Δ's index:"),
+    "index.conv_dilate": ("With stride S = {s} the output pixels sit S input pixels apart. Spread the error "
+                          "out, S - 1 zeros between neighbours (the dilated error Δ̃), and the stride-1 "
+                          "formula applies to it:"),
+    "index.conv_dilated_form": "the stride-1 form on Δ̃",
+    "index.conv_back": "substituting Δ̃ and collapsing gives back the general form",
+    "index.conv_reindexed": "change of index: the tap runs over the kernel",
+    "index.conv_padded": "{name}: the error read as 0 outside its range (zero-padded)",
+    "index.conv_flipped": "{name}: the kernel flipped, taps counted backwards",
+    "index.conv_full": ("The last line correlates the zero-padded error with the flipped kernel: a full "
+                        "convolution of the error with the kernel (padding {pad} on every side)."),
+})

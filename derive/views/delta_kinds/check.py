@@ -207,7 +207,8 @@ class Evaluator:
             return sum(self.value(a, env, arrays) for a in e.args)
         if isinstance(e, sp.Mul):
             out = 1
-            for a in e.args:   # brackets first: a vanishing term is not evaluated
+            # brackets first: a term they switch off is not evaluated (its indices may be out of range)
+            for a in sorted(e.args, key=lambda f: not isinstance(f, (Iverson, sp.KroneckerDelta))):
                 out *= self.value(a, env, arrays)
                 if out == 0:
                     return 0

@@ -145,6 +145,8 @@ def display(expr):
         return sp.Indexed(expr.base, *[_index_order(display(i)) for i in expr.indices])
     if isinstance(expr, Iverson):
         return Iverson(_index_order(display(expr.e)), expr.lo, expr.hi)
+    if isinstance(expr, sp.KroneckerDelta):
+        return sp.KroneckerDelta(*[_index_order(display(a)) for a in expr.args], evaluate=False)
     args = [display(a) for a in expr.args]
     if isinstance(expr, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)):
         return sp.Basic.__new__(type(expr), *args)
@@ -161,15 +163,16 @@ def _index_order(e):
         return e
     def key(term):
         name = str(term)
-        return (term.could_extract_minus_sign(), not (term.is_Symbol and name.islower()), name)
+        kind = 0 if term.is_Symbol and name[:1].islower() else 2 if term.is_Number else 1
+        return (term.could_extract_minus_sign(), kind, name)
     return sp.Add(*sorted(e.args, key=key), evaluate=False)
 
 
 def _reading_order(f) -> float:
-    if not f.has(sp.Indexed, sp.MatrixExpr):
-        return 0
     if isinstance(f, (Iverson, sp.KroneckerDelta)):
         return 6
+    if not f.has(sp.Indexed, sp.MatrixExpr):
+        return 0
     if isinstance(f, sp.Indexed):
         name = str(f.base)
         if name.startswith(("δ", "d", "Δ")):
@@ -250,3 +253,8 @@ class Stage:
 def formula(expr, free, ranges: dict, tensors, values: dict) -> tuple:
     """The source of a quantity known by its derived formula (hashable)."""
     return ("formula", expr, tuple(free), tuple(ranges.items()), tuple(tensors), tuple(values.items()))
+
+
+def marked(name: str, mark: str) -> str:
+    """'δ⁽¹⁾' with a combining mark on its letter: 'δ̄⁽¹⁾'."""
+    return name[:1] + mark + name[1:]

@@ -18,6 +18,7 @@ from ...model import Section, Shape, Table, Text
 from . import output
 from .common import M, Context, Flow, dims_of, record, tensor
 from .dense import LayerSymbols, _batch, _general, width
+from .conv import ConvStage
 from .dense_layer import DenseStage
 from .flatten import FlattenStage
 
@@ -28,6 +29,8 @@ def make_stage(layer, inp, shape, ctx, last):
         return DenseStage(layer, inp, shape, ctx, last)
     if kind == "flatten":
         return FlattenStage(layer, inp, shape, ctx, last)
+    if kind == "conv":
+        return ConvStage(layer, inp, shape, ctx, last)
     raise NotImplementedError(kind)
 
 
