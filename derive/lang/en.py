@@ -252,3 +252,26 @@ MESSAGES.update({
     "index.conv_full": ("The last line correlates the zero-padded error with the flipped kernel: a full "
                         "convolution of the error with the kernel (padding {pad} on every side)."),
 })
+
+MESSAGES.update({
+    "index.pool_title": "Layer {l} ({mode}pool({k}): {shape_in} → {shape_out})",
+    "index.pool_rows": "{mode} of each {k} × {k} window",
+    "index.pool_mask": "1 at the first maximum of each window, else 0",
+    "index.max_intro": ("Max pooling keeps the largest entry of each K × K window (stride K). sympy.diff of a "
+                        "max, on one window of four:"),
+    "index.max_heaviside": "1 where x₁ is the largest, 0 where another is",
+    "index.max_mask": ("So the max of a window is its entries weighted by the argmax mask I: 1 at the maximum "
+                       "(at the first one in window order on a tie, where torch sends the gradient), 0 "
+                       "elsewhere. I is constant wherever the max has a derivative:"),
+    "index.avg_intro": "Average pooling takes the mean of each K × K window (stride K):",
+    "index.pool_diff": ("With respect to one input pixel, sympy.diff gives [h = K(i-1)+u]: the collapse solves "
+                        "for the tap u = h - K(i-1), and the bracket 1 ≤ h - K(i-1) ≤ K holds for exactly one "
+                        "window, i = ⌈h/K⌉:"),
+    "index.pool_one_window": "the one window that holds (h, g)",
+    "index.max_routes": ("The gradient is routed: each window's error goes to its maximum, and every other "
+                         "entry gets 0. Pixels past the last full window (the bracket) belong to no window and "
+                         "get 0 too."),
+    "index.avg_spreads": ("The gradient is spread: each window's error is shared equally, 1/K² to each of its "
+                          "entries. Pixels past the last full window (the bracket) belong to no window and get "
+                          "0."),
+})

@@ -131,6 +131,9 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_Idx(self, expr):
         return self._print(expr.label)
 
+    def _print_ceiling(self, expr):
+        return f"⌈{self._print(expr.args[0])}⌉"
+
 
 def align_numbers(cells: list[str]) -> list[str]:
     """Pad numeric cells so their decimal points line up."""

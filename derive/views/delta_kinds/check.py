@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from functools import reduce
 
 import numpy as np
@@ -222,12 +223,10 @@ class Evaluator:
             ok = (e.lo is None or self.value(e.lo, env, arrays) <= v) and \
                  (e.hi is None or v <= self.value(e.hi, env, arrays))
             return int(ok)
-        if isinstance(e, sp.ceiling):
-            return math.ceil(sp.Rational(self.value(e.args[0].as_numer_denom()[0], env, arrays),
-                                         self.value(e.args[0].as_numer_denom()[1], env, arrays)))
-        if isinstance(e, sp.floor):
-            return math.floor(sp.Rational(self.value(e.args[0].as_numer_denom()[0], env, arrays),
-                                          self.value(e.args[0].as_numer_denom()[1], env, arrays)))
+        if isinstance(e, (sp.ceiling, sp.floor)):
+            num, den = e.args[0].as_numer_denom()
+            ratio = Fraction(int(self.value(num, env, arrays)), int(self.value(den, env, arrays)))
+            return math.ceil(ratio) if isinstance(e, sp.ceiling) else math.floor(ratio)
         if isinstance(e, sp.Piecewise):
             for value, cond in e.args:
                 if cond is sp.true or self.value(cond, env, arrays):

@@ -21,6 +21,7 @@ from .dense import LayerSymbols, _batch, _general, width
 from .conv import ConvStage
 from .dense_layer import DenseStage
 from .flatten import FlattenStage
+from .pool import PoolStage
 
 
 def make_stage(layer, inp, shape, ctx, last):
@@ -31,6 +32,8 @@ def make_stage(layer, inp, shape, ctx, last):
         return FlattenStage(layer, inp, shape, ctx, last)
     if kind == "conv":
         return ConvStage(layer, inp, shape, ctx, last)
+    if kind == "pool":
+        return PoolStage(layer, inp, shape, ctx, last)
     raise NotImplementedError(kind)
 
 
