@@ -86,6 +86,14 @@ def as_matrix(expr: sp.Expr, free: tuple, mats: dict) -> sp.MatrixExpr:
     if len(factors) == 1 and len(free) == 1:  # sum over rows: a column sum
         ones = sp.MatrixSymbol(ONES.text, hi - lo + 1, 1)
         product = sp.MatMul(oriented(factors[0], free[0], s), ones)
+    elif len(free) == 1 and len({f.indices for f in factors}) == 1:   # of an elementwise product
+        ones = sp.MatrixSymbol(ONES.text, hi - lo + 1, 1)
+        hadamard = sp.HadamardProduct(*[mats[f.base] for f in factors], evaluate=False)
+        if factors[0].indices == (s, free[0]):
+            hadamard = sp.Transpose(hadamard)
+        elif factors[0].indices != (free[0], s):
+            raise ValueError(f"{factors[0]} does not carry indices {free[0]}, {s}")
+        product = sp.MatMul(hadamard, ones)
     elif len(factors) == 2 and len(free) == 2:
         left = [f for f in factors if free[0] in f.indices]
         if len(left) != 1:

@@ -275,3 +275,34 @@ MESSAGES.update({
                           "entries. Pixels past the last full window (the bracket) belong to no window and get "
                           "0."),
 })
+
+MESSAGES.update({
+    "index.norm_title": "Layer {l} ({kind}: {shape})",
+    "index.gamma": "scales γ of layer {l}",
+    "index.beta": "shifts β of layer {l}",
+    "index.mu": "means of the groups",
+    "index.var": "variances of the groups (biased: 1/N)",
+    "index.xhat": "normalised inputs",
+    "index.norm_out": "outputs γ x̂ + β",
+    "index.bn_stats": ("Batch norm normalises each feature over the batch: its mean and biased variance run "
+                       "over the N = {n} examples (training mode, as torch), and γ, β are one number per "
+                       "feature."),
+    "index.bn2d_stats": ("Batch norm on images (BatchNorm2d) normalises each channel over everything the batch "
+                         "holds of it: the statistics of channel c run over the N = {n} = {count} entries of "
+                         "the batch's examples and pixels, and γ, β are one number per channel."),
+    "index.ln_stats": ("Layer norm normalises each example over its own entries: the statistics of row r run "
+                       "over its N = {n} = {count} entries, the same for every batch size, and γ, β have the "
+                       "example's shape."),
+    "index.norm_paths": ("Each x reaches the loss three ways: through x̂ directly, through the mean μ and "
+                         "through the variance σ². The index-level chain rule takes them from the top:"),
+    "index.norm_dxhat": "each x̂ feeds only its own output",
+    "index.norm_zero": "the deviations from the mean sum to 0: {mu} is their mean",
+    "index.norm_dx": ("And x itself: its x̂ (path 1), the variance of its group (path 2) and the mean of its "
+                      "group (path 3). sympy.diff of each definition gives Kronecker deltas, which collapse:"),
+    "index.norm_simplify": ("Substituting dσ² and dμ, writing x - μ = σ x̂, expanding and gathering the sums "
+                            "gives the simplified form:"),
+    "index.norm_proof": "SymPy: equal to the three paths (their difference expands to 0)",
+    "index.norm_in_upstream": "with dx̂ = γ da",
+    "index.norm_params": "γ and β are shared by their group's entries, so their gradients sum over them:",
+    "index.param_shape": "shape {shape}",
+})

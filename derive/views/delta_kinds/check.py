@@ -44,7 +44,9 @@ class Instance:
         cells: dict = {}
         for d in g.forward:
             prefix = re.match(r"[a-z]+", d.symbol.name).group(0)
-            cells.setdefault((prefix, d.layer), {})[(d.row - 1, *d.idx)] = d.symbol
+            # a batch statistic (batch norm's mu, sigma^2) has no row
+            key = tuple(d.idx) if d.row is None else (d.row - 1, *d.idx)
+            cells.setdefault((prefix, d.layer), {})[key] = d.symbol
         self.symbols = {}
         for key, items in cells.items():
             shape = tuple(max(i[k] for i in items) + 1 for k in range(len(next(iter(items)))))

@@ -177,9 +177,9 @@ def _reading_order(f) -> float:
         name = str(f.base)
         if name.startswith(("δ", "d", "Δ")):
             return 1
-        return 3
-    if isinstance(f, sp.Sum):
         return 2
+    if isinstance(f, sp.Sum):
+        return 3
     return 4 if not f.is_Add else 3.5
 
 
@@ -243,6 +243,10 @@ class Stage:
         """This layer's sections, and the gradient it sends down (None when
         nothing below needs one)."""
         raise NotImplementedError
+
+    def label_down(self) -> str:
+        """The label of the gradient sent down: dA2, or dX below the first layer (ASCII, for LaTeX tags)."""
+        return "dX" if self.inp.name == "X" else f"dA{self.l - 1}"
 
     def claim(self, ctx: Context, what, free, ranges, forms, reference, tensors, **kw) -> Claim:
         c = Claim(what, tuple(free), dict(ranges), list(forms), reference, list(tensors), **kw)

@@ -144,7 +144,7 @@ class ConvStage(Stage):
         lines = [Text(t("index.conv_diff_x") + (" " + t("index.conv_first") if first else "")),
                  Math([display(Partial(self.z[r, c, i, j], target)), display(raw),
                        display(collapse_sums(raw, ranges))], note=t("index.conv_solved")),
-                 Math([display(grad[r, q, h, g]), display(ch.chain), display(general)], label="dX"),
+                 Math([display(grad[r, q, h, g]), display(ch.chain), display(general)], label=self.label_down()),
                  Text(t("index.conv_brackets"))]
         forms = [general]
         _, C, H, W = self.out.dims

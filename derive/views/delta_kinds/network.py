@@ -21,6 +21,7 @@ from .dense import LayerSymbols, _batch, _general, width
 from .conv import ConvStage
 from .dense_layer import DenseStage
 from .flatten import FlattenStage
+from .norm import NormStage
 from .pool import PoolStage
 
 
@@ -34,6 +35,8 @@ def make_stage(layer, inp, shape, ctx, last):
         return ConvStage(layer, inp, shape, ctx, last)
     if kind == "pool":
         return PoolStage(layer, inp, shape, ctx, last)
+    if kind in ("bn", "ln"):
+        return NormStage(layer, inp, shape, ctx, last)
     raise NotImplementedError(kind)
 
 
