@@ -130,6 +130,10 @@ def as_hadamard(expr: sp.Expr, mats: dict, shape) -> sp.MatrixExpr | None:
         return sp.MatAdd(*parts, evaluate=False)
     if expr.is_Mul:
         coeff, rest = expr.as_coeff_Mul()
+        # a factor without quantities (1/(1 - p)) is a scalar too
+        scalars = [f for f in sp.Mul.make_args(rest) if not f.has(sp.Indexed)]
+        if scalars:
+            coeff, rest = coeff * sp.Mul(*scalars), sp.Mul(*[f for f in sp.Mul.make_args(rest) if f.has(sp.Indexed)])
         # the factor with most quantities first: (yhat - y) before yhat(1 - yhat)
         factors = sorted(rest.as_ordered_factors(),
                          key=lambda f: (-len(f.atoms(sp.Indexed)), f.is_Add))

@@ -306,3 +306,43 @@ MESSAGES.update({
     "index.norm_params": "γ and β are shared by their group's entries, so their gradients sum over them:",
     "index.param_shape": "shape {shape}",
 })
+
+MESSAGES.update({
+    "index.dropout_title": "Layer {l} (dropout, p = {p})",
+    "index.dropout_mask": "keep-mask: 1 keeps an entry, 0 drops it (given)",
+    "index.dropout_out": "the kept entries, scaled by 1/(1 - p)",
+    "index.dropout_intro": ("Inverted dropout multiplies each entry by its keep-mask entry and by 1/(1 - p). "
+                            "The mask is drawn before the pass and is a constant of the derivation:"),
+    "index.dropout_const": "M is a given constant",
+    "index.dropout_why": ("The gradient goes back through the same mask with the same scale: a dropped entry "
+                          "gets none. The scale 1/(1 - p) keeps the expected value of each entry what it is "
+                          "without dropout, so inference can simply switch dropout off."),
+})
+
+MESSAGES.update({
+    "index.res_title": "Residual block (layers {first}-{last}, {act}): the skip",
+    "index.res_sum": "x + F(x): the block's input plus its inner layers' output",
+    "index.res_out": "{act} of the sum: the block's output",
+    "index.res_intro": ("The block adds its input x to what its inner layers make of it, F(x), and applies its "
+                        "activation to the sum:"),
+    "index.res_branch": ("∂s/∂F is the identity, so the inner layers receive the sum's gradient unchanged (an "
+                         "add gate passes the gradient to both inputs):"),
+    "index.res_sum_title": "Residual block (layers {first}-{last}): the gradient adds along the skip",
+    "index.res_sum_intro": ("x feeds the sum directly and the first inner layer, so its gradient is the sum of "
+                            "the two: the skip's share (∂s/∂x is the identity) and what the inner layers send "
+                            "down:"),
+    "index.res_inner": "{share}: the inner layers' share",
+    "index.res_adds": "the gradients add",
+    "index.res_why": ("The skip carries the gradient past the inner layers untouched: however small their "
+                      "share, dS reaches the block's input, which is why deep residual networks still learn."),
+})
+
+MESSAGES.update({
+    "index.l2_title": "L2 penalty (λ = {lam})",
+    "index.l2_intro": ("l2({lam}) adds (λ/2) Σ w² to J, summed over every entry of every weight array "
+                       "({keys}); biases, γ and β carry no penalty. For one weight array W of any shape:"),
+    "index.l2_any": "the penalty's share of J",
+    "index.l2_collapse": "the Kronecker deltas keep w[p, q]",
+    "index.l2_where": ("So every weight's gradient gains λ w, on top of what backpropagation gives (the "
+                       "'+ λ W' in each weight gradient above): weight decay, pulling each weight towards 0."),
+})

@@ -92,6 +92,15 @@ class Instance:
             return np.array([[float(v) for v in row] for row in rows]).reshape(self.m, *shape)
         if kind == "adj":
             return self.adjoint(source[1])
+        if kind == "adj_inner":   # the share of a residual block's input through its inner layers
+            return self._adjoints(self._symbols_of(source[1]), inputs=True, skip="s")
+        if kind == "l2":          # the penalty's share of a weight's gradient
+            key = source[1]
+            shape = net.param_shapes()[key]
+            from ... import names
+            g = self.graph
+            return np.array([self.number(compile_expr(g.gradients[p].l2)(self.env))
+                             for p in names.entries(key, shape)]).reshape(shape)
         if kind == "reshape":
             return self.fetch(source[1]).reshape(self.m, *source[2])
         if kind == "last":
@@ -143,13 +152,24 @@ class Instance:
     def _values(self, symbols) -> np.ndarray:
         return np.vectorize(lambda s: self.number(self.env[s]), otypes=[float])(symbols)
 
-    def _adjoints(self, symbols, inputs=False) -> np.ndarray:
+    def _symbols_of(self, source) -> np.ndarray:
+        if source[0] == "fwd":
+            return self.symbols[(source[1], source[2])]
+        if source[0] == "input":
+            return self.graph.inputs
+        if source[0] == "reshape":
+            return self._symbols_of(source[1]).reshape(self.m, *source[2])
+        if source[0] == "last":
+            return self._symbols_of(source[1])[:, -1]
+        raise ValueError(f"no symbols for {source!r}")
+
+    def _adjoints(self, symbols, inputs=False, skip=None) -> np.ndarray:
         g = self.graph
 
         def one(s):
-            if inputs:   # an input is no definition: one more step of the graph's own walk
+            if inputs:   # one more step of the graph's own walk: its consumers (but ``skip``'s)
                 terms = [sp.Mul(g.handle[c.symbol], g.local(c, s)) for c in g.consumers.get(s, [])
-                         if c.symbol in g.handle]
+                         if c.symbol in g.handle and not (skip and re.match(r"[a-z]+", c.symbol.name).group(0) == skip)]
                 expr = sp.Add(*terms)
             else:
                 expr = g.handle.get(s, sp.S.Zero)

@@ -53,6 +53,7 @@ class Tensor:
     source: tuple
     meaning: str = ""
     zero_outside: bool = False
+    grad: tuple | None = None    # (element name, array name, source) of its gradient, when not dQ
 
     def __getitem__(self, idx):
         return self.base[idx]
@@ -212,6 +213,9 @@ def output_tensor(l: int, shape, source, last: bool, meaning: str, ctx: Context)
 
 def grad_of(tn: Tensor, meaning: str = "") -> Tensor:
     """dQ = ∂L/∂Q for the quantity Q: same indices, numbers from the graph's adjoints."""
+    if tn.grad is not None:
+        elem, whole, source = tn.grad
+        return tensor(elem, whole, tn.dims, tn.shape, source, meaning)
     elem = str(tn.base.label)
     return tensor("d" + elem, "d" + tn.name, tn.dims, tn.shape, ("adj", tn.source), meaning)
 

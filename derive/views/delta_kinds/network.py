@@ -15,14 +15,16 @@ import sympy as sp
 
 from ... import names
 from ...model import Section, Shape, Table, Text
-from . import output
+from . import l2, output
 from .common import M, Context, Flow, dims_of, record, tensor
 from .dense import LayerSymbols, _batch, _general, width
 from .conv import ConvStage
 from .dense_layer import DenseStage
+from .dropout import DropoutStage
 from .flatten import FlattenStage
 from .norm import NormStage
 from .pool import PoolStage
+from .residual import ResidualStage
 
 
 def make_stage(layer, inp, shape, ctx, last):
@@ -37,6 +39,10 @@ def make_stage(layer, inp, shape, ctx, last):
         return PoolStage(layer, inp, shape, ctx, last)
     if kind in ("bn", "ln"):
         return NormStage(layer, inp, shape, ctx, last)
+    if kind == "dropout":
+        return DropoutStage(layer, inp, shape, ctx, last)
+    if kind == "res":
+        return ResidualStage(layer, inp, shape, ctx, last, make=make_stage)
     raise NotImplementedError(kind)
 
 
@@ -96,6 +102,9 @@ class IndexView:
             below = self.stages[i - 1] if i > lowest else None
             secs, flow = self.stages[i].backward(ctx, flow, below)
             out += secs
+        penalty = l2.section(ctx, self.stages)
+        if penalty is not None:
+            out.append(penalty)
         return out
 
     def _conventions(self) -> Section:
