@@ -226,19 +226,26 @@ def _sure(fact) -> bool:
 
 def in_range(e, lo, hi, ranges: Ranges) -> sp.Expr:
     """[lo ≤ e ≤ hi] with the sides the ranges already guarantee left out:
-    1 when both are, 0 when e can never be in range."""
-    keep_lo = keep_hi = True
+    1 when both are, 0 when e can never be in range.  A side that is None
+    (or infinite) is no condition."""
+    lo = None if lo is None or lo is sp.S.NegativeInfinity else lo
+    hi = None if hi is None or hi is sp.S.Infinity else hi
+    keep_lo, keep_hi = lo is not None, hi is not None
     if isinstance(e, sp.ceiling):       # ⌈f⌉ ≥ lo when f > lo - 1 (lo an integer)
         b = bounds(e.args[0], ranges)
-        if b is not None:
+        if b is not None and keep_lo:
             keep_lo = not _sure((b[0] - (lo - 1)).is_positive)
     else:
         b = bounds(e, ranges)
         if b is not None:
-            keep_lo = not _sure(sp.simplify(b[0] - lo).is_nonnegative)
-            keep_hi = not _sure(sp.simplify(hi - b[1]).is_nonnegative)
-            if _sure(sp.simplify(b[1] - lo).is_negative) or _sure(sp.simplify(hi - b[0]).is_negative):
-                return sp.S.Zero
+            if keep_lo:
+                keep_lo = not _sure(sp.simplify(b[0] - lo).is_nonnegative)
+                if _sure(sp.simplify(b[1] - lo).is_negative):
+                    return sp.S.Zero
+            if keep_hi:
+                keep_hi = not _sure(sp.simplify(hi - b[1]).is_nonnegative)
+                if _sure(sp.simplify(hi - b[0]).is_negative):
+                    return sp.S.Zero
     if not keep_lo and not keep_hi:
         return sp.S.One
     return Iverson(e, lo if keep_lo else None, hi if keep_hi else None)
@@ -301,7 +308,13 @@ def _collapse(body, limits, ranges):
         if not term.has(var):
             term = (hi - lo + 1) * term
             remaining.remove(lim)
-    return sp.Sum(term, *remaining) if remaining else term
+    if not remaining:
+        return term
+    # factors that do not run with the sum stand outside it: [s + 1 ≤ T]·Σ_j δ·w
+    summed = {lim[0] for lim in remaining}
+    outside = [f for f in sp.Mul.make_args(term) if not (f.free_symbols & summed)]
+    inside = [f for f in sp.Mul.make_args(term) if f.free_symbols & summed]
+    return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *remaining)
 
 
 def _kronecker(term, var):

@@ -346,3 +346,55 @@ MESSAGES.update({
     "index.l2_where": ("So every weight's gradient gains λ w, on top of what backpropagation gives (the "
                        "'+ λ W' in each weight gradient above): weight decay, pulling each weight towards 0."),
 })
+
+MESSAGES.update({
+    "index.rec_title": "Layer {l} ({cell}({h}) over {shape}): backpropagation through time",
+    "index.rec_weights_title": "Layer {l}: the shared weights, summed over time",
+    "index.rec_wx": "input weights, gates stacked by rows{order}",
+    "index.rec_wh": "hidden weights, gates stacked by rows{order}",
+    "index.rec_h": "hidden states, every step",
+    "index.rec_out": "the last step's hidden state: the layer's output",
+    "index.lstm_order": " The four gates' pre-activations are stacked in torch's order (i, f, g, o): rows 1..n, n+1..2n, 2n+1..3n, 3n+1..4n of z.",
+    "index.gru_order": (" The gates are stacked in torch's order (r, z, n); here the update gate torch calls z is "
+                        "gᵤ (z is kept for pre-activations), and as in torch the input and hidden parts are two "
+                        "products, zₓ and zₕ, so that the reset gate can act on the hidden part alone."),
+    "index.rec_intro": ("The {cell} layer runs over the T steps of each sequence, the same weights at every step, "
+                        "and outputs the last hidden state.{order} Unrolled, with t the step:"),
+    "index.rec_last": "the layer's output is the last step",
+    "index.rec_zero": "h (and c) at step 0 are 0, as torch's default initial state: a term that reads step 0 vanishes.",
+    "index.rec_dh": ("h at step s feeds the output (only at s = T) and the next step (only for s < T). "
+                     "sympy.diff gives [T = s] from the output and [t - 1 = s] from the next step; the collapse "
+                     "solves t = s + 1 and keeps the bracket [s + 1 ≤ T]: the recurrence runs backwards from "
+                     "s = T, one step at a time."),
+    "index.rec_dh_note": "gradients add where h feeds two things",
+    "index.rec_delta": "Through the activation of each step (tanh′ = 1 - h² from the rules card):",
+    "index.rec_factor": ("The factor that repeats: one step back in time multiplies by ∂h_u/∂h_(u-1), from "
+                         "sympy.diff of h_u = tanh(z_u) with z_u written out:"),
+    "index.rec_one_step": "for s < T: one step back",
+    "index.rec_product": "unrolled from the last step: per example, as columns",
+    "index.rec_vanishing": ("Each step multiplies the gradient by Wₕᵀ diag(f′(z_u)). With |tanh′| ≤ 1, its size "
+                            "after k steps is at most (‖Wₕ‖ max|f′|)ᵏ: below 1 the gradient from the loss to "
+                            "early steps shrinks geometrically (vanishing gradients), above 1 it can grow "
+                            "geometrically (exploding gradients)."),
+    "index.lstm_gates": "Through h = o tanh(c): the output gate and the cell state.",
+    "index.lstm_cell": ("The cell state c at step s feeds h at step s and c at step s + 1 (through the forget "
+                        "gate f):"),
+    "index.lstm_dc_note": "the cell-state path",
+    "index.lstm_why": ("Along the cell state the step back multiplies by the forget gate alone: dc_s gets "
+                       "dc_(s+1) ⊙ f_(s+1), with no Wₕ and no squashing derivative in the way. Where the forget "
+                       "gate stays near 1 the gradient passes many steps almost unchanged: this path is why an "
+                       "LSTM keeps gradients alive over long sequences."),
+    "index.rec_stacked": ("The stacked pre-activation z: each gate ({order}) reads its own block of rows, so "
+                          "the collapse leaves one bracket per block, and the gate derivatives come from the "
+                          "rules card (σ′ = σ(1 - σ) for the gates, tanh′ = 1 - t² for the candidate):"),
+    "index.rec_block": "the {gate} block",
+    "index.gru_gates": "Through h = (1 - gᵤ) n + gᵤ h_(s-1): the candidate n and the update gate gᵤ (torch's z).",
+    "index.gru_reset": ("The reset gate sits inside the candidate, n = tanh(zₓ + gᵣ ⊙ zₕ) on the n rows: its "
+                        "gradient is n's times tanh′ times the hidden part zₕ it scales."),
+    "index.gru_reset_note": "the reset gate inside the candidate",
+    "index.gru_hidden": ("The hidden part zₕ gets the same errors on the r and z rows, and on the n rows the "
+                         "candidate's error scaled by the reset gate:"),
+    "index.rec_shared": ("Every step uses the same Wₓ, Wₕ and biases, so their gradients add the contributions "
+                         "of all steps (and all examples): one sum over time per weight."),
+    "index.rec_down": "The gradient of the input sequence, step by step:",
+})

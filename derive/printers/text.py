@@ -134,6 +134,10 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_ceiling(self, expr):
         return f"⌈{self._print(expr.args[0])}⌉"
 
+    def _print_Product(self, expr):
+        (var, lo, hi), = expr.limits
+        return f"Π_{self._print(var)}={self._print(lo)}..{self._print(hi)}({self._print(expr.function)})"
+
 
 def align_numbers(cells: list[str]) -> list[str]:
     """Pad numeric cells so their decimal points line up."""

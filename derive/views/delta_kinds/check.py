@@ -105,6 +105,8 @@ class Instance:
             return self.fetch(source[1]).reshape(self.m, *source[2])
         if kind == "last":
             return self.fetch(source[1])[:, -1]
+        if kind == "head":       # every time step but the last
+            return self.fetch(source[1])[:, :-1]
         if kind == "concat":
             return np.concatenate([self.fetch(s) for s in source[1]], axis=-1)
         if kind == "flip":
@@ -302,6 +304,12 @@ class Evaluator:
             return self.matrix(e.base, env, mats) ** self.value(e.exp, env, {})
         if isinstance(e, sp.OneMatrix):
             return 1.0
+        if isinstance(e, sp.Sum):    # a sum of matrices over time steps
+            (var, lo, hi), = e.limits
+            total = 0
+            for v in range(int(self.value(lo, env, {})), int(self.value(hi, env, {})) + 1):
+                total = total + self.matrix(e.function, {**env, var: v}, mats)
+            return total
         if isinstance(e, sp.MatrixExpr) and e.func in _FUNCS:
             return np.vectorize(_FUNCS[e.func])(self.matrix(e.args[0], env, mats))
         return self.value(e, env, {})

@@ -146,8 +146,11 @@ def display(expr):
         return sp.Indexed(expr.base, *[_index_order(display(i)) for i in expr.indices])
     if isinstance(expr, Iverson):
         return Iverson(_index_order(display(expr.e)), expr.lo, expr.hi)
-    if isinstance(expr, sp.KroneckerDelta):
-        return sp.KroneckerDelta(*[_index_order(display(a)) for a in expr.args], evaluate=False)
+    if isinstance(expr, sp.KroneckerDelta):   # [s = T]: the running index first
+        args = sorted(expr.args, key=lambda a: (not (a.is_Symbol and str(a)[:1].islower()), str(a)))
+        return sp.KroneckerDelta(*[_index_order(display(a)) for a in args], evaluate=False)
+    if isinstance(expr, sp.Sum) and expr.function == 0:
+        return sp.S.Zero
     args = [display(a) for a in expr.args]
     if isinstance(expr, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)):
         return sp.Basic.__new__(type(expr), *args)

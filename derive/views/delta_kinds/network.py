@@ -24,6 +24,7 @@ from .dropout import DropoutStage
 from .flatten import FlattenStage
 from .norm import NormStage
 from .pool import PoolStage
+from .recurrent import RecurrentStage
 from .residual import ResidualStage
 
 
@@ -43,6 +44,8 @@ def make_stage(layer, inp, shape, ctx, last):
         return DropoutStage(layer, inp, shape, ctx, last)
     if kind == "res":
         return ResidualStage(layer, inp, shape, ctx, last, make=make_stage)
+    if kind == "recurrent":
+        return RecurrentStage(layer, inp, shape, ctx, last)
     raise NotImplementedError(kind)
 
 

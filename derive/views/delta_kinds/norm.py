@@ -19,7 +19,7 @@ from sympy.simplify.simplify import factor_sum
 
 from ...index_algebra import Def, adjoint, as_matrix, collapse_sums, index, local
 from ...model import Equations, Math, Partial, Section, Shape, Text
-from .common import EPS, M, J, Flow, Stage, display, formula, grad_of, output_tensor, sup, tensor
+from .common import EPS, M, J, Flow, Stage, display, formula, grad_of, output_tensor, shape_text, sup, tensor
 
 
 def _layout(kind: str, rank: int):
@@ -214,7 +214,7 @@ class NormStage(Stage):
                     parts.append(display(matrix))
                 except ValueError:
                     matrix = None
-            lines.append(Math(parts, label="d" + key, note=t("index.param_shape", shape=p.shape)))
+            lines.append(Math(parts, label="d" + key, note=t("index.param_shape", shape=shape_text(p.shape))))
             self.claim(ctx, f"∂J/∂{key}", gi, ranges, [form], ("grad", key), [grad_of(self.out), self.xhat],
                        matrix=matrix, matrices={grad_of(self.out).matrix: (grad_of(self.out), None),
                                                 self.xhat.matrix: (self.xhat, None)})
