@@ -200,7 +200,7 @@ MESSAGES.update({
         "[a ≤ e ≤ b] likewise (Iverson brackets, so that δ stays the error); ⊙ is the elementwise "
         "product."),
     "index.flatten_title": "Layer {l} (flatten, {shape} → {n})",
-    "index.flatten_rows": "the input's entries, one row per example (row-major)",
+    "index.flatten_rows": "the input, one row per example (row-major)",
     "index.flatten_intro": ("flatten writes each example's {sizes} entries in one row of n = {n}, row-major "
                             "(torch.flatten): the last index runs fastest. As a definition, with the index "
                             "map as a Kronecker delta:"),
@@ -212,7 +212,7 @@ MESSAGES.update({
 
 MESSAGES.update({
     "index.conv_title": "Layer {l} (conv({c},{k}), stride {s}, padding {p}, {act}: {shape_in} → {shape_out})",
-    "index.conv_weights": "kernels of layer {l}: (out channels × in channels × K × K)",
+    "index.conv_weights": "kernels of layer {l}: out × in channels × K × K",
     "index.conv_intro": ("Each output channel c slides its K × K kernels over the input channels c′ with "
                          "stride S after padding P zeros on every side (cross-correlation, as torch.nn.Conv2d). "
                          "Output pixel (i, j) of example r reads the input pixels S(i-1)+u-P, S(j-1)+v-P for the "
@@ -309,7 +309,7 @@ MESSAGES.update({
 
 MESSAGES.update({
     "index.dropout_title": "Layer {l} (dropout, p = {p})",
-    "index.dropout_mask": "keep-mask: 1 keeps an entry, 0 drops it (given)",
+    "index.dropout_mask": "keep-mask (given): 1 keeps, 0 drops",
     "index.dropout_out": "the kept entries, scaled by 1/(1 - p)",
     "index.dropout_intro": ("Inverted dropout multiplies each entry by its keep-mask entry and by 1/(1 - p). "
                             "The mask is drawn before the pass and is a constant of the derivation:"),
@@ -321,7 +321,7 @@ MESSAGES.update({
 
 MESSAGES.update({
     "index.res_title": "Residual block (layers {first}-{last}, {act}): the skip",
-    "index.res_sum": "x + F(x): the block's input plus its inner layers' output",
+    "index.res_sum": "x + F(x): input plus inner layers' output",
     "index.res_out": "{act} of the sum: the block's output",
     "index.res_intro": ("The block adds its input x to what its inner layers make of it, F(x), and applies its "
                         "activation to the sum:"),
@@ -350,10 +350,10 @@ MESSAGES.update({
 MESSAGES.update({
     "index.rec_title": "Layer {l} ({cell}({h}) over {shape}): backpropagation through time",
     "index.rec_weights_title": "Layer {l}: the shared weights, summed over time",
-    "index.rec_wx": "input weights, gates stacked by rows{order}",
-    "index.rec_wh": "hidden weights, gates stacked by rows{order}",
+    "index.rec_wx": "input weights, gates stacked{order}",
+    "index.rec_wh": "hidden weights, gates stacked{order}",
     "index.rec_h": "hidden states, every step",
-    "index.rec_out": "the last step's hidden state: the layer's output",
+    "index.rec_out": "the last step's h: the layer's output",
     "index.lstm_order": " The four gates' pre-activations are stacked in torch's order (i, f, g, o): rows 1..n, n+1..2n, 2n+1..3n, 3n+1..4n of z.",
     "index.gru_order": (" The gates are stacked in torch's order (r, z, n); here the update gate torch calls z is "
                         "gᵤ (z is kept for pre-activations), and as in torch the input and hidden parts are two "

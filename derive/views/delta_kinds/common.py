@@ -167,7 +167,8 @@ def _index_order(e):
         return e
     def key(term):
         name = str(term)
-        kind = 0 if term.is_Symbol and name[:1].islower() else 2 if term.is_Number else 1
+        letter = term.is_Symbol and name[:1].islower() and len(name.rstrip("′")) == 1
+        kind = 0 if letter else 2 if term.is_Number else 1
         return (term.could_extract_minus_sign(), kind, name)
     return sp.Add(*sorted(e.args, key=key), evaluate=False)
 

@@ -173,6 +173,7 @@ class RecurrentStage(Stage):
     def adjoint_lines(self, ctx, target_tn, target, uses, ranges, note="", each=None, claim=True, label=""):
         """Derive ∂L/∂target from its uses; a Math chain, its per-step matrix form and a claim."""
         ch = adjoint(target, uses, ranges)
+        ch.result = sp.factor_terms(ch.result)
         grad = grad_of(target_tn)
         lhs = grad[target.indices]
         lines = [Math([display(lhs), display(ch.chain), display(ch.result)], note=note, label=label)]
