@@ -155,10 +155,10 @@ class LatexPrinter(Printer):
 
     # -- the document -----------------------------------------------------------
     def _print_document(self, d):
-        return f"\\section*{{{prose(d.title)}}}\n\n" + "\n".join(self._print(n) for n in d.body) + "\n"
+        return f"\\section*{{{_breakable(prose(d.title))}}}\n\n" + "\n".join(self._print(n) for n in d.body) + "\n"
 
     def _print_Section(self, s):
-        return f"\\subsection*{{{prose(s.title)}}}\n" + "\n".join(self._print(n) for n in s.body) + "\n"
+        return f"\\subsection*{{{_breakable(prose(s.title))}}}\n" + "\n".join(self._print(n) for n in s.body) + "\n"
 
     def _print_Text(self, t):
         return "\n\n".join(prose(p) for p in t.text.split("\n")) + "\n"
@@ -203,6 +203,8 @@ class LatexPrinter(Printer):
         """A part as one or more pieces of LaTeX, split at top-level + or · when long."""
         if isinstance(part, str) or len(text.expr(part)) <= BREAK_AT:
             return [self.expr(part)]
+        if _index_sum(part):
+            return self._broken_sum(part, text)
         if isinstance(part, sp.Add):
             terms = sorted(part.args, key=lambda t: t.could_extract_minus_sign())
             joiner = "+"
@@ -212,6 +214,10 @@ class LatexPrinter(Printer):
             return [self.expr(part)]
         items = []   # (operator, LaTeX, width in text characters)
         for term in terms:
+            if _index_sum(term) and len(text.expr(term)) > BREAK_AT:   # a long index sum: its body breaks
+                pieces = self._broken_sum(term, text)
+                items += [(joiner, pieces[0], BREAK_AT)] + [("", p, BREAK_AT) for p in pieces[1:]]
+                continue
             if joiner == "+" and term.could_extract_minus_sign():
                 op, body = "-", self.expr(-term)
             else:
@@ -233,10 +239,24 @@ class LatexPrinter(Printer):
             for j, (op, tex_, _) in enumerate(chunk):
                 if i == 0 and j == 0:
                     body = ("-" + tex_) if op == "-" else tex_
+                elif not op:      # a piece of a broken sum: it carries its own operator
+                    body += f" {tex_}" if body else tex_
                 else:
                     body += f" {op} {tex_}" if body else f"{op} {tex_}"
             out.append(body)
         return out
+
+    def _broken_sum(self, part, text) -> list[str]:
+        """An index sum whose body is too long for a line: Σ and the first
+        factors, then the rest on rows of their own (\\bigl( ... \\bigr) around a sum)."""
+        hole = sp.Symbol("BODYHOLE")
+        head = self.expr(sp.Sum(hole, *part.limits)).replace(self.expr(hole), "").rstrip()
+        body = part.function
+        pieces = self._broken(body, text) if isinstance(body, (sp.Add, sp.Mul)) else [self.expr(body)]
+        if isinstance(body, sp.Add):
+            pieces[0], pieces[-1] = r"\bigl(" + pieces[0], pieces[-1] + r"\bigr)"
+        pieces[0] = head + " " + pieces[0]
+        return pieces
 
     def _print_Table(self, t):
         cols = "l" * len(t.header)
@@ -275,6 +295,24 @@ class LatexPrinter(Printer):
                                 for row in node.rows)
             out.append(r"$$\begin{array}{%s} %s \\ \hline %s \end{array}$$" % (cols, head, body))
         return out
+
+
+def _breakable(tex: str) -> str:
+    """A title whose spec runs past a line (over 40 characters without a space) may
+    break after its '-', '/' and ':' (stretchable glue there, so the line before fills)."""
+    def fix(m):
+        word = m.group(0)
+        if len(word) <= 40 or "$" in word:
+            return word
+        return re.sub(r"([-/:])", r"\1\\hskip 0pt plus 4em\\relax{}", word)
+    return re.sub(r"\S+", fix, tex)
+
+
+def _index_sum(e) -> bool:
+    """A sum of the index view beyond dense layers (tensor indices or range brackets): the
+    kind whose body may be broken across rows."""
+    return isinstance(e, sp.Sum) and (any(len(i.indices) >= 3 for i in e.atoms(sp.Indexed)) or
+                                      any(type(a).__name__ == "Iverson" for a in sp.preorder_traversal(e)))
 
 
 def _mathjax_text(text: str) -> str:

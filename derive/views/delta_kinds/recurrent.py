@@ -33,8 +33,18 @@ def _card(name, out):
     return fp.expr.subs(fp.var, out)
 
 
+class Sigma(sp.Function):
+    """σ(x), the logistic function of the rules card, as notation (never evaluated here)."""
+
+    def _sympystr(self, printer):
+        return "σ(" + printer._print(self.args[0]) + ")"
+
+    def _latex(self, printer, exp=None):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
 def sigma(e):
-    return sp.Function("σ")(e)
+    return Sigma(e)
 
 
 class RecurrentStage(Stage):
