@@ -298,11 +298,12 @@ class LatexPrinter(Printer):
 
 
 def _breakable(tex: str) -> str:
-    """A title whose spec runs past a line (over 40 characters without a space) may
-    break after its '-', '/' and ':' (stretchable glue there, so the line before fills)."""
+    """A title whose spec (a word that starts with its input size) runs past a line,
+    over 40 characters without a space, may break after its '-', '/' and ':'
+    (stretchable glue there, so the line before fills)."""
     def fix(m):
         word = m.group(0)
-        if len(word) <= 40 or "$" in word:
+        if len(word) <= 40 or "$" in word or not word[0].isdigit():
             return word
         return re.sub(r"([-/:])", r"\1\\hskip 0pt plus 4em\\relax{}", word)
     return re.sub(r"\S+", fix, tex)
