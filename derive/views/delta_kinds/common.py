@@ -111,6 +111,12 @@ class Context:
     values: dict = field(default_factory=dict)   # symbol -> number of the instance (sizes, p, ε, λ)
     claims: list = field(default_factory=list)
 
+    def needs_down(self, below) -> bool:
+        """Whether a layer shows the gradient it sends down: always when a layer
+        below needs it, and as part of its own lesson unless --param asked for
+        the parameters of this layer or above only."""
+        return below is not None or self.wanted is None
+
     def want(self, key: str) -> bool:
         if self.wanted is None:
             return True

@@ -96,7 +96,8 @@ class ConvStage(Stage):
             body += self._weights(ctx, zdef, ranges)
         if ctx.net.bias and ctx.want(f"b{l}"):
             body += self._bias_lines(ctx, zdef, ranges)
-        body += self._input(ctx, zdef, ranges, below is None)
+        if ctx.needs_down(below):
+            body += self._input(ctx, zdef, ranges, below is None)
         return [Section(self.title(t), body, key=f"delta-layer:{l}")], Flow(grad_of(self.inp))
 
     def _weights(self, ctx, zdef, ranges) -> list:

@@ -124,7 +124,11 @@ class NormStage(Stage):
                        Math([display(self.std[G]), display(sp.sqrt(self.var[G] + EPS))], note="ε = 1e-5"),
                        Math([display(xh_d.element), display(self.with_std(xh_d.expr))]),
                        Math([display(a_d.element), display(a_d.expr)])]),
-            Text(t("index.norm_paths"))]
+            ]
+        if not ctx.needs_down(below):      # --param asked for γ or β only
+            body += self._params(ctx, a_d, ranges)
+            return [Section(self.title(t), body, key=f"delta-layer:{l}")], None
+        body.append(Text(t("index.norm_paths")))
         c1 = adjoint(self.xhat[E], [(a_d, da.base)], ranges)
         self.claim(ctx, f"dx̂{l}", E, ranges, [c1.result], dxh.source, [da, self.gamma])
         c2 = adjoint(self.var[G], [(xh_d, dxh.base)], ranges)

@@ -109,10 +109,17 @@ class ResidualStage(Stage):
                  Math([dF.matrix, ds.matrix], note=arrow(x.shape, result=x.shape))]
         out = [Section(self.title(t), head, key=f"delta-res:{self.l}")]
         flow = Flow(dF)
-        for i in range(len(self.inner) - 1, -1, -1):
-            below_inner = self.inner[i - 1] if i > 0 else self.inner[0]   # the block's input is needed
-            secs, flow = self.inner[i].backward(ctx, flow, below_inner if i > 0 else _Input())
+        # with --param inside the block, the walk stops at that parameter's layer
+        stop = 0
+        if not ctx.needs_down(below):
+            low = min(ctx.wanted)
+            stop = max([i for i, st in enumerate(self.inner) if min(x.l for x in st.numbered()) <= low] or [0])
+        for i in range(len(self.inner) - 1, stop - 1, -1):
+            below_inner = self.inner[i - 1] if i > stop else (_Input() if ctx.needs_down(below) else None)
+            secs, flow = self.inner[i].backward(ctx, flow, below_inner)
             out += secs
+        if not ctx.needs_down(below):
+            return out, None
         share = flow.grad                     # dxᶠ: what the inner layers send down
         grad = grad_of(x)
         ch_x = adjoint(x[idx], [(s_def, ds.base)], ranges)
