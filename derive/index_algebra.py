@@ -187,6 +187,8 @@ class Iverson(sp.Expr):
         return " ".join(out)
 
     def _sympystr(self, printer):
+        if not hasattr(printer, "scheme"):   # the plain printer (JSON): SymPy-parsable
+            return "Iverson(%s)" % ", ".join(printer._print(a) for a in self.args)
         return "[" + self._pieces(printer, "≤") + "]"
 
     def _latex(self, printer):

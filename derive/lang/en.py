@@ -398,3 +398,15 @@ MESSAGES.update({
                          "of all steps (and all examples): one sum over time per weight."),
     "index.rec_down": "The gradient of the input sequence, step by step:",
 })
+
+MESSAGES.update({
+    "index.verify_title": "Verification of the index view",
+    "index.verify_ok": ("Verified: all {n} results of the index view (each index form, and each matrix form where "
+                        "one is shown) equal the scalar graph's exact gradients and adjoints on a batch of m = {m} "
+                        "random examples (a result with more than 48 entries at 48 of them, drawn at random), "
+                        "agreeing to 9 significant digits"),
+    "index.verify_smaller": ("(on {spec}: the derivation is symbolic in every size, so the network's own formulas "
+                             "are checked on a copy small enough for the scalar graph)"),
+    "index.verify_failed": "INDEX VIEW VERIFICATION FAILED: {names}.",
+    "index.verify_none": "No copy of this network is small enough for the scalar graph; the index view was not checked.",
+})
