@@ -220,7 +220,7 @@ class Evaluator:
             return float(self.values[e]) if not isinstance(self.values[e], int) else self.values[e]
         if e.is_Integer:
             return int(e)
-        if e.is_Number:
+        if e.is_Number or isinstance(e, sp.NumberSymbol):   # π in gelu′
             return float(e)
         if isinstance(e, sp.Indexed):
             arr, zero = arrays[e.base]

@@ -118,7 +118,7 @@ class NormStage(Stage):
         x, da = self.x, up.grad
         stats = {"bn": "index.bn_stats" if len(self.in_shape) == 1 else "index.bn2d_stats"}.get(kind, "index.ln_stats")
         body = list(up.lead) + [
-            Text(t(stats, n=self.N, count=self._count())),
+            Text(t(stats, n=self._size(), count=self._count())),
             Equations([Math([display(mu_d.element), display(mu_d.expr)]),
                        Math([display(var_d.element), display(var_d.expr)]),
                        Math([display(self.std[G]), display(sp.sqrt(self.var[G] + EPS))], note="ε = 1e-5"),
@@ -179,6 +179,10 @@ class NormStage(Stage):
                    [dxh, dvar, dmu, x, self.mu, self.var, self.std, self.xhat, da, self.gamma])
         body += self._params(ctx, a_d, ranges)
         return [Section(self.title(t), body, key=f"delta-layer:{l}")], Flow(grad)
+
+    def _size(self) -> str:
+        """N as a product of the group's sizes: m·H₁·W₁."""
+        return "·".join(str(d) for i, d in enumerate(self.x.dims) if i != self.pos)
 
     def _count(self) -> str:
         dims = self.x.shape

@@ -353,7 +353,8 @@ class RecurrentStage(Stage):
         zx_def, zh_def = by[zx.base], by[zh.base]
         # zₕ is no quantity of the graph: its numbers come from its definition
         zh = Tensor(zh.base, zh.matrix, zh.dims, zh.shape,
-                    formula(zh_def.expr, (r, tt, v), ranges, [self.h, self.wh, self.bh], ctx.values))
+                    formula(zh_def.expr, (r, tt, v), ranges, [self.h, self.wh] + ([self.bh] if self._bias else []),
+                            ctx.values))
         self._gru_bound = [zh]
         g, n = self.gate, self.n
         dx_, dh_ = (sp.IndexedBase(sp.Symbol("δₓ" + sup(self.l))), sp.IndexedBase(sp.Symbol("δₕ" + sup(self.l))))
