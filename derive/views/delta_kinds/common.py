@@ -16,7 +16,7 @@ import sympy as sp
 
 from ...index_algebra import Iverson
 from ...model import Notation
-from .dense import INV_M, J, M, width  # noqa: F401  (shared symbols)
+from .dense import INV_M, J, M, width  # noqa: F401  (shared symbols: the kinds import them from here)
 
 SUP = str.maketrans("0123456789l-+", "⁰¹²³⁴⁵⁶⁷⁸⁹ˡ⁻⁺")
 SUB = str.maketrans("0123456789l-+", "₀₁₂₃₄₅₆₇₈₉ₗ₋₊")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ...index_algebra import Def, adjoint, absorb, collapse_sums, index, local, reindex
-from ...model import Equations, Math, Partial, Section, Shape, Text
+from ...model import Math, Partial, Section, Shape, Text
 from . import activation
 from .common import (LAMBDA, M, J, Flow, Stage, Tensor, display, grad_of, marked, output_tensor, shape_text,
                      sup, tensor)

@@ -24,7 +24,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.simplify.simplify import factor_sum
 
-from ...index_algebra import ONES, as_hadamard, as_matrix, collapse, strip_coeff
+from ...index_algebra import as_hadamard, as_matrix, collapse, strip_coeff
 from ...model import Equations, Math, Notation, Partial, Section, Shape, Table, Text
 from ...rules import ACTIVATIONS, LOSSES, fprime as rule_fprime, tidy_sign as _tidy, z as Z_SYM
 

@@ -128,7 +128,7 @@ class DenseStage(Stage):
 
     def _down(self, ctx, below) -> tuple[Flow, list]:
         """dA⁽ˡ⁻¹⁾ = Δ⁽ˡ⁾ W⁽ˡ⁾: a⁽ˡ⁻¹⁾[r, q] feeds every z⁽ˡ⁾[r, j]."""
-        ls, l = self.ls, self.l
+        ls = self.ls
         r, j, q = ls.r, ls.j, ls.q
         z_def = Def(ls.z.base, (r, j), forward_z(ls, ctx.net.bias))
         ranges = {r: (1, M), j: (1, ls.n_sym), q: (1, ls.n_prev_sym), ls.k: (1, ls.n_prev_sym)}

@@ -16,8 +16,8 @@ import sympy as sp
 from ... import names
 from ...model import Section, Shape, Table, Text
 from . import l2, output
-from .common import M, Context, Flow, dims_of, record, tensor
-from .dense import LayerSymbols, _batch, _general, width
+from .common import M, Context, dims_of, record, tensor
+from .dense import LayerSymbols, _batch, _general
 from .conv import ConvStage
 from .dense_layer import DenseStage
 from .dropout import DropoutStage
@@ -126,4 +126,4 @@ def sections(net, t, params: list[str] | None = None) -> list:
     return IndexView(net, t, params).sections
 
 
-__all__ = ["IndexView", "sections", "width"]
+__all__ = ["IndexView", "sections"]

@@ -19,7 +19,7 @@ from sympy.simplify.simplify import factor_sum
 
 from ...index_algebra import Def, adjoint, as_matrix, collapse_sums, index, local
 from ...model import Equations, Math, Partial, Section, Shape, Text
-from .common import EPS, M, J, Flow, Stage, display, formula, grad_of, output_tensor, shape_text, sup, tensor
+from .common import EPS, J, Flow, Stage, display, formula, grad_of, output_tensor, shape_text, sup, tensor
 
 
 def _layout(kind: str, rank: int):

@@ -149,7 +149,7 @@ class RecurrentStage(Stage):
         return out
 
     def gru_parts(self):
-        k = sup(self.l)
+        """GRU's two products, zₓ = Wₓ x + bₓ and zₕ = Wₕ h + bₕ (3n rows each)."""
         return (self.seq("zₓ", "Zₓ", None, 3), self.seq("zₕ", "Zₕ", None, 3))
 
     def backward(self, ctx, up: Flow, below):
@@ -310,7 +310,7 @@ class RecurrentStage(Stage):
     def _lstm(self, ctx, up, by, ranges, body):
         t = ctx.t
         (r, tt, s, j, k, f, v, p, q, e), _ = self.symbols()
-        g, c, n = self.gate, self.c, self.n
+        g, c = self.gate, self.c
         self.delta = Tensor(sp.IndexedBase(sp.Symbol("δ" + sup(self.l))), sp.MatrixSymbol("Δ" + sup(self.l), M, 1),
                             self.z.dims, self.z.shape, ("adj", self.z.source))
         self.z.grad = ("δ" + sup(self.l), "Δ" + sup(self.l), ("adj", self.z.source))
@@ -350,7 +350,7 @@ class RecurrentStage(Stage):
         t = ctx.t
         (r, tt, s, j, k, f, v, p, q, e), _ = self.symbols()
         zx, zh = self.gru_parts()
-        zx_def, zh_def = by[zx.base], by[zh.base]
+        zh_def = by[zh.base]
         # zₕ is no quantity of the graph: its numbers come from its definition
         zh = Tensor(zh.base, zh.matrix, zh.dims, zh.shape,
                     formula(zh_def.expr, (r, tt, v), ranges, [self.h, self.wh] + ([self.bh] if self._bias else []),
