@@ -199,6 +199,8 @@ MESSAGES.update({
         "delta), Δ⁽ˡ⁾ its array. Indices start at 1; [e = f] is 1 if e = f and 0 otherwise, and "
         "[a ≤ e ≤ b] likewise (Iverson brackets, so that δ stays the error); ⊙ is the elementwise "
         "product."),
+    "index.sizes": ("The derivation keeps every size a symbol; in this network {sizes}, and the batch has m "
+                    "rows."),
     "index.flatten_title": "Layer {l} (flatten, {shape} → {n})",
     "index.flatten_rows": "the input, one row per example (row-major)",
     "index.flatten_intro": ("flatten writes each example's {sizes} entries in one row of n = {n}, row-major "

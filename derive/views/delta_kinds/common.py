@@ -157,6 +157,13 @@ def display(expr):
         return sp.KroneckerDelta(*[_index_order(display(a)) for a in args], evaluate=False)
     if isinstance(expr, sp.Sum) and expr.function == 0:
         return sp.S.Zero
+    if expr.is_Mul and 1 / M in expr.args:   # 2·(1/m) reads as (2/m)
+        coeff = [a for a in expr.args if a.is_Number and a != 1]
+        if coeff:
+            c = coeff[0]
+            rest = [a for a in expr.args if a is not c and a != 1 / M]
+            frac = Notation(f"({c}/m)", r"\frac{%s}{m}" % sp.latex(c))
+            return sp.Mul(frac, *sorted([display(a) for a in rest], key=_reading_order), evaluate=False)
     args = [display(a) for a in expr.args]
     if isinstance(expr, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)):
         return sp.Basic.__new__(type(expr), *args)

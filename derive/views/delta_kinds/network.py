@@ -117,9 +117,11 @@ class IndexView:
             for s in st.numbered():
                 rows += s.rows(t)
         rows.append([sp.MatrixSymbol("Y", M, 1), Shape(M, net.n_out), t("delta.targets")])
+        sizes = ", ".join(f"{s} = {v}" for s, v in self.ctx.values.items())
         return Section(t("delta.shapes_title"), [Text(t("index.layout")),
                                                  Table([t("delta.quantity"), t("delta.shape"), t("delta.meaning")],
-                                                       rows)], key="delta-shapes")
+                                                       rows),
+                                                 Text(t("index.sizes", sizes=sizes))], key="delta-shapes")
 
 
 def sections(net, t, params: list[str] | None = None) -> list:
