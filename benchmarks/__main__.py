@@ -16,7 +16,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from . import blas, competitors, numeric, precision, profile, report, symbolic, training, variants  # noqa: E402
+from . import blas, competitors, layers, numeric, precision, profile, report, symbolic, training, variants  # noqa: E402
 
 
 def parse_args(argv):
@@ -163,6 +163,7 @@ def main(argv=None):
                             threads, loads, args, analysis(results, profiles, tried), tried,
                             cost=cost, blas_lines=blas.report(UNPINNED), ran=ran, previous=previous)
         text = training.keep_section(path, text)  # its own run writes it
+        text = layers.keep_section(path, text)    # so does python -m benchmarks.layers
         path.write_text(text)
         log(f"\nwrote {report.HERE / 'results.md'}")
     log(f"total {time.perf_counter() - t_start:.0f} s")

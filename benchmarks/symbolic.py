@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive
-from derive.backprop import Backprop
+from derive.graph import Graph as Backprop
 
 # derive+emit against width (one hidden layer) and depth (hidden width 8)
 WIDTHS = (2, 8, 32, 128, 512, 2048)
@@ -20,7 +20,7 @@ SCALAR_NETS = ("2-2:sigmoid-1/mse", "2-3:sigmoid-1/mse", "4-4:sigmoid-1/mse",
                "4-8:sigmoid-2/mse", "8-8:sigmoid-4/mse", "8-16:sigmoid-4/mse")
 TARGET_NET = "8-16:sigmoid-4/mse"
 
-_CACHED_MODULES = ("derive.library", "codegen.derivation")
+_CACHED_MODULES = ("derive.rules", "codegen.derivation")
 # SymPy runs on one thread, so CPU time is its cost, minus what other jobs on a
 # shared machine take from it
 _clock = time.process_time

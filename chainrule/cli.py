@@ -122,6 +122,8 @@ def build_parser() -> Parser:
                    help="learning rate for --steps (default: the example's, else 0.1)")
     d.add_argument("--seed", type=_seed, metavar="N",
                    help="draw a reproducible random example (for specs without one)")
+    d.add_argument("--optimizer", choices=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
+                   help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
     d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
@@ -191,7 +193,7 @@ def cmd_presets(args) -> str:
     return "\n".join(lines) + "\n"
 
 
-NETWORK_ONLY = ("param", "numbers", "steps", "lr", "seed", "verify")
+NETWORK_ONLY = ("param", "numbers", "steps", "lr", "seed", "verify", "optimizer")
 EXPR_ONLY = ("wrt", "at")
 
 
@@ -215,14 +217,15 @@ def cmd_derive(args) -> str:
         raise ChainruleError("--wrt and --at go with --expr; for a network use --param and --numbers")
     if not args.spec:
         raise ChainruleError("derive needs a SPEC (e.g. mlp-2-3-1 or 2-3:sigmoid-1/mse) or --expr")
-    if args.lr is not None and not (args.steps or args.numbers):
-        raise ChainruleError("--lr is the learning rate of the gradient-descent trace: add --steps N "
+    if (args.lr is not None or args.optimizer is not None) and not (args.steps or args.numbers):
+        raise ChainruleError("--lr and --optimizer set the gradient-descent trace: add --steps N "
                              "(or --numbers, which runs the example's own steps)")
     import derive
     from derive.derivation import build
     net = derive.load(args.spec)
     doc = build(net, params=args.param, view=args.view, numbers=args.numbers or bool(args.steps),
-                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify, lang=args.lang)
+                steps=args.steps, lr=args.lr, seed=args.seed, verify=args.verify, lang=args.lang,
+                optimizer=args.optimizer)
     return render(doc, args.format)
 
 

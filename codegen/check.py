@@ -14,16 +14,18 @@ def relative_error(g: np.ndarray, ref: np.ndarray, floor: float = 1e-8) -> float
     return float(np.linalg.norm(g - ref)) / scale
 
 
-def numeric_gradient(module, params, X, Y, name, eps=1e-6, entries=None):
-    """(J(p + eps) - J(p - eps)) / (2 eps) for each entry (or the given ones)."""
+def numeric_gradient(module, params, X, Y, name, eps=1e-6, entries=None, masks=None):
+    """(J(p + eps) - J(p - eps)) / (2 eps) for each entry (or the given ones);
+    ``masks``: the dropout keep-masks, the same for every evaluation."""
     p = params[name]
     out = np.zeros_like(p)
+    kw = {} if masks is None else {"masks": masks}
     for idx in (np.ndindex(p.shape) if entries is None else entries):
         old = p[idx]
         p[idx] = old + eps
-        up = module.loss(params, X, Y)
+        up = module.loss(params, X, Y, **kw)
         p[idx] = old - eps
-        down = module.loss(params, X, Y)
+        down = module.loss(params, X, Y, **kw)
         p[idx] = old
         out[idx] = (up - down) / (2 * eps)
     return out
@@ -42,7 +44,12 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
     """
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    _, grads = module.value_and_grad(params, X, Y)
+    # dropout: one set of keep-masks for every evaluation, or the loss moves under the differences
+    masks = None
+    if hasattr(module, "MASKS"):
+        draw = np.random.default_rng(seed)
+        masks = {key: draw.random((X.shape[0],) + shape) >= p for key, (shape, p) in module.MASKS.items()}
+    _, grads = module.value_and_grad(params, X, Y, **({} if masks is None else {"masks": masks}))
     rng = np.random.default_rng(seed)
     floor = max(1e-8, 1e-3 * max(float(np.linalg.norm(g)) for g in grads.values()))
     errors = {}
@@ -51,7 +58,7 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
         if samples is not None and p.size > samples:
             flat = rng.choice(p.size, size=samples, replace=False)
             entries = [np.unravel_index(i, p.shape) for i in sorted(flat)]
-        num = numeric_gradient(module, params, X, Y, name, eps, entries)
+        num = numeric_gradient(module, params, X, Y, name, eps, entries, masks)
         g = grads[name]
         if entries is not None:
             picked = tuple(np.array(ix) for ix in zip(*entries))
@@ -61,9 +68,11 @@ def gradcheck(module, params, X, Y, eps: float = 1e-6, samples: int | None = Non
 
 
 def random_batch(sizes, loss, m=5, seed=0):
-    """Random X and valid Y: one-hot rows for ce, 0/1 for bce."""
+    """Random X and valid Y: one-hot rows for ce, 0/1 for bce.  ``sizes``:
+    (input shape, output width), or an MLP's widths n0..nL."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, sizes[0]))
+    shape = sizes[0] if isinstance(sizes[0], tuple) else (sizes[0],)
+    X = rng.normal(size=(m,) + shape)
     n = sizes[-1]
     if loss == "ce":
         Y = np.eye(n)[rng.integers(0, n, size=m)]
@@ -76,7 +85,7 @@ def random_batch(sizes, loss, m=5, seed=0):
 
 def check_report(module, seed: int = 0, m: int = 5, samples: int = 30) -> str:
     """Run gradcheck on random data of the module's shapes; a table as text."""
-    X, Y = random_batch(module.SIZES, module.LOSS, m, seed)
+    X, Y = random_batch((module.INPUT_SHAPE, module.OUTPUT_SIZE), module.LOSS, m, seed)
     params = module.init_params(seed)
     big = any(p.size > samples for p in params.values())
     errors = gradcheck(module, params, X, Y, samples=samples if big else None, seed=seed)

@@ -1,11 +1,12 @@
 """SymPy's NumPy printer, tuned for the code chainrule emits.
 
-Three changes to ``sympy.printing.numpy.NumPyPrinter``:
+Four changes to ``sympy.printing.numpy.NumPyPrinter``:
 - ``np.`` instead of ``numpy.``, as people write it;
 - comparisons print infix (``A1 > 0``), which NumPy evaluates elementwise;
 - a Piecewise that selects 0 or 1 prints as a boolean mask (``(A1 > 0)``):
   multiplying by a mask is the fast way to apply relu', where ``np.select``
-  would build two full arrays first.  Other Piecewise print as ``np.where``.
+  would build two full arrays first.  Other Piecewise print as ``np.where``;
+- erf prints as the module's own ``_erf`` (NumPy has none; gelu' needs it).
 ``exp(x) - 1`` and ``log(1 + x)`` are rewritten to ``expm1``/``log1p`` first
 (SymPy's own optimisations), which keeps small values accurate.
 """
@@ -31,6 +32,10 @@ class NumpyCodePrinter(NumPyPrinter):
         lhs = self.parenthesize(expr.lhs, precedence(expr))
         rhs = self.parenthesize(expr.rhs, precedence(expr))
         return f"{lhs} {op} {rhs}"
+
+    def _print_erf(self, expr):
+        # NumPy has no erf; the generated module defines _erf (codegen.numerics).
+        return f"_erf({self._print(expr.args[0])})"
 
     def _print_Piecewise(self, expr):
         (value, cond), rest = expr.args[0], expr.args[1:]

@@ -1,4 +1,4 @@
-"""The scalar form: straight-line code from ``derive.network.Backprop``,
+"""The scalar form: straight-line code from ``derive.graph.Graph``,
 one statement per chain-rule factor, each a column of the batch (one value
 per example).  It exists to be read next to the derivation, so it is only
 offered for small networks."""
@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import names
+from derive import names, rules
 from derive.errors import ChainruleError
 from derive.graph import Graph
 from derive.network import Network
 
-from . import numerics
+from .layers.act import forward_code
 from .emit import context, note
 from .printer import numpy_code
 
@@ -20,20 +20,19 @@ MAX_WIDTH = 8
 
 
 def check_size(net: Network) -> None:
+    """ChainruleError (one line, exit 2) for what the scalar form does not cover."""
     if not net.is_mlp:
-        raise ChainruleError(f"--form scalar is written for dense networks; '{net.spec}' has other layer "
-                             f"kinds: use --form vectorized")
+        kinds = sorted({layer.kind for layer in net.numbered} - {"dense"}) or ["a non-flat input"]
+        raise ChainruleError(
+            f"--form scalar covers small dense networks only, and '{net.spec}' has {', '.join(kinds)}; "
+            f"use --form vectorized")
+    if net.l2 is not None:
+        raise ChainruleError(f"--form scalar does not cover the l2 item of '{net.spec}'; use --form vectorized")
     widest = max(net.sizes)
     if net.n_params > MAX_PARAMS or widest > MAX_WIDTH:
         raise ChainruleError(
             f"'{net.spec}' is too large for --form scalar ({net.n_params} parameters, widest layer "
             f"{widest}; the limit is {MAX_PARAMS} parameters and width {MAX_WIDTH}); use --form vectorized")
-
-
-def _cse_block(exprs: list[sp.Expr], prefix: str) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
-    """sympy.cse over one group of statements (temporaries named prefix0...)."""
-    temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols(prefix, real=True), optimizations=None)
-    return temps, reduced
 
 
 def scalar_context(net: Network) -> dict:
@@ -64,16 +63,17 @@ def scalar_context(net: Network) -> dict:
             outs = [g._output_of(z) for z in siblings]
             stacked = f"np.stack([{', '.join(map(str, siblings))}], axis=1)"
             emit(f"{', '.join(map(str, outs))}{',' if len(outs) == 1 else ''} = "
-                 f"{numerics.forward_code(d.act[0], stacked)}.T", "softmax over the layer")
+                 f"{forward_code(d.act[0], stacked)}.T", "softmax over the layer")
         elif d.act is not None:
-            emit(f"{d.symbol} = {numerics.forward_code(d.act[0], str(d.act[1]))}", d.act[0].name)
+            emit(f"{d.symbol} = {forward_code(d.act[0], str(d.act[1]))}", d.act[0].name)
         else:
             emit(f"{d.symbol} = {numpy_code(d.expr)}")
     L = net.depth
     out_z = ", ".join(str(d.act[1]) for d in g.forward if d.symbol in set(g.outputs[0]))
     emit(f"Z{L} = np.stack([{out_z}], axis=1)")
     emit(f"A{L} = np.stack([{', '.join(map(str, g.outputs[0]))}], axis=1)")
-    emit(f"J = float({ctx['loss_total']}){' / m' if net.reduction == 'mean' else ''}")
+    total = rules.LOSSES[net.loss].numpy.format(a=f"A{L}", z=f"Z{L}", n=net.n_out)
+    emit(f"J = float({total}){' / m' if net.reduction == 'mean' else ''}")
 
     emit("# Backward pass: one delta per neuron, d = dl/dz, output layer first.")
     for a in g.teaching_order():

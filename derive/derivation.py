@@ -42,7 +42,7 @@ def build_graph(net, example=None) -> Graph | None:
 
 def build(net, *, params: list[str] | None = None, view: str = "both", numbers: bool = False,
           steps: int | None = None, lr=None, seed: int | None = None, verify: bool = False,
-          lang: str = "en") -> Derivation:
+          lang: str = "en", optimizer: str | None = None) -> Derivation:
     t = messages(lang)
     if view not in VIEWS:
         raise ChainruleError(f"unknown view '{view}'; choose scalar, delta or both")
@@ -72,9 +72,10 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     else:
         doc.pending.append(lambda data: data.update(large_json(net, t)))
     if example is not None:
-        doc.body += numbers_sections(net, g, example, ev, shown, steps, lr, doc.data, t, params, doc.pending)
-    elif lr is not None:
-        raise ChainruleError("--lr sets the learning rate of the descent trace: add --steps N")
+        doc.body += numbers_sections(net, g, example, ev, shown, steps, lr, doc.data, t, params, doc.pending,
+                                     optimizer)
+    elif lr is not None or optimizer is not None:
+        raise ChainruleError("--lr and --optimizer set the descent trace: add --steps N (or --numbers)")
     if verify:
         index_view = view in ("delta", "both") and not net.is_mlp
         if g is None and not index_view:
@@ -86,7 +87,8 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     return doc
 
 
-def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, params, data_pending: list) -> list:
+def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, params, data_pending: list,
+                     optimizer: str | None = None) -> list:
     out = [numbers.data_section(net, example, g, t)]
     if not params:
         out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t)]
@@ -110,10 +112,15 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
                              f"{STEP_BUDGET:,}, some seconds); use --steps {most} or fewer")
     if steps:
         rate = Fraction(str(lr)) if lr is not None else example.lr
-        section, trace = numbers.trace_section(net, g, example, steps, rate, ev, shown, t)
+        section, trace = numbers.trace_section(net, g, example, steps, rate, ev, shown, t, optimizer)
         out.append(section)
         data["trace"] = [{"step": r.step, "parameters": {p: jsondata.number(v) for p, v in r.params.items()},
                           "loss": jsondata.number(r.loss)} for r in trace]
+        if optimizer not in (None, "sgd"):
+            data["optimizer"] = optimizer
+            for row, after in zip(data["trace"], trace[1:]):
+                row["state"] = {p: {str(k): jsondata.number(v) for k, v in s.items()}
+                                for p, s in (after.state or {}).items()}
     return out
 
 

@@ -116,6 +116,9 @@ class Builder:
                act=None, named: bool = False, window: tuple | None = None) -> sp.Symbol:
         name = names.plain(prefix, layer, *[i + 1 for i in idx], row=row)
         s = names.sym(name)
+        if s in self.g.by_symbol_so_far:   # two quantities under one plain name would be silently merged
+            raise RuntimeError(f"two quantities are both named {name}")
+        self.g.by_symbol_so_far.add(s)
         self.g._record(prefix, layer, len(idx))
         self.g.forward.append(Definition(s, expr, layer, role or prefix, row, act, named, idx, window))
         return s
@@ -167,6 +170,7 @@ class Graph:
         self.mask_shapes = {layer.l: shape for layer, shape in zip(net.numbered, net.shapes())
                             if isinstance(layer, Dropout)}
         self.forward: list[Definition] = []
+        self.by_symbol_so_far: set = set()
         self.constants: list[sp.Symbol] = []
         self._counts: dict = {}
         self._build()

@@ -107,17 +107,28 @@ class TraceRow:
     state: dict | None = None   # the optimizer's state after this step, for optimizers that keep one
 
 
-def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = None) -> list[TraceRow]:
-    """Plain gradient descent p <- p - lr * dJ/dp, recording J before each step.
+def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = None,
+            optimizer: str | None = None, **hyper) -> list[TraceRow]:
+    """Gradient descent from the example's parameters, recording J before each
+    step: plain p <- p - lr * dJ/dp, or one of derive.optimizers' rules (whose
+    state after each step is recorded too).
 
     Values stay exact while they are short; after that they are carried at
     fixed precision (evaluate.DIGITS), so each step costs the same."""
     lr = Fraction(lr)
     params = dict(example.params)
-    out = []
+    stepper = None
+    if optimizer not in (None, "sgd") or hyper:
+        from .optimizers import OPTIMIZERS, Stepper
+        stepper = Stepper(optimizer or "sgd", OPTIMIZERS[optimizer or "sgd"].hyper(lr, **hyper))
+    out, state = [], None
     for step in range(steps + 1):
         ev = start if step == 0 and start is not None else evaluate(graph, example, params)
-        out.append(TraceRow(step, dict(params), ev.loss))
+        out.append(TraceRow(step, dict(params), ev.loss, state))
         if step < steps:
-            params = {p: _plus(v, _times(-lr, ev.gradients[p])) for p, v in params.items()}
+            if stepper is None:
+                params = {p: _plus(v, _times(-lr, ev.gradients[p])) for p, v in params.items()}
+            else:
+                params, state = stepper.step(params, ev.gradients, step + 1)
+                state = {p: {**s, "g": ev.gradients[p]} for p, s in state.items()}
     return out

@@ -27,6 +27,9 @@ ACTIVATIONS = ('relu', 'identity')
 LOSS = "half_se"
 REDUCTION = "mean"
 BIAS = True
+INPUT_SHAPE = (1,)
+OUTPUT_SIZE = 1
+SHAPES = {"W1": (2, 1), "b1": (2,), "W2": (1, 2), "b2": (1,)}
 
 
 def init_params(seed=0):
@@ -48,6 +51,70 @@ def init_params(seed=0):
     }
 
 
+def _check(params, X, Y=None):
+    """Y as the loss reads it, once every shape fits.  The fast path is one
+    tuple comparison; anything off goes to _explain, which raises ValueError
+    naming the expected and the given shapes."""
+    try:
+        m = X.shape[0]
+        ok = m > 0 and len(params) == 4 and (
+            X.shape,
+            params["W1"].shape, params["b1"].shape, params["W2"].shape, params["b2"].shape
+        ) == (
+            (m,) + INPUT_SHAPE,
+            (2, 1), (2,), (1, 2), (1,)
+        )
+        if Y is not None:
+            ok = ok and Y.shape == (m, 1)
+    except (AttributeError, IndexError, KeyError, TypeError):
+        ok = False
+    return Y if ok else _explain(params, X, Y)
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _explain(params, X, Y=None, state=None):
+    """The slow path of _check: ValueError saying which argument does not
+    fit and how to fix it."""
+    want_x = "(m, " + ", ".join(str(n) for n in INPUT_SHAPE) + ")"
+    if not isinstance(X, np.ndarray):
+        raise ValueError(f"X must be a NumPy array of shape {want_x}, got {type(X).__name__}; use np.asarray(X)")
+    if X.shape[1:] != INPUT_SHAPE or X.ndim != 1 + len(INPUT_SHAPE) or X.shape[0] == 0:
+        hint = ""
+        if X.shape == INPUT_SHAPE:
+            hint = "; for a single example use X[None]"
+        elif X.ndim == 1 + len(INPUT_SHAPE) and X.shape[0] == 0:
+            hint = "; the batch is empty"
+        raise ValueError(f"X has shape {_shape_text(X.shape)}, expected {want_x}: one example per row{hint}")
+    m = X.shape[0]
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays as init_params() returns, got {type(params).__name__}")
+    missing = [key for key in SHAPES if key not in params]
+    extra = [key for key in params if key not in SHAPES]
+    if missing or extra:
+        raise ValueError(f"params has missing keys {missing} and unexpected keys {extra}; "
+                         f"expected exactly {list(SHAPES)} (see init_params)")
+    for key, shape in SHAPES.items():
+        if not isinstance(params[key], np.ndarray) or params[key].shape != shape:
+            raise ValueError(f"params[{key!r}] has shape {_shape_text(np.shape(params[key]))}, "
+                             f"expected {_shape_text(shape)} (see init_params)")
+    if Y is None:
+        return Y
+    if not isinstance(Y, np.ndarray):
+        raise ValueError(f"Y must be a NumPy array of shape (m, {OUTPUT_SIZE}), got {type(Y).__name__}; use np.asarray(Y)")
+    if Y.shape != (m, OUTPUT_SIZE):
+        hint = ""
+        if Y.shape == (m,) and OUTPUT_SIZE == 1:
+            hint = "; use Y.reshape(-1, 1)"
+        elif Y.ndim == 2 and Y.shape[0] != m:
+            hint = f"; X has {m} rows"
+        raise ValueError(f"Y has shape {_shape_text(Y.shape)}, expected (m, {OUTPUT_SIZE}) = ({m}, {OUTPUT_SIZE}): "
+                         f"one row per example of X{hint}")
+    return Y
+
+
 def _logits(params, X):
     """Z2, the output layer's pre-activation, shape (m, n2)."""
     A0 = X
@@ -59,12 +126,14 @@ def _logits(params, X):
 
 def forward(params, X):
     """The network's output yhat, shape (m, n2), for X of shape (m, n0)."""
+    _check(params, X)
     Z2 = _logits(params, X)
     return Z2
 
 
 def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
+    _check(params, X, Y)
     m = X.shape[0]
     Z2 = _logits(params, X)
     A2 = Z2
@@ -80,8 +149,10 @@ def value_and_grad(params, X, Y):
     J is the mean over the m rows, a Python float.  The 1/m is folded once
     into the output delta (BP1): dZ2 = (1/m) dl/dZ2, so every dZ{l}
     here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
-    Float32 inputs give float32 gradients.
+    Float32 inputs give float32 gradients.  Arrays of the wrong shape raise
+    ValueError naming the expected and the given shapes.
     """
+    _check(params, X, Y)
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
@@ -110,6 +181,63 @@ def value_and_grad(params, X, Y):
         "b2": db2,
     }
     return J, grads
+
+
+def trace(params, X, Y):
+    """Every array of one training forward and backward pass, by name: the
+    numbers value_and_grad computes, for tools that show them.
+
+    Takes value_and_grad's arguments.  Every
+    gradient is dJ/d(that array) with the 1/m of the mean inside (BP1 folds
+    it in); images are (m, C, H, W) as X.  Keys, in the order computed:
+        A0 (m, 1)                   X, as given
+        Z1 (m, 2)                   pre-activation
+        A1 (m, 2)                   layer output
+        Z2 (m, 1)                   pre-activation
+        A2 (m, 1)                   layer output
+        J float                     the loss
+        dZ2 (m, 1)                  dJ/dZ
+        dA1 (m, 2)                  dJ/dA
+        dZ1 (m, 2)                  dJ/dZ
+    plus the gradient of every parameter under the parameter's own key
+    ("W1" holds dJ/dW1, as grads["W1"] does).
+    """
+    _check(params, X, Y)
+    m = X.shape[0]
+    arrays = {"A0": np.array(X)}
+    A0 = X
+    # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it.
+    Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
+    Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
+    arrays["Z1"] = np.array(Z1)
+    A1 = np.maximum(Z1, 0, out=Z1)        # relu
+    arrays["A1"] = np.array(A1)
+    Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
+    Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
+    arrays["Z2"] = np.array(Z2)
+    A2 = Z2                               # identity
+    arrays["A2"] = np.array(A2)
+    E = A2 - Y                            # yhat - y, shared by J and BP1
+    J = float(np.vdot(E, E)) / 2 / m
+    arrays["J"] = J
+    # Backward pass, output layer first.
+    dZ2 = E                               # BP1: identity + half_se, (m, n2): dl/dZ2 = A2 - Y
+    dZ2 *= 1 / m                          # BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    arrays["dZ2"] = np.array(dZ2)
+    dW2 = dZ2.T @ A1                      # BP4: (n2, m) @ (m, n1) -> (n2, n1)
+    db2 = dZ2.sum(axis=0)                 # BP3: (m, n2) summed over the rows -> (n2,)
+    dZ1 = dZ2 @ params["W2"]              # BP2: (m, n2) @ (n2, n1) -> (m, n1)
+    arrays["dA1"] = np.array(dZ1)
+    dZ1 *= (A1 > 0)                       # BP2: times relu'(Z1) = (a > 0) with a = A1
+    arrays["dZ1"] = np.array(dZ1)
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    db1 = dZ1.sum(axis=0)                 # BP3: (m, n1) summed over the rows -> (n1,)
+    arrays["W1"] = dW1
+    arrays["b1"] = db1
+    arrays["W2"] = dW2
+    arrays["b2"] = db2
+    return arrays
 
 
 def sgd_step(params, grads, lr):
@@ -259,7 +387,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     batch holds the m % batch_size rows left over, if any.  After each batch
     the optimizer takes one step with the batch's gradient:
         "sgd"       sgd_step(params, grads, lr)
-        "momentum"  momentum_step(params, grads, state, lr, **hyper)   momentum, nesterov, weight_decay
+        "momentum"  momentum_step(params, grads, opt_state, lr, **hyper)  momentum, nesterov, weight_decay
         "rmsprop"   rmsprop_step(...)                                  alpha, eps, weight_decay
         "adam"      adam_step(...)                                     betas, eps, weight_decay
         "adamw"     adamw_step(...)                                    betas, eps, weight_decay
@@ -283,12 +411,13 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     # np.array copies: the steps below never touch the caller's arrays.
     params = {name: np.array(p) for name, p in params.items()}
     dtype = np.result_type(*params.values())
-    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    X = np.asarray(X, dtype=dtype)
+    Y = np.asarray(Y, dtype=dtype)
     m = X.shape[0]
     step = OPTIMIZERS[optimizer]
     step_lr = dtype.type(lr)
     rng = np.random.default_rng(seed)
-    state, history = {}, []
+    opt_state, history = {}, []   # the optimizer's state
     for epoch in range(epochs):
         order = rng.permutation(m)
         total = 0.0
@@ -303,7 +432,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
                     g *= step_lr
                     params[name] -= g
             else:
-                params, state = step(params, grads, state, lr, **hyper)
+                params, opt_state = step(params, grads, opt_state, lr, **hyper)
             if callback is not None:
                 callback(epoch, start + len(rows), total / (start + len(rows)))
         history.append(total / m)
@@ -350,8 +479,6 @@ def predict(params, X):
     return forward(params, X)
 
 
-# The parameter shapes of this network, for load to check a file against.
-SHAPES = {name: p.shape for name, p in init_params().items()}
 # The entry that marks a .npz as chainrule's; it holds SPEC.
 MARKER = "__chainrule__"
 

@@ -26,6 +26,9 @@ ACTIVATIONS = ('identity',)
 LOSS = "se"
 REDUCTION = "mean"
 BIAS = False
+INPUT_SHAPE = (1,)
+OUTPUT_SIZE = 1
+SHAPES = {"W1": (1, 1)}
 
 
 def init_params(seed=0):
@@ -42,6 +45,70 @@ def init_params(seed=0):
     }
 
 
+def _check(params, X, Y=None):
+    """Y as the loss reads it, once every shape fits.  The fast path is one
+    tuple comparison; anything off goes to _explain, which raises ValueError
+    naming the expected and the given shapes."""
+    try:
+        m = X.shape[0]
+        ok = m > 0 and len(params) == 1 and (
+            X.shape,
+            params["W1"].shape
+        ) == (
+            (m,) + INPUT_SHAPE,
+            (1, 1)
+        )
+        if Y is not None:
+            ok = ok and Y.shape == (m, 1)
+    except (AttributeError, IndexError, KeyError, TypeError):
+        ok = False
+    return Y if ok else _explain(params, X, Y)
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _explain(params, X, Y=None, state=None):
+    """The slow path of _check: ValueError saying which argument does not
+    fit and how to fix it."""
+    want_x = "(m, " + ", ".join(str(n) for n in INPUT_SHAPE) + ")"
+    if not isinstance(X, np.ndarray):
+        raise ValueError(f"X must be a NumPy array of shape {want_x}, got {type(X).__name__}; use np.asarray(X)")
+    if X.shape[1:] != INPUT_SHAPE or X.ndim != 1 + len(INPUT_SHAPE) or X.shape[0] == 0:
+        hint = ""
+        if X.shape == INPUT_SHAPE:
+            hint = "; for a single example use X[None]"
+        elif X.ndim == 1 + len(INPUT_SHAPE) and X.shape[0] == 0:
+            hint = "; the batch is empty"
+        raise ValueError(f"X has shape {_shape_text(X.shape)}, expected {want_x}: one example per row{hint}")
+    m = X.shape[0]
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays as init_params() returns, got {type(params).__name__}")
+    missing = [key for key in SHAPES if key not in params]
+    extra = [key for key in params if key not in SHAPES]
+    if missing or extra:
+        raise ValueError(f"params has missing keys {missing} and unexpected keys {extra}; "
+                         f"expected exactly {list(SHAPES)} (see init_params)")
+    for key, shape in SHAPES.items():
+        if not isinstance(params[key], np.ndarray) or params[key].shape != shape:
+            raise ValueError(f"params[{key!r}] has shape {_shape_text(np.shape(params[key]))}, "
+                             f"expected {_shape_text(shape)} (see init_params)")
+    if Y is None:
+        return Y
+    if not isinstance(Y, np.ndarray):
+        raise ValueError(f"Y must be a NumPy array of shape (m, {OUTPUT_SIZE}), got {type(Y).__name__}; use np.asarray(Y)")
+    if Y.shape != (m, OUTPUT_SIZE):
+        hint = ""
+        if Y.shape == (m,) and OUTPUT_SIZE == 1:
+            hint = "; use Y.reshape(-1, 1)"
+        elif Y.ndim == 2 and Y.shape[0] != m:
+            hint = f"; X has {m} rows"
+        raise ValueError(f"Y has shape {_shape_text(Y.shape)}, expected (m, {OUTPUT_SIZE}) = ({m}, {OUTPUT_SIZE}): "
+                         f"one row per example of X{hint}")
+    return Y
+
+
 def _logits(params, X):
     """Z1, the output layer's pre-activation, shape (m, n1)."""
     A0 = X
@@ -51,12 +118,14 @@ def _logits(params, X):
 
 def forward(params, X):
     """The network's output yhat, shape (m, n1), for X of shape (m, n0)."""
+    _check(params, X)
     Z1 = _logits(params, X)
     return Z1
 
 
 def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
+    _check(params, X, Y)
     m = X.shape[0]
     Z1 = _logits(params, X)
     A1 = Z1
@@ -72,8 +141,10 @@ def value_and_grad(params, X, Y):
     J is the mean over the m rows, a Python float.  The 1/m is folded once
     into the output delta (BP1): dZ1 = (1/m) dl/dZ1, so every dZ{l}
     here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
-    Float32 inputs give float32 gradients.
+    Float32 inputs give float32 gradients.  Arrays of the wrong shape raise
+    ValueError naming the expected and the given shapes.
     """
+    _check(params, X, Y)
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
@@ -90,6 +161,43 @@ def value_and_grad(params, X, Y):
         "W1": dW1,
     }
     return J, grads
+
+
+def trace(params, X, Y):
+    """Every array of one training forward and backward pass, by name: the
+    numbers value_and_grad computes, for tools that show them.
+
+    Takes value_and_grad's arguments.  Every
+    gradient is dJ/d(that array) with the 1/m of the mean inside (BP1 folds
+    it in); images are (m, C, H, W) as X.  Keys, in the order computed:
+        A0 (m, 1)                   X, as given
+        Z1 (m, 1)                   pre-activation
+        A1 (m, 1)                   layer output
+        J float                     the loss
+        dZ1 (m, 1)                  dJ/dZ
+    plus the gradient of every parameter under the parameter's own key
+    ("W1" holds dJ/dW1, as grads["W1"] does).
+    """
+    _check(params, X, Y)
+    m = X.shape[0]
+    arrays = {"A0": np.array(X)}
+    A0 = X
+    # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it.
+    Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
+    arrays["Z1"] = np.array(Z1)
+    A1 = Z1                               # identity
+    arrays["A1"] = np.array(A1)
+    E = A1 - Y                            # yhat - y, shared by J and BP1
+    J = float(np.vdot(E, E)) / m
+    arrays["J"] = J
+    # Backward pass, output layer first.
+    dZ1 = E                               # BP1: identity + se, (m, n1): dl/dZ1 = 2*(A1 - Y)
+    dZ1 *= 2 / m                          # BP1's constant 2 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    arrays["dZ1"] = np.array(dZ1)
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    arrays["W1"] = dW1
+    return arrays
 
 
 def sgd_step(params, grads, lr):
@@ -239,7 +347,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     batch holds the m % batch_size rows left over, if any.  After each batch
     the optimizer takes one step with the batch's gradient:
         "sgd"       sgd_step(params, grads, lr)
-        "momentum"  momentum_step(params, grads, state, lr, **hyper)   momentum, nesterov, weight_decay
+        "momentum"  momentum_step(params, grads, opt_state, lr, **hyper)  momentum, nesterov, weight_decay
         "rmsprop"   rmsprop_step(...)                                  alpha, eps, weight_decay
         "adam"      adam_step(...)                                     betas, eps, weight_decay
         "adamw"     adamw_step(...)                                    betas, eps, weight_decay
@@ -263,12 +371,13 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     # np.array copies: the steps below never touch the caller's arrays.
     params = {name: np.array(p) for name, p in params.items()}
     dtype = np.result_type(*params.values())
-    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    X = np.asarray(X, dtype=dtype)
+    Y = np.asarray(Y, dtype=dtype)
     m = X.shape[0]
     step = OPTIMIZERS[optimizer]
     step_lr = dtype.type(lr)
     rng = np.random.default_rng(seed)
-    state, history = {}, []
+    opt_state, history = {}, []   # the optimizer's state
     for epoch in range(epochs):
         order = rng.permutation(m)
         total = 0.0
@@ -283,7 +392,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
                     g *= step_lr
                     params[name] -= g
             else:
-                params, state = step(params, grads, state, lr, **hyper)
+                params, opt_state = step(params, grads, opt_state, lr, **hyper)
             if callback is not None:
                 callback(epoch, start + len(rows), total / (start + len(rows)))
         history.append(total / m)
@@ -330,8 +439,6 @@ def predict(params, X):
     return forward(params, X)
 
 
-# The parameter shapes of this network, for load to check a file against.
-SHAPES = {name: p.shape for name, p in init_params().items()}
 # The entry that marks a .npz as chainrule's; it holds SPEC.
 MARKER = "__chainrule__"
 

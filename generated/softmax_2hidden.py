@@ -16,7 +16,7 @@ Conventions:
     1/m of the mean on dW and db (BP3, BP4).  This code folds the 1/m once
     into the output delta instead (BP1): dZ3 = (1/m) dl/dZ3.  BP2
     carries it down, so each dZ{l} is dJ/dZ{l} and dW, db need no 1/m.
-    softmax + ce: the output delta dZ3 = A3 - Y assumes the rows of Y sum to 1 (one-hot or probabilities).
+    softmax + ce: the output delta dZ3 = A3 - Y assumes rows of Y sum to 1 (one-hot or probabilities).
 
 Every derivative here was derived and printed by SymPy (chainrule's
 derivation); the code only arranges it.
@@ -29,6 +29,9 @@ ACTIVATIONS = ('relu', 'relu', 'softmax')
 LOSS = "ce"
 REDUCTION = "mean"
 BIAS = True
+INPUT_SHAPE = (2,)
+OUTPUT_SIZE = 3
+SHAPES = {"W1": (4, 2), "b1": (4,), "W2": (4, 4), "b2": (4,), "W3": (3, 4), "b3": (3,)}
 
 
 def _exp_shifted(z):
@@ -93,6 +96,80 @@ def init_params(seed=0):
     }
 
 
+def _check(params, X, Y=None):
+    """Y as the loss reads it, once every shape fits.  The fast path is one
+    tuple comparison; anything off goes to _explain, which raises ValueError
+    naming the expected and the given shapes (or makes integer labels
+    one-hot)."""
+    try:
+        m = X.shape[0]
+        ok = m > 0 and len(params) == 6 and (
+            X.shape,
+            params["W1"].shape, params["b1"].shape, params["W2"].shape, params["b2"].shape,
+            params["W3"].shape, params["b3"].shape
+        ) == (
+            (m,) + INPUT_SHAPE,
+            (4, 2), (4,), (4, 4), (4,), (3, 4), (3,)
+        )
+        if Y is not None:
+            ok = ok and Y.shape == (m, 3)
+    except (AttributeError, IndexError, KeyError, TypeError):
+        ok = False
+    return Y if ok else _explain(params, X, Y)
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _explain(params, X, Y=None, state=None):
+    """The slow path of _check: ValueError saying which argument does not
+    fit and how to fix it; integer class labels Y of shape (m,) come back
+    one-hot."""
+    want_x = "(m, " + ", ".join(str(n) for n in INPUT_SHAPE) + ")"
+    if not isinstance(X, np.ndarray):
+        raise ValueError(f"X must be a NumPy array of shape {want_x}, got {type(X).__name__}; use np.asarray(X)")
+    if X.shape[1:] != INPUT_SHAPE or X.ndim != 1 + len(INPUT_SHAPE) or X.shape[0] == 0:
+        hint = ""
+        if X.shape == INPUT_SHAPE:
+            hint = "; for a single example use X[None]"
+        elif X.ndim == 1 + len(INPUT_SHAPE) and X.shape[0] == 0:
+            hint = "; the batch is empty"
+        raise ValueError(f"X has shape {_shape_text(X.shape)}, expected {want_x}: one example per row{hint}")
+    m = X.shape[0]
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays as init_params() returns, got {type(params).__name__}")
+    missing = [key for key in SHAPES if key not in params]
+    extra = [key for key in params if key not in SHAPES]
+    if missing or extra:
+        raise ValueError(f"params has missing keys {missing} and unexpected keys {extra}; "
+                         f"expected exactly {list(SHAPES)} (see init_params)")
+    for key, shape in SHAPES.items():
+        if not isinstance(params[key], np.ndarray) or params[key].shape != shape:
+            raise ValueError(f"params[{key!r}] has shape {_shape_text(np.shape(params[key]))}, "
+                             f"expected {_shape_text(shape)} (see init_params)")
+    if Y is None:
+        return Y
+    if not isinstance(Y, np.ndarray):
+        raise ValueError(f"Y must be a NumPy array of shape (m, {OUTPUT_SIZE}), got {type(Y).__name__}; use np.asarray(Y)")
+    if Y.shape == (m,):
+        if Y.dtype.kind not in "iu":
+            raise ValueError(f"Y has shape ({m},) but {Y.dtype} values; give one-hot rows (m, {OUTPUT_SIZE}) "
+                             f"or integer class labels 0..{OUTPUT_SIZE - 1} (one-hot them with np.eye({OUTPUT_SIZE})[labels])")
+        if Y.size and (Y.min() < 0 or Y.max() >= OUTPUT_SIZE):
+            raise ValueError(f"class labels must be 0..{OUTPUT_SIZE - 1}, got {Y.min()}..{Y.max()}")
+        return np.eye(OUTPUT_SIZE, dtype=X.dtype if X.dtype.kind == "f" else np.float64)[Y]
+    if Y.shape != (m, OUTPUT_SIZE):
+        hint = ""
+        if Y.shape == (m,) and OUTPUT_SIZE == 1:
+            hint = "; use Y.reshape(-1, 1)"
+        elif Y.ndim == 2 and Y.shape[0] != m:
+            hint = f"; X has {m} rows"
+        raise ValueError(f"Y has shape {_shape_text(Y.shape)}, expected (m, {OUTPUT_SIZE}) = ({m}, {OUTPUT_SIZE}): "
+                         f"one row per example of X{hint}")
+    return Y
+
+
 def _logits(params, X):
     """Z3, the output layer's pre-activation, shape (m, n3)."""
     A0 = X
@@ -106,12 +183,14 @@ def _logits(params, X):
 
 def forward(params, X):
     """The network's output yhat, shape (m, n3), for X of shape (m, n0)."""
+    _check(params, X)
     Z3 = _logits(params, X)
     return _softmax(Z3)
 
 
 def loss(params, X, Y):
     """J for the batch (X, Y); see the module docstring for the conventions."""
+    Y = _check(params, X, Y)
     m = X.shape[0]
     Z3 = _logits(params, X)
     return float(-(Y * _log_softmax(Z3)).sum()) / m
@@ -120,14 +199,17 @@ def loss(params, X, Y):
 def value_and_grad(params, X, Y):
     """J and its gradient with respect to every parameter, in matrix form.
 
-    X: (m, n0), one example per row.  Y: (m, n3), each row summing to 1 (one-hot or probabilities):
-    the output delta yhat - y relies on it.
+    X: (m, n0), one example per row.  Y: (m, n3), each row summing to 1 (one-hot or probabilities),
+    or integer class labels of shape (m,) (made one-hot here):
+    the output delta yhat - y relies on rows summing to 1.
     Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
     J is the mean over the m rows, a Python float.  The 1/m is folded once
     into the output delta (BP1): dZ3 = (1/m) dl/dZ3, so every dZ{l}
     here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
-    Float32 inputs give float32 gradients.
+    Float32 inputs give float32 gradients.  Arrays of the wrong shape raise
+    ValueError naming the expected and the given shapes.
     """
+    Y = _check(params, X, Y)
     m = X.shape[0]
     A0 = X
     # Forward pass; every A{l} is kept, because f' is written in A{l}.
@@ -164,6 +246,79 @@ def value_and_grad(params, X, Y):
         "b3": db3,
     }
     return J, grads
+
+
+def trace(params, X, Y):
+    """Every array of one training forward and backward pass, by name: the
+    numbers value_and_grad computes, for tools that show them.
+
+    Takes value_and_grad's arguments.  Every
+    gradient is dJ/d(that array) with the 1/m of the mean inside (BP1 folds
+    it in); images are (m, C, H, W) as X.  Keys, in the order computed:
+        A0 (m, 2)                   X, as given
+        Z1 (m, 4)                   pre-activation
+        A1 (m, 4)                   layer output
+        Z2 (m, 4)                   pre-activation
+        A2 (m, 4)                   layer output
+        Z3 (m, 3)                   pre-activation
+        A3 (m, 3)                   layer output
+        J float                     the loss
+        dZ3 (m, 3)                  dJ/dZ
+        dA2 (m, 4)                  dJ/dA
+        dZ2 (m, 4)                  dJ/dZ
+        dA1 (m, 4)                  dJ/dA
+        dZ1 (m, 4)                  dJ/dZ
+    plus the gradient of every parameter under the parameter's own key
+    ("W1" holds dJ/dW1, as grads["W1"] does).
+    """
+    Y = _check(params, X, Y)
+    m = X.shape[0]
+    arrays = {"A0": np.array(X)}
+    A0 = X
+    # Forward pass; every A{l} is kept, because f' is written in A{l}.
+    # Z{l} is a fresh array, so f may overwrite it (not Z3: J reads it).
+    Z1 = A0 @ params["W1"].T              # (m, n0) @ (n0, n1) -> (m, n1)
+    Z1 += params["b1"]                    # b1 (n1,) added to each of the m rows
+    arrays["Z1"] = np.array(Z1)
+    A1 = np.maximum(Z1, 0, out=Z1)        # relu
+    arrays["A1"] = np.array(A1)
+    Z2 = A1 @ params["W2"].T              # (m, n1) @ (n1, n2) -> (m, n2)
+    Z2 += params["b2"]                    # b2 (n2,) added to each of the m rows
+    arrays["Z2"] = np.array(Z2)
+    A2 = np.maximum(Z2, 0, out=Z2)        # relu
+    arrays["A2"] = np.array(A2)
+    Z3 = A2 @ params["W3"].T              # (m, n2) @ (n2, n3) -> (m, n3)
+    Z3 += params["b3"]                    # b3 (n3,) added to each of the m rows
+    arrays["Z3"] = np.array(Z3)
+    A3 = _softmax(Z3)                     # softmax
+    arrays["A3"] = np.array(A3)
+    J = float(-(Y * _log_softmax(Z3)).sum()) / m
+    arrays["J"] = J
+    # Backward pass, output layer first.
+    dZ3 = A3 - Y                          # BP1: softmax + ce, (m, n3); see the module docstring
+    dZ3 *= 1 / m                          # BP1 with the batch mean folded in once: dJ/dZ = (1/m) dl/dZ
+    arrays["dZ3"] = np.array(dZ3)
+    dW3 = dZ3.T @ A2                      # BP4: (n3, m) @ (m, n2) -> (n3, n2)
+    db3 = dZ3.sum(axis=0)                 # BP3: (m, n3) summed over the rows -> (n3,)
+    dZ2 = dZ3 @ params["W3"]              # BP2: (m, n3) @ (n3, n2) -> (m, n2)
+    arrays["dA2"] = np.array(dZ2)
+    dZ2 *= (A2 > 0)                       # BP2: times relu'(Z2) = (a > 0) with a = A2
+    arrays["dZ2"] = np.array(dZ2)
+    dW2 = dZ2.T @ A1                      # BP4: (n2, m) @ (m, n1) -> (n2, n1)
+    db2 = dZ2.sum(axis=0)                 # BP3: (m, n2) summed over the rows -> (n2,)
+    dZ1 = dZ2 @ params["W2"]              # BP2: (m, n2) @ (n2, n1) -> (m, n1)
+    arrays["dA1"] = np.array(dZ1)
+    dZ1 *= (A1 > 0)                       # BP2: times relu'(Z1) = (a > 0) with a = A1
+    arrays["dZ1"] = np.array(dZ1)
+    dW1 = dZ1.T @ A0                      # BP4: (n1, m) @ (m, n0) -> (n1, n0)
+    db1 = dZ1.sum(axis=0)                 # BP3: (m, n1) summed over the rows -> (n1,)
+    arrays["W1"] = dW1
+    arrays["b1"] = db1
+    arrays["W2"] = dW2
+    arrays["b2"] = db2
+    arrays["W3"] = dW3
+    arrays["b3"] = db3
+    return arrays
 
 
 def sgd_step(params, grads, lr):
@@ -313,7 +468,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     batch holds the m % batch_size rows left over, if any.  After each batch
     the optimizer takes one step with the batch's gradient:
         "sgd"       sgd_step(params, grads, lr)
-        "momentum"  momentum_step(params, grads, state, lr, **hyper)   momentum, nesterov, weight_decay
+        "momentum"  momentum_step(params, grads, opt_state, lr, **hyper)  momentum, nesterov, weight_decay
         "rmsprop"   rmsprop_step(...)                                  alpha, eps, weight_decay
         "adam"      adam_step(...)                                     betas, eps, weight_decay
         "adamw"     adamw_step(...)                                    betas, eps, weight_decay
@@ -328,7 +483,8 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     parameters it ends with (for that, call loss() afterwards).
 
     params, X and Y are not modified.  X and Y are used in the parameters'
-    dtype, so float32 parameters train in float32.  callback, if given, is
+    dtype, so float32 parameters train in float32 (integer class labels Y
+    of shape (m,) stay labels).  callback, if given, is
     called after every batch as callback(epoch, done, loss): the epoch
     (0-based), the examples done in it, and their mean loss so far.
     Bad arguments raise ValueError saying what is allowed.
@@ -337,12 +493,15 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
     # np.array copies: the steps below never touch the caller's arrays.
     params = {name: np.array(p) for name, p in params.items()}
     dtype = np.result_type(*params.values())
-    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    X = np.asarray(X, dtype=dtype)
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "iu":   # integer class labels stay labels (value_and_grad makes them one-hot)
+        Y = Y.astype(dtype)
     m = X.shape[0]
     step = OPTIMIZERS[optimizer]
     step_lr = dtype.type(lr)
     rng = np.random.default_rng(seed)
-    state, history = {}, []
+    opt_state, history = {}, []   # the optimizer's state
     for epoch in range(epochs):
         order = rng.permutation(m)
         total = 0.0
@@ -357,7 +516,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
                     g *= step_lr
                     params[name] -= g
             else:
-                params, state = step(params, grads, state, lr, **hyper)
+                params, opt_state = step(params, grads, opt_state, lr, **hyper)
             if callback is not None:
                 callback(epoch, start + len(rows), total / (start + len(rows)))
         history.append(total / m)
@@ -405,8 +564,6 @@ def predict(params, X):
     return forward(params, X).argmax(axis=1)
 
 
-# The parameter shapes of this network, for load to check a file against.
-SHAPES = {name: p.shape for name, p in init_params().items()}
 # The entry that marks a .npz as chainrule's; it holds SPEC.
 MARKER = "__chainrule__"
 

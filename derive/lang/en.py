@@ -412,3 +412,13 @@ MESSAGES.update({
     "index.verify_failed": "INDEX VIEW VERIFICATION FAILED: {names}.",
     "index.verify_none": "No copy of this network is small enough for the scalar graph; the index view was not checked.",
 })
+
+MESSAGES.update({
+    "optimizer.title": "{name}: {steps} steps, learning rate {lr}",
+    "optimizer.intro": ("Each step applies {name}'s rule (torch.optim's, with its defaults) to every parameter "
+                        "θ with its gradient g at step t; the table follows {p}, with the optimizer's state "
+                        "after each step."),
+    "optimizer.adam_first": ("Adam's first steps move each parameter by about the learning rate, whatever the "
+                             "size of its gradient: m̂/√v̂ is g/|g| = ±1 at t = 1 and stays near ±1 while the "
+                             "gradient keeps its sign. Here the first steps moved it by {moves} times η."),
+})

@@ -80,7 +80,9 @@ def _ln_scalar(self, b, x):
     for r in range(x.shape[0]):
         for p in np.ndindex(x.shape[1:]):
             groups.setdefault(r, []).append((r, p))
-    return _normalise(b, self, x, groups, lambda p: (), lambda r: b.rows[r])
+    # one statistic per example, named with the index 1 (mu{l}_1): a name with no index
+    # at all, mu{r}_{l}, would read like batch norm's mu{l}_{j}
+    return _normalise(b, self, x, groups, lambda p: (0,), lambda r: b.rows[r])
 
 
 BatchNorm.scalar = _bn_scalar

@@ -45,6 +45,8 @@ class UnicodeExprPrinter(StrPrinter):
             return self.parenthesize(base, 60) + str(e).translate(_SUP)
         if e == sp.S.Half:
             return f"√({self._print(base)})"
+        if e.is_Symbol:   # β₁^t: a symbolic power, written as on paper
+            return self.parenthesize(base, 60) + "^" + self._print(e)
         return super()._print_Pow(expr, rational)
 
     def _print_exp(self, expr):

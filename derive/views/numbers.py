@@ -95,16 +95,45 @@ def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
     return Section(t("numbers.gradient_title"), body, key="numbers-gradients")
 
 
-def trace_section(net, g, example, steps: int, lr, ev: Evaluation, shown: list[str], t) -> tuple[Section, list]:
-    trace = descend(g, example, steps, lr, ev)
+def trace_section(net, g, example, steps: int, lr, ev: Evaluation, shown: list[str], t,
+                  optimizer: str | None = None) -> tuple[Section, list]:
+    trace = descend(g, example, steps, lr, ev, optimizer=optimizer)
     scheme = g.scheme()
-    cols = shown[:TRACE_PARAMS]
-    table = Table([t("numbers.step"), *[scheme.unicode(p) for p in cols], "J"],
-                  [[str(r.step), *[_v(r.params[p]) for p in cols], _v(r.loss)] for r in trace])
-    note = "" if len(cols) == len(shown) else " " + t("numbers.first_params", k=len(cols), n=len(shown))
     exactness = t("numbers.exact") if all(exact(r.loss) for r in trace) else t("numbers.fixed", digits=fmt_digits())
-    body = [Text(t("numbers.descent_rule", lr=fmt(lr).plain()) + note + " " + exactness), table]
-    return Section(t("numbers.descent_title", steps=steps, lr=fmt(lr).plain()), body, key="descent"), trace
+    if optimizer in (None, "sgd"):
+        cols = shown[:TRACE_PARAMS]
+        table = Table([t("numbers.step"), *[scheme.unicode(p) for p in cols], "J"],
+                      [[str(r.step), *[_v(r.params[p]) for p in cols], _v(r.loss)] for r in trace])
+        note = "" if len(cols) == len(shown) else " " + t("numbers.first_params", k=len(cols), n=len(shown))
+        body = [Text(t("numbers.descent_rule", lr=fmt(lr).plain()) + note + " " + exactness), table]
+        return Section(t("numbers.descent_title", steps=steps, lr=fmt(lr).plain()), body, key="descent"), trace
+    return optimizer_section(g, trace, optimizer, lr, shown[0], t, exactness), trace
+
+
+def optimizer_section(g, trace, name: str, lr, p: str, t, exactness: str) -> Section:
+    """The optimizer's rule (its SymPy equations, as computed) and, for one
+    parameter, its state at every step."""
+    from ..model import Equations, Math
+    from ..optimizers import OPTIMIZERS, theta
+    opt = OPTIMIZERS[name]
+    scheme = g.scheme()
+    rule = Equations([Math([s, e]) for s, e in opt.steps])
+    keys = [s for s, _ in opt.steps if s not in (theta,) and s.name != "g"]
+    head = [t("numbers.step"), scheme.unicode(p), "g"] + [s.name for s in keys] + ["J"]
+    rows = []
+    for before, after in zip(trace, trace[1:] + [None]):
+        state = after.state[p] if after is not None and after.state else {}
+        rows.append([str(before.step), _v(before.params[p])] +
+                    ([_v(state["g"])] + [_v(state[s]) for s in keys] if state else [""] * (1 + len(keys))) +
+                    [_v(before.loss)])
+    body = [Text(t("optimizer.intro", name=name, lr=fmt(lr).plain(), p=scheme.unicode(p))), rule,
+            Table(head, rows), Text(exactness)]
+    moves = [abs(float(after.params[p]) - float(before.params[p])) / float(lr)
+             for before, after in zip(trace, trace[1:])][:3]
+    if name.startswith("adam") and moves:
+        body.append(Text(t("optimizer.adam_first", moves=", ".join(fmt(x, 3).plain() for x in moves))))
+    return Section(t("optimizer.title", name=name, steps=len(trace) - 1, lr=fmt(lr).plain()), body,
+                   key="descent")
 
 
 def fmt_digits() -> int:

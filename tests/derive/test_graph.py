@@ -87,19 +87,26 @@ def specs(draw):
         tokens.append("flatten")
     elif kind == "sequence":
         head = f"{draw(st.integers(1, 3))}x{draw(st.integers(1, 2))}"
-        tokens.append(f"{draw(st.sampled_from(['rnn', 'lstm', 'gru']))}({draw(st.integers(1, 2))})")
+        width = draw(st.integers(1, 2))
+        tokens.append(f"{draw(st.sampled_from(['rnn', 'lstm', 'gru']))}({width})")
     else:
-        head = str(draw(st.integers(1, 3)))
-    width = None
+        width = draw(st.integers(1, 3))
+        head = str(width)
+    if kind == "image":
+        width = 2
     for _ in range(draw(st.integers(0, 2))):
         choice = draw(st.sampled_from(["dense", "bn", "ln", "dropout", "res"]))
+        if choice == "ln" and width == 1:
+            # layer norm over one value is exactly 0 after centring; torch's rounding
+            # noise there, amplified by 1/sqrt(eps), decides later ReLU kinks at random
+            continue
         if choice == "dense":
             width = draw(st.integers(1, 3))
             tokens.append(f"{width}:{draw(st.sampled_from(ACTS))}")
         elif choice == "dropout":
             tokens.append(f"dropout({draw(st.sampled_from(['0.25', '0.5']))})")
         elif choice == "res":
-            n = draw(st.integers(1, 3))
+            n = width = draw(st.integers(1, 3))
             tokens += [f"{n}:{draw(st.sampled_from(ACTS))}",
                        f"res({n}:{draw(st.sampled_from(ACTS))}-{n}):{draw(st.sampled_from(ACTS))}"]
         else:
