@@ -48,8 +48,10 @@ class NormStage(Stage):
         E, T, pos, gam = _layout(kind, len(in_shape))
         self.E, self.T, self.pos, self.gam = E, T, pos, gam
         sdims, sshape = (dims[pos],), (shape[pos],)
-        self.mu = tensor("μ" + sup(l), "μ" + sup(l), sdims, sshape, ("fwd", "mu", l))
-        self.var = tensor("σ²" + sup(l), "σ²" + sup(l), sdims, sshape, ("fwd", "var", l))
+        # the graph names layer norm's statistics mu{l}_1 (one per row): the same numbers, one axis fewer
+        stat = (lambda p: ("fwd", p, l)) if kind == "bn" else (lambda p: ("reshape", ("fwd", p, l), ()))
+        self.mu = tensor("μ" + sup(l), "μ" + sup(l), sdims, sshape, stat("mu"))
+        self.var = tensor("σ²" + sup(l), "σ²" + sup(l), sdims, sshape, stat("var"))
         self.xhat = tensor("x̂" + sup(l), "X̂" + sup(l), dims, shape, ("fwd", "xhat", l))
         gdims = tuple(dims[i] for i in gam)
         gshape = tuple(shape[i] for i in gam)
