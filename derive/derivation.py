@@ -14,6 +14,7 @@ from .model import Derivation, Section, Text
 from .names import Scheme
 from .plain import plain
 from .views import delta, jsondata, notes, numbers, scalar, verify as verifying
+from .views.delta_kinds import verify as verify_index
 from .worked import evaluate
 
 VIEWS = ("scalar", "delta", "both")
@@ -76,9 +77,13 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     elif lr is not None or optimizer is not None:
         raise ChainruleError("--lr and --optimizer set the descent trace: add --steps N (or --numbers)")
     if verify:
-        if g is None:
+        index_view = view in ("delta", "both") and not net.is_mlp
+        if g is None and not index_view:
             raise ChainruleError("--verify needs the scalar graph; this network is too large")
-        doc.body.append(verify_section(g, shown, doc.data, t))
+        if g is not None:
+            doc.body.append(verify_section(g, shown, doc.data, t))
+        if index_view:   # the index view's own results, on a small instance
+            doc.body.append(verify_index.section(net, t, params, doc.data))
     return doc
 
 
@@ -140,6 +145,10 @@ def large_json(net, t) -> dict:
         out["index_level"] = [{"label": s.label, "layer": s.layer, "lhs": plain(s.lhs), "index": plain(s.index),
                                "matrix": plain(s.matrix) if s.matrix is not None else None}
                               for s in view.steps]
+    else:   # every result of the index view, in its index form (and matrix form where it has one)
+        out["index_level"] = [{"label": c.what, "index": [plain(f) for f in c.forms],
+                               "matrix": plain(c.matrix) if c.matrix is not None else None}
+                              for c in delta.network.IndexView(net, t).claims]
     return out
 
 

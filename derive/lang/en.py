@@ -185,6 +185,235 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
+    # -- index view of networks beyond dense (derive/views/delta_kinds) ---------------
+    "index.intro": ("Backpropagation through {spec}, derived at index level with SymPy: each layer's forward "
+                    "definition is written with indexed symbols over symbolic sizes, sympy.diff gives "
+                    "Kronecker deltas, and the sums collapse. Each layer receives the gradient of the loss "
+                    "with respect to its output from the layer above and sends the gradient with respect to "
+                    "its input down. Sizes stay symbols during the derivation, so any size costs the same."),
+    "index.layout": (
+        "Layout: rows are examples; an image batch is (m × C × H × W), a sequence batch (m × T × F). "
+        "W⁽ˡ⁾ is (out × in) as in torch. For any quantity Q, dQ = ∂L/∂Q, where L = Σᵣ ℓᵣ sums the "
+        "per-example losses (J = L/m for a mean): these gradients carry no 1/m, and the 1/m appears "
+        "once, on the parameter gradients ∂J/∂θ. δ = dz is the error of a pre-activation (Nielsen's "
+        "delta), Δ⁽ˡ⁾ its array. Indices start at 1; [e = f] is 1 if e = f and 0 otherwise, and "
+        "[a ≤ e ≤ b] likewise (Iverson brackets, so that δ stays the error); ⊙ is the elementwise "
+        "product."),
+    "index.sizes": ("The derivation keeps every size a symbol; in this network {sizes}, and the batch has m "
+                    "rows."),
+    "index.flatten_title": "Layer {l} (flatten, {shape} → {n})",
+    "index.flatten_rows": "the input, one row per example (row-major)",
+    "index.flatten_intro": ("flatten writes each example's {sizes} entries in one row of n = {n}, row-major "
+                            "(torch.flatten): the last index runs fastest. As a definition, with the index "
+                            "map as a Kronecker delta:"),
+    "index.row_major": "row-major",
+    "index.flatten_diff": ("sympy.diff with respect to one input entry gives Kronecker deltas; the sums over "
+                           "the input indices collapse, then the sum over k, leaving one term:"),
+    "index.same_numbers": "the same numbers, reshaped to {shape}",
+})
+
+MESSAGES.update({
+    "index.conv_title": "Layer {l} (conv({c},{k}), stride {s}, padding {p}, {act}: {shape_in} → {shape_out})",
+    "index.conv_weights": "kernels of layer {l}: out × in channels × K × K",
+    "index.conv_intro": ("Each output channel c slides its K × K kernels over the input channels c′ with "
+                         "stride S after padding P zeros on every side (cross-correlation, as torch.nn.Conv2d). "
+                         "Output pixel (i, j) of example r reads the input pixels S(i-1)+u-P, S(j-1)+v-P for the "
+                         "taps u, v = 1..K:"),
+    "index.zero_padding": "x = 0 outside its H × W: zero padding",
+    "index.conv_act": "Then a = {act}(z), entry by entry; each z feeds only its own a:",
+    "index.conv_diff_w": ("sympy.diff with respect to one weight gives Kronecker deltas on plain indices; the "
+                          "sums over c′, u, v keep only the matching tap:"),
+    "index.conv_sum_w": ("The weight is shared by every output pixel and every example, so the chain rule "
+                         "sums over all of them (r, c, i, j); [c = p] keeps c = p:"),
+    "index.conv_dw_note": "the shape of W: {shape}",
+    "index.conv_correlation": ("Read it as a correlation: tap (s, e) of kernel (p, q) collects the error of "
+                               "output channel p times the input channel q, shifted by the tap and sampled S "
+                               "pixels apart, over the examples and the output pixels (the input read as 0 in "
+                               "the padding)."),
+    "index.conv_db_note": "the shape of b: {shape}; one bias per channel, summed over examples and pixels",
+    "index.conv_diff_x": ("With respect to one input pixel the Kronecker deltas hold index expressions: "
+                          "[h = S(i-1)+u-P]. The collapse solves for the tap, u = h + P - S(i-1), and keeps its "
+                          "range as a bracket: an output pixel whose window does not cover (h, g) contributes "
+                          "nothing."),
+    "index.conv_first": "(X itself needs no gradient; this is what a layer below would receive.)",
+    "index.conv_solved": "solved for the taps u, v",
+    "index.conv_brackets": ("Only input pixels are summed for (h from 1 to H, g from 1 to W): the padded "
+                            "positions belong to no input, so the gradient of the padded input is cropped back "
+                            "to H × W."),
+    "index.conv_stride_one": ("With stride 1 this is a full convolution. Change the summed index from the "
+                              "output row i to the tap u = h + P + 1 - i (and j to v likewise); the bracket on u "
+                              "becomes the sum's range and the old range of i becomes a bracket on Δ's index:"),
+    "index.conv_dilate": ("With stride S = {s} the output pixels sit S input pixels apart. Spread the error "
+                          "out, S - 1 zeros between neighbours (the dilated error Δ̃), and the stride-1 "
+                          "formula applies to it:"),
+    "index.conv_dilated_form": "the stride-1 form on Δ̃",
+    "index.conv_back": "substituting Δ̃ and collapsing gives back the general form",
+    "index.conv_reindexed": "change of index: the tap runs over the kernel",
+    "index.conv_padded": "{name}: the error read as 0 outside its range (zero-padded)",
+    "index.conv_flipped": "{name}: the kernel flipped, taps counted backwards",
+    "index.conv_full": ("The last line correlates the zero-padded error with the flipped kernel: a full "
+                        "convolution of the error with the kernel (padding {pad} on every side)."),
+})
+
+MESSAGES.update({
+    "index.pool_title": "Layer {l} ({mode}pool({k}): {shape_in} → {shape_out})",
+    "index.pool_rows": "{mode} of each {k} × {k} window",
+    "index.pool_mask": "1 at the first maximum of each window, else 0",
+    "index.max_intro": ("Max pooling keeps the largest entry of each K × K window (stride K). sympy.diff of a "
+                        "max, on one window of four:"),
+    "index.max_heaviside": "1 where x₁ is the largest, 0 where another is",
+    "index.max_mask": ("So the max of a window is its entries weighted by the argmax mask I: 1 at the maximum "
+                       "(at the first one in window order on a tie, where torch sends the gradient), 0 "
+                       "elsewhere. I is constant wherever the max has a derivative:"),
+    "index.avg_intro": "Average pooling takes the mean of each K × K window (stride K):",
+    "index.pool_diff": ("With respect to one input pixel, sympy.diff gives [h = K(i-1)+u]: the collapse solves "
+                        "for the tap u = h - K(i-1), and the bracket 1 ≤ h - K(i-1) ≤ K holds for exactly one "
+                        "window, i = ⌈h/K⌉:"),
+    "index.pool_one_window": "the one window that holds (h, g)",
+    "index.max_routes": ("The gradient is routed: each window's error goes to its maximum, and every other "
+                         "entry gets 0. Pixels past the last full window (the bracket) belong to no window and "
+                         "get 0 too."),
+    "index.avg_spreads": ("The gradient is spread: each window's error is shared equally, 1/K² to each of its "
+                          "entries. Pixels past the last full window (the bracket) belong to no window and get "
+                          "0."),
+})
+
+MESSAGES.update({
+    "index.norm_title": "Layer {l} ({kind}: {shape})",
+    "index.gamma": "scales γ of layer {l}",
+    "index.beta": "shifts β of layer {l}",
+    "index.mu": "means of the groups",
+    "index.var": "variances of the groups (biased: 1/N)",
+    "index.xhat": "normalised inputs",
+    "index.norm_out": "outputs γ x̂ + β",
+    "index.bn_stats": ("Batch norm normalises each feature over the batch: its mean and biased variance run "
+                       "over the N = {n} examples (training mode, as torch), and γ, β are one number per "
+                       "feature."),
+    "index.bn2d_stats": ("Batch norm on images (BatchNorm2d) normalises each channel over everything the batch "
+                         "holds of it: the statistics of channel c run over the N = {n} = {count} entries of "
+                         "the batch's examples and pixels, and γ, β are one number per channel."),
+    "index.ln_stats": ("Layer norm normalises each example over its own entries: the statistics of row r run "
+                       "over its N = {n} = {count} entries, the same for every batch size, and γ, β have the "
+                       "example's shape."),
+    "index.norm_paths": ("Each x reaches the loss three ways: through x̂ directly, through the mean μ and "
+                         "through the variance σ². The index-level chain rule takes them from the top:"),
+    "index.norm_dxhat": "each x̂ feeds only its own output",
+    "index.norm_zero": "the deviations from the mean sum to 0: {mu} is their mean",
+    "index.norm_dx": ("And x itself: its x̂ (path 1), the variance of its group (path 2) and the mean of its "
+                      "group (path 3). sympy.diff of each definition gives Kronecker deltas, which collapse:"),
+    "index.norm_simplify": ("Substituting dσ² and dμ, writing x - μ = σ x̂, expanding and gathering the sums "
+                            "gives the simplified form:"),
+    "index.norm_proof": "SymPy: equal to the three paths (their difference expands to 0)",
+    "index.norm_in_upstream": "with dx̂ = γ da",
+    "index.norm_params": "γ and β are shared by their group's entries, so their gradients sum over them:",
+    "index.param_shape": "shape {shape}",
+})
+
+MESSAGES.update({
+    "index.dropout_title": "Layer {l} (dropout, p = {p})",
+    "index.dropout_mask": "keep-mask (given): 1 keeps, 0 drops",
+    "index.dropout_out": "the kept entries, scaled by 1/(1 - p)",
+    "index.dropout_intro": ("Inverted dropout multiplies each entry by its keep-mask entry and by 1/(1 - p). "
+                            "The mask is drawn before the pass and is a constant of the derivation:"),
+    "index.dropout_const": "M is a given constant",
+    "index.dropout_why": ("The gradient goes back through the same mask with the same scale: a dropped entry "
+                          "gets none. The scale 1/(1 - p) keeps the expected value of each entry what it is "
+                          "without dropout, so inference can simply switch dropout off."),
+})
+
+MESSAGES.update({
+    "index.res_title": "Residual block (layers {first}-{last}, {act}): the skip",
+    "index.res_sum": "x + F(x): input plus inner layers' output",
+    "index.res_out": "{act} of the sum: the block's output",
+    "index.res_intro": ("The block adds its input x to what its inner layers make of it, F(x), and applies its "
+                        "activation to the sum:"),
+    "index.res_branch": ("∂s/∂F is the identity, so the inner layers receive the sum's gradient unchanged (an "
+                         "add gate passes the gradient to both inputs):"),
+    "index.res_sum_title": "Residual block (layers {first}-{last}): the gradient adds along the skip",
+    "index.res_sum_intro": ("x feeds the sum directly and the first inner layer, so its gradient is the sum of "
+                            "the two: the skip's share (∂s/∂x is the identity) and what the inner layers send "
+                            "down:"),
+    "index.res_inner": "{share}: the inner layers' share",
+    "index.res_adds": "the gradients add",
+    "index.res_why": ("The skip carries the gradient past the inner layers untouched: however small their "
+                      "share, dS reaches the block's input, which is why deep residual networks still learn."),
+})
+
+MESSAGES.update({
+    "index.l2_title": "L2 penalty (λ = {lam})",
+    "index.l2_intro": ("l2({lam}) adds (λ/2) Σ w² to J, summed over every entry of every weight array "
+                       "({keys}); biases, γ and β carry no penalty. For one weight array W of any shape:"),
+    "index.l2_any": "the penalty's share of J",
+    "index.l2_collapse": "the Kronecker deltas keep w[p, q]",
+    "index.l2_where": ("So every weight's gradient gains λ w, on top of what backpropagation gives (the "
+                       "'+ λ W' in each weight gradient above): weight decay, pulling each weight towards 0."),
+})
+
+MESSAGES.update({
+    "index.rec_title": "Layer {l} ({cell}({h}) over {shape}): backpropagation through time",
+    "index.rec_weights_title": "Layer {l}: the shared weights, summed over time",
+    "index.rec_wx": "input weights, gates stacked{order}",
+    "index.rec_wh": "hidden weights, gates stacked{order}",
+    "index.rec_h": "hidden states, every step",
+    "index.rec_out": "the last step's h: the layer's output",
+    "index.lstm_order": " The four gates' pre-activations are stacked in torch's order (i, f, g, o): rows 1..n, n+1..2n, 2n+1..3n, 3n+1..4n of z.",
+    "index.gru_order": (" The gates are stacked in torch's order (r, z, n); here the update gate torch calls z is "
+                        "gᵤ (z is kept for pre-activations), and as in torch the input and hidden parts are two "
+                        "products, zₓ and zₕ, so that the reset gate can act on the hidden part alone."),
+    "index.rec_intro": ("The {cell} layer runs over the T steps of each sequence, the same weights at every step, "
+                        "and outputs the last hidden state.{order} Unrolled, with t the step:"),
+    "index.rec_last": "the layer's output is the last step",
+    "index.rec_zero": "h (and c) at step 0 are 0, as torch's default initial state: a term that reads step 0 vanishes.",
+    "index.rec_dh": ("h at step s feeds the output (only at s = T) and the next step (only for s < T). "
+                     "sympy.diff gives [T = s] from the output and [t - 1 = s] from the next step; the collapse "
+                     "solves t = s + 1 and keeps the bracket [s + 1 ≤ T]: the recurrence runs backwards from "
+                     "s = T, one step at a time."),
+    "index.rec_dh_note": "gradients add where h feeds two things",
+    "index.rec_delta": "Through the activation of each step (tanh′ = 1 - h² from the rules card):",
+    "index.rec_factor": ("The factor that repeats: one step back in time multiplies by ∂h_u/∂h_(u-1), from "
+                         "sympy.diff of h_u = tanh(z_u) with z_u written out:"),
+    "index.rec_one_step": "for s < T: one step back",
+    "index.rec_product": "unrolled from the last step: per example, as columns",
+    "index.rec_vanishing": ("Each step multiplies the gradient by Wₕᵀ diag(f′(z_u)). With |tanh′| ≤ 1, its size "
+                            "after k steps is at most (‖Wₕ‖ max|f′|)ᵏ: below 1 the gradient from the loss to "
+                            "early steps shrinks geometrically (vanishing gradients), above 1 it can grow "
+                            "geometrically (exploding gradients)."),
+    "index.lstm_gates": "Through h = o tanh(c): the output gate and the cell state.",
+    "index.lstm_cell": ("The cell state c at step s feeds h at step s and c at step s + 1 (through the forget "
+                        "gate f):"),
+    "index.lstm_dc_note": "the cell-state path",
+    "index.lstm_why": ("Along the cell state the step back multiplies by the forget gate alone: dc_s gets "
+                       "dc_(s+1) ⊙ f_(s+1), with no Wₕ and no squashing derivative in the way. Where the forget "
+                       "gate stays near 1 the gradient passes many steps almost unchanged: this path is why an "
+                       "LSTM keeps gradients alive over long sequences."),
+    "index.rec_stacked": ("The stacked pre-activation z: each gate ({order}) reads its own block of rows, so "
+                          "the collapse leaves one bracket per block, and the gate derivatives come from the "
+                          "rules card (σ′ = σ(1 - σ) for the gates, tanh′ = 1 - t² for the candidate):"),
+    "index.rec_block": "the {gate} block",
+    "index.gru_gates": "Through h = (1 - gᵤ) n + gᵤ h_(s-1): the candidate n and the update gate gᵤ (torch's z).",
+    "index.gru_reset": ("The reset gate sits inside the candidate, n = tanh(zₓ + gᵣ ⊙ zₕ) on the n rows: its "
+                        "gradient is n's times tanh′ times the hidden part zₕ it scales."),
+    "index.gru_reset_note": "the reset gate inside the candidate",
+    "index.gru_hidden": ("The hidden part zₕ gets the same errors on the r and z rows, and on the n rows the "
+                         "candidate's error scaled by the reset gate:"),
+    "index.rec_shared": ("Every step uses the same Wₓ, Wₕ and biases, so their gradients add the contributions "
+                         "of all steps (and all examples): one sum over time per weight."),
+    "index.rec_down": "The gradient of the input sequence, step by step:",
+})
+
+MESSAGES.update({
+    "index.verify_title": "Verification of the index view",
+    "index.verify_ok": ("Verified: all {n} results of the index view (each index form, and each matrix form where "
+                        "one is shown) equal the scalar graph's exact gradients and adjoints on a batch of m = {m} "
+                        "random examples (a result with more than 48 entries at 48 of them, drawn at random), "
+                        "agreeing to 9 significant digits"),
+    "index.verify_smaller": ("(on {spec}: the derivation is symbolic in every size, so the network's own formulas "
+                             "are checked on a copy small enough for the scalar graph)"),
+    "index.verify_failed": "INDEX VIEW VERIFICATION FAILED: {names}.",
+    "index.verify_none": "No copy of this network is small enough for the scalar graph; the index view was not checked.",
+})
+
+MESSAGES.update({
     "optimizer.title": "{name}: {steps} steps, learning rate {lr}",
     "optimizer.intro": ("Each step applies {name}'s rule (torch.optim's, with its defaults) to every parameter "
                         "θ with its gradient g at step t; the table follows {p}, with the optimizer's state "

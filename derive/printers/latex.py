@@ -110,6 +110,8 @@ class NetworkLatexPrinter(SympyLatexPrinter):
     def _print_Indexed(self, expr):
         # w^{(l)}_{j,k}: the indices stacked under the layer's superscript
         base = self._print(expr.base.label)
+        if _has_subscript(base):   # w_x^{(1)} with indices: brace the base, no double subscript
+            base = "{%s}" % base
         return "{%s_{%s}}" % (base, ",".join(self._print(i) for i in expr.indices))
 
     def _print_Relational(self, expr):
@@ -551,8 +553,17 @@ class LatexPrinter(Printer):
         """(joiner, LaTeX, width) pieces of ``e``: the places a line may break
         are between pieces, and each piece's joiner (+, -, \\cdot) leads it."""
         w = self._width(e)
-        if w <= budget / 2 or not isinstance(e, (sp.Add, sp.Mul)):
+        if w <= budget / 2 or not isinstance(e, (sp.Add, sp.Mul, sp.Sum)):
             return [("", self.expr(e), w)]
+        if isinstance(e, sp.Sum):   # a long index sum: the sign and limits, then its body broken
+            hole = sp.Symbol("BODYHOLE")
+            head = self.expr(sp.Sum(hole, *e.limits)).replace(self.expr(hole), "").rstrip()
+            sub = _fold(self._atoms(e.function, budget))
+            if isinstance(e.function, sp.Add) and len(sub) > 1:
+                sub[0] = (sub[0][0], r"\bigl(" + sub[0][1], sub[0][2] + 1)
+                sub[-1] = (sub[-1][0], sub[-1][1] + r"\bigr)", sub[-1][2] + 1)
+            sub[0] = (sub[0][0], head + " " + sub[0][1], sub[0][2] + 3)
+            return sub
         out = []
         if isinstance(e, sp.Add):
             terms = sorted(e.args, key=lambda t: t.could_extract_minus_sign())
@@ -585,7 +596,7 @@ class LatexPrinter(Printer):
                 else:
                     sub[0] = ("", r"\bigl(" + sub[0][1], sub[0][2] + 1)
                     sub[-1] = (sub[-1][0], sub[-1][1] + r"\bigr)", sub[-1][2] + 1)
-            elif isinstance(f, sp.Mul) and len(factors) > 1:
+            elif isinstance(f, (sp.Mul, sp.Sum)) and len(factors) > 1:
                 sub = _fold(self._atoms(f, budget))
             else:
                 sub = [("", self._factor(f), self._width(f))]
@@ -706,6 +717,16 @@ def _mathjax_text(text: str) -> str:
 
 def _numeric(e) -> bool:
     return getattr(e, "is_Number", False) or type(e).__name__ == "Value"
+
+
+def _has_subscript(tex: str) -> bool:
+    """Whether ``tex`` carries a subscript at its top level (outside braces)."""
+    depth = 0
+    for c in tex:
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if c == "_" and depth == 0:
+            return True
+    return False
 
 
 def _fold(atoms: list) -> list:

@@ -176,6 +176,13 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_PlusEquals(self, e):
         return f"{self._print(e.args[0])} += {self._print(e.args[1])}"
 
+    def _print_ceiling(self, expr):
+        return f"⌈{self._print(expr.args[0])}⌉"
+
+    def _print_Product(self, expr):
+        (var, lo, hi), = expr.limits
+        return f"Π_{self._print(var)}={self._print(lo)}..{self._print(hi)}({self._print(expr.function)})"
+
 
 def align_numbers(cells: list[str]) -> list[str]:
     """Pad numeric cells so their decimal points line up."""
@@ -209,7 +216,7 @@ class TextPrinter(Printer):
         return number_text(value)
 
     def _print_document(self, d):
-        title = d.title
+        title = _title(d.title)
         out = [title, "═" * min(len(title), WIDTH), ""]
         for node in d.body:
             piece = self._print(node)
@@ -217,7 +224,8 @@ class TextPrinter(Printer):
         return "\n".join(out).rstrip() + "\n"
 
     def _print_Section(self, s):
-        lines = [s.title, "─" * min(len(s.title), WIDTH)]
+        title = _title(s.title)
+        lines = [title, "─" * min(len(title), WIDTH)]
         for i, node in enumerate(s.body):
             piece = self._print(node)
             # a blank line after a paragraph, so consecutive paragraphs stay apart
@@ -299,6 +307,20 @@ class TextPrinter(Printer):
         lines = ["  " + fmt_.format(*t.header).rstrip(), "  " + "  ".join("─" * w for w in widths)]
         lines += ["  " + fmt_.format(*r).rstrip() for r in rows]
         return "\n".join(lines) + "\n"
+
+
+def _title(text: str) -> str:
+    """A title over 80 columns (a long spec) broken at '-' or a space."""
+    if len(text) <= WIDTH:
+        return text
+    lines = []
+    while len(text) > WIDTH:
+        cut = max(text.rfind("-", 0, WIDTH), text.rfind(" ", 0, WIDTH))
+        if cut <= 0:
+            break
+        lines.append(text[:cut + 1].rstrip())
+        text = "  " + text[cut + 1:].lstrip()
+    return "\n".join(lines + [text])
 
 
 def _wrap(line: str, indent: str) -> list[str]:

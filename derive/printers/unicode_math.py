@@ -13,8 +13,9 @@ SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", 
            "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∈": r"\in ", "−": "-",
            "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\sqrt ", "∑": r"\sum ",
            "±": r"\pm "}
-SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒", "0123456789()-+lLnkj,")), "ᵀ": r"\top "}
-SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜ", "0123456789jkilmnrxhou-+()pt"))
+SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒ᶠ", "0123456789()-+lLnkj,f")), "ᵀ": r"\top "}
+SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜₛ", "0123456789jkilmnrxhou-+()pts"))
+MARKS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
 HATS = {"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "x̂": r"\hat{x}", "X̂": r"\hat{X}", "1ₘ": r"\mathbf{1}_{m}"}
 
 
@@ -24,6 +25,9 @@ def to_latex(text: str) -> str:
     base, marks = 0, set()   # where the current base starts, and the scripts it carries
     for hat, tex in HATS.items():
         text = text.replace(hat, "\x00" + tex + "\x01")
+    # a letter with a combining mark: δ̄ -> \bar{\delta}, W̃ -> \tilde{W}
+    text = re.sub("(\\w)([%s])" % "".join(MARKS),
+                  lambda m: "\x00\\%s{%s}\x01" % (MARKS[m.group(2)], to_latex(m.group(1))), text)
     while i < len(text):
         c = text[i]
         for table, mark in ((SUP, "^"), (SUB, "_")):
@@ -56,5 +60,5 @@ def to_latex(text: str) -> str:
 
 # A run of notation inside prose: anything holding a Greek letter, a sub- or
 # superscript, a hat or a maths operator, with the letters and digits glued to it.
-_SPECIAL = "".join(GREEK) + "".join(SUP) + "".join(SUB) + "ŷŶ∂×⊙→←≤≥≠≈∈′·∞√∑±" + "\u0302"
+_SPECIAL = "".join(GREEK) + "".join(SUP) + "".join(SUB) + "ŷŶ∂×⊙→←≤≥≠≈∈′·∞√∑±" + "".join(MARKS)
 _RUN = re.compile(r"[A-Za-z0-9()\[\]/^*+\-=.,'_]*[%s][A-Za-z0-9()\[\]/^*+\-=.,'_%s]*" % (_SPECIAL, _SPECIAL))
