@@ -93,6 +93,8 @@ class NetworkLatexPrinter(SympyLatexPrinter):
     def _print_Mul(self, expr):
         # A number inside a product built in order (1 · w, (1 - a) · 0.5) gets
         # a dot, or it would read as part of its neighbour (1w).
+        if not isinstance(expr, sp.Mul):   # SymPy prints x**-1 through _print_Mul as 1/x
+            return super()._print_Mul(expr)
         args = list(expr.args)
         if len(args) > 1 and any(_numeric(a) for a in args[1:]):
             out = ""

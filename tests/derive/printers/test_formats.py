@@ -50,3 +50,31 @@ def test_escape_prints_user_text_literally():
     assert escape(r"\input{/etc/passwd} $ & # % ^ ~ \ ") == (
         r"\textbackslash{}input\{/etc/passwd\} \$ \& \# \% \textasciicircum{} "
         r"\textasciitilde{} \textbackslash{} ")
+
+
+def test_latex_prints_the_rules_card_as_sympy_does():
+    """Where the network printer adds nothing (plain symbols), it prints what
+    SymPy prints: a reciprocal stays a fraction (it once came out as
+    '(1 + e^{-z}) \\cdot (-1)', read from the Pow's arguments)."""
+    import sympy as sp
+    from derive.names import Scheme
+    from derive.printers.latex import NetworkLatexPrinter
+    from derive.rules import ACTIVATIONS, z
+
+    printer = NetworkLatexPrinter(Scheme({}))
+    exprs = []
+    for act in ACTIVATIONS.values():
+        f = act.formula.subs({s: sp.Rational(1, 2) for s in act.formula.free_symbols if s != z})
+        exprs += [f, sp.diff(f, z)]
+    exprs += [1 / (1 + sp.exp(-z)), z ** -2, 3 / (z + 1), sp.sqrt(z) ** -1]
+    def positive_first(e):   # the printer's one deliberate change: ŷ - y, not -y + ŷ
+        if not e.args:
+            return e
+        args = [positive_first(a) for a in e.args]
+        if e.is_Add:
+            return sp.Add(*sorted(args, key=lambda t: t.could_extract_minus_sign()), evaluate=False)
+        return e.func(*args, evaluate=False) if isinstance(e, (sp.Mul, sp.Pow)) else e.func(*args)
+
+    for e in exprs:
+        assert printer.doprint(e) == sp.latex(positive_first(e), order="none"), e
+    assert printer.doprint(1 / (1 + sp.exp(-z))) == r"\frac{1}{1 + e^{- z}}"
