@@ -46,13 +46,17 @@ class UnicodeExprPrinter(StrPrinter):
         if e.is_Integer and 1 < e < 10:
             return self.parenthesize(base, 60) + str(e).translate(_SUP)
         if e == sp.S.Half:
-            return f"√({self._print(base)})"
+            inner = self._print(base)
+            return f"√{inner}" if base.is_Atom and not base.could_extract_minus_sign() else f"√({inner})"
         if base is sp.E:
             return f"exp({self._print(e)})"
         if e.is_Symbol:   # β₁^t: a symbolic power, written as on paper
             return self.parenthesize(base, 60) + "^" + self._print(e)
         # '**' would turn into '··' where products get their dots
         return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_Pi(self, expr):
+        return "π"
 
     def _print_exp(self, expr):
         return f"exp({self._print(expr.args[0])})"
