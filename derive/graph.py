@@ -173,6 +173,7 @@ class Graph:
         self.by_symbol_so_far: set = set()
         self.constants: list[sp.Symbol] = []
         self._counts: dict = {}
+        self._linear: dict = {}   # definition symbol -> linear_table of its expression
         self._build()
         self._backward()
 
@@ -310,6 +311,11 @@ class Graph:
             if s == z:
                 fp = fprime(act.name, act.alpha)
                 return fp.at(z, c.symbol)
+        table = self._linear.get(c.symbol, False)
+        if table is False:   # a wide z meets one diff per input: read all its coefficients once
+            table = self._linear[c.symbol] = linear_table(c.expr)
+        if table is not None:
+            return table.get(s, sp.Integer(0))
         return linear_diff(c.expr, s)
 
     def _output_of(self, z: sp.Symbol) -> sp.Symbol:
@@ -407,6 +413,30 @@ def linear_diff(expr, s):
                 return sp.diff(expr, s)
         return sp.Add(*terms)
     return sp.diff(expr, s)
+
+
+def linear_table(expr) -> dict | None:
+    """{s: d expr / d s} for every symbol of a sum of products of distinct plain
+    symbols and numbers (what linear_diff's fast path handles, all at once), or
+    None when some symbol appears twice or a term is anything else."""
+    out = {}
+    for term in (expr.args if isinstance(expr, sp.Add) else (expr,)):
+        if term.is_Number:
+            continue
+        if term.is_Symbol:
+            factors = (term,)
+        elif isinstance(term, sp.Mul) and all(f.is_Symbol or f.is_Number for f in term.args):
+            factors = term.args
+        else:
+            return None
+        syms = [f for f in factors if f.is_Symbol]
+        if len(set(syms)) != len(syms) or any(x in out for x in syms):
+            return None
+        for x in syms:
+            rest = list(factors)
+            rest.remove(x)
+            out[x] = sp.Mul(*rest)
+    return out
 
 
 def _times(upstream, local):
