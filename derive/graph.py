@@ -20,6 +20,7 @@ Nothing differentiates the whole J: that is the naive route, kept for
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -123,6 +124,23 @@ class Builder:
         self.g.forward.append(Definition(s, expr, layer, role or prefix, row, act, named, idx, window))
         return s
 
+    def weighted_sum(self, pairs, bias=None) -> sp.Expr:
+        """bias + sum of w*x, equal to SymPy's own sp.Add(*[w*x ...]) + bias but
+        built in canonical order directly: a wide layer makes thousands of
+        these, and SymPy's general flatten was most of a wide derive's time."""
+        terms = []
+        for w, x in pairs:
+            if not (isinstance(w, sp.Symbol) and isinstance(x, sp.Symbol) and w != x):
+                return _slow_sum(pairs, bias)
+            terms.append(sp.Mul._from_args((w, x) if sp.Basic.compare(w, x) < 0 else (x, w)))
+        if bias is not None:
+            if not isinstance(bias, sp.Symbol):
+                return _slow_sum(pairs, bias)
+            terms.append(bias)
+        if len(set(terms)) != len(terms) or len(terms) < 2:
+            return _slow_sum(pairs, bias)
+        return sp.Add._from_args(sorted(terms, key=_COMPARE))
+
     def mask(self, layer: int, idx: tuple, r: int):
         """Dropout's keep-mask entry: the example's number when the graph has
         masks, else a symbol the derivation treats as a given constant."""
@@ -175,7 +193,7 @@ class Graph:
         self._counts: dict = {}
         self._linear: dict = {}   # definition symbol -> linear_table of its expression
         self._build()
-        self._backward()
+        self._prepare()
 
     # ------------------------------------------------------------ forward --
     def _record(self, prefix, layer, n):
@@ -212,56 +230,135 @@ class Graph:
         return sp.Rational(lam.numerator, lam.denominator) / 2 * sp.Add(*[w ** 2 for w in weights])
 
     # ----------------------------------------------------------- backward --
-    def _backward(self):
+    # The backward pass is computed on demand: a wide network's text view shows
+    # a few deltas and gradients, and building every one would cost most of
+    # the command (issue #9: derive stays flat in width).  ``adjoints``,
+    # ``gradients`` and ``handle`` force the whole pass; ``adjoint``,
+    # ``gradient`` and ``reaches`` compute only what they need.
+    def _prepare(self):
         consumers: dict[sp.Symbol, list[Definition]] = {}
         for d in self.forward:
             for s in symbols_of(d.expr):
                 consumers.setdefault(s, []).append(d)
         self.consumers = consumers
-        self.adjoints: list[Adjoint] = []
-        handle: dict[sp.Symbol, sp.Expr] = {}     # how a quantity's adjoint is referred to
-        chain_handle: dict[sp.Symbol, sp.Expr] = {}
-        L_sum = sp.Add(*self.loss_rows)
-        outputs = {s: r for r in range(self.m) for s in self.outputs[r]}
-        od = self._output_delta()
+        self._outputs = {s: r for r in range(self.m) for s in self.outputs[r]}
+        self._position = {d.symbol: i for i, d in enumerate(self.forward)}
+        reach = set()
         for d in reversed(self.forward):
             s = d.symbol
-            if s in outputs:   # dl/dyhat, from the loss
-                expr = sp.diff(self.loss_rows[outputs[s]], s)
-                chain = Partial(sp.Symbol("J"), s)
-            else:
-                terms, chains = [], []
-                for c in consumers.get(s, []):
-                    if c.symbol not in handle:
-                        continue  # feeds nothing that reaches J (a dropped unit)
-                    terms.append(_times(handle[c.symbol], self.local(c, s)))
-                    chains.append(_times(chain_handle[c.symbol], Partial(c.symbol, s)))
-                if not terms:
-                    continue
-                expr, chain = sp.Add(*terms), sp.Add(*chains, evaluate=False) if len(chains) > 1 else chains[0]
-            if d.named:
-                delta = names.sym(names.plain(delta_prefix(d.role), d.layer,
-                                              *[i + 1 for i in d.idx], row=d.row))
-                self._record(delta_prefix(d.role), d.layer, len(d.idx))
-                taught, product = None, expr
-                if od is not None and s in od:
-                    expr, taught = od[s]
-                self.adjoints.append(Adjoint(delta, s, expr, chain, d.layer, d.role, d.row,
-                                             output=od is not None and s in od, taught=taught,
-                                             product=product))
-                handle[s], chain_handle[s] = delta, delta
-            else:
-                handle[s], chain_handle[s] = expr, chain
-        self.handle = handle
-        self.gradients: dict[str, Gradient] = {}
-        shapes = self.net.param_shapes()
-        for p, ps in self.params.items():
-            key, idx = names.locate(p, shapes)
-            terms = [(handle[c.symbol], self.local(c, ps)) for c in consumers.get(ps, []) if c.symbol in handle]
-            l2 = sp.diff(self.l2, ps)
-            expr = self.scale * sp.Add(*[_times(h, loc) for h, loc in terms]) + l2
-            layer = int(key.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-            self.gradients[p] = Gradient(ps, key, idx, layer, expr, terms, l2)
+            if s in self._outputs or any(c.symbol in reach for c in consumers.get(s, [])):
+                reach.add(s)
+                if d.named:   # the delta's name is known now, so the scheme prints it
+                    self._record(delta_prefix(d.role), d.layer, len(d.idx))
+        self._reach = reach   # quantities that feed J (a dropped unit does not)
+        self._od = self._output_delta()
+        self._entries: dict = {}   # symbol -> (handle, chain handle, Adjoint or None)
+        self._gradients: dict = {}
+        self._complete = False
+
+    def reaches(self, s: sp.Symbol) -> bool:
+        """Whether quantity ``s`` feeds the loss (it has a delta)."""
+        return s in self._reach
+
+    def _delta_symbol(self, d: Definition) -> sp.Symbol:
+        return names.sym(names.plain(delta_prefix(d.role), d.layer, *[i + 1 for i in d.idx], row=d.row))
+
+    def _handles(self, s: sp.Symbol):
+        """How the adjoint of ``s`` is referred to downstream: its delta symbol
+        when it is named, else its expression (computed here)."""
+        d = self.by_symbol[s]
+        if d.named:
+            delta = self._delta_symbol(d)
+            return delta, delta
+        handle, chain, _ = self._entry(s)
+        return handle, chain
+
+    def _entry(self, s: sp.Symbol):
+        if s in self._entries:
+            return self._entries[s]
+        # the unnamed quantities downstream of s are needed first, latest first
+        need, todo = set(), [s]
+        while todo:
+            x = todo.pop()
+            if x in need or x in self._entries:
+                continue
+            need.add(x)
+            todo += [c.symbol for c in self.consumers.get(x, [])
+                     if c.symbol in self._reach and not c.named and c.symbol not in self._entries]
+        for x in sorted(need, key=self._position.__getitem__, reverse=True):
+            self._entries[x] = self._compute(x)
+        return self._entries[s]
+
+    def _compute(self, s: sp.Symbol):
+        d = self.by_symbol[s]
+        if s in self._outputs:   # dl/dyhat, from the loss
+            expr = sp.diff(self.loss_rows[self._outputs[s]], s)
+            chain = Partial(sp.Symbol("J"), s)
+        else:
+            terms, chains = [], []
+            for c in self.consumers.get(s, []):
+                if c.symbol not in self._reach:
+                    continue  # feeds nothing that reaches J (a dropped unit)
+                handle, chain_handle = self._handles(c.symbol)
+                terms.append(_times(handle, self.local(c, s)))
+                chains.append(_times(chain_handle, Partial(c.symbol, s)))
+            expr, chain = sp.Add(*terms), sp.Add(*chains, evaluate=False) if len(chains) > 1 else chains[0]
+        if not d.named:
+            return expr, chain, None
+        delta = self._delta_symbol(d)
+        od = self._od
+        taught, product = None, expr
+        if od is not None and s in od:
+            expr, taught = od[s]
+        adjoint = Adjoint(delta, s, expr, chain, d.layer, d.role, d.row, output=od is not None and s in od,
+                          taught=taught, product=product)
+        return delta, delta, adjoint
+
+    def adjoint(self, s: sp.Symbol) -> Adjoint:
+        """The delta of named quantity ``s`` (which must reach J)."""
+        return self._entry(s)[2]
+
+    def gradient(self, p: str) -> Gradient:
+        """dJ/d(parameter ``p``), from the deltas of the quantities it feeds."""
+        if p in self._gradients:
+            return self._gradients[p]
+        ps = self.params[p]
+        key, idx = names.locate(p, self.net.param_shapes())
+        terms = [(self._handles(c.symbol)[0], self.local(c, ps))
+                 for c in self.consumers.get(ps, []) if c.symbol in self._reach]
+        l2 = sp.diff(self.l2, ps)
+        expr = self.scale * sp.Add(*[_times(h, loc) for h, loc in terms]) + l2
+        layer = int(key.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        self._gradients[p] = Gradient(ps, key, idx, layer, expr, terms, l2)
+        return self._gradients[p]
+
+    def _force(self):
+        if self._complete:
+            return
+        for d in reversed(self.forward):
+            if d.symbol in self._reach:
+                self._entry(d.symbol)
+        for p in self.params:
+            self.gradient(p)
+        self._complete = True
+
+    @property
+    def adjoints(self) -> list[Adjoint]:
+        """Every delta, in backward order (the forward order reversed)."""
+        self._force()
+        return [self._entries[d.symbol][2] for d in reversed(self.forward)
+                if d.named and d.symbol in self._reach]
+
+    @property
+    def handle(self) -> dict:
+        """{quantity: how its adjoint is referred to} for everything that reaches J."""
+        self._force()
+        return {s: e[0] for s, e in self._entries.items()}
+
+    @property
+    def gradients(self) -> dict[str, Gradient]:
+        self._force()
+        return {p: self._gradients[p] for p in self.params}
 
     def _output_delta(self):
         """BP1 at the output's named pre-activations, from the (activation, loss) pair:
@@ -324,19 +421,20 @@ class Graph:
                 return c.symbol
         raise KeyError(z)
 
-    def teaching_order(self) -> list[Adjoint]:
+    def teaching_order(self, keep=None) -> list[Adjoint]:
         """The deltas as they are taught: output layer first, and inside a layer
-        in the order of its neurons (time runs backwards in a recurrent layer)."""
-        position = {d.symbol: i for i, d in enumerate(self.forward)}
-        by_layer: dict[int, list[Adjoint]] = {}
-        for a in self.adjoints:
-            by_layer.setdefault(a.layer, []).append(a)
+        in the order of its neurons (time runs backwards in a recurrent layer).
+        ``keep(definition)`` picks some: only those are computed."""
+        by_layer: dict[int, list[Definition]] = {}
+        for d in reversed(self.forward):
+            if d.named and d.symbol in self._reach:
+                by_layer.setdefault(d.layer, []).append(d)
         out = []
         for layer in sorted(by_layer, reverse=True):
             group = by_layer[layer]
             if self.net.layer(layer).kind != "recurrent":
-                group = sorted(group, key=lambda a: position[a.of])
-            out += group
+                group = sorted(group, key=lambda d: self._position[d.symbol])
+            out += [self.adjoint(d.symbol) for d in group if keep is None or keep(d)]
         return out
 
     # ------------------------------------------------------- utilities --
@@ -413,6 +511,14 @@ def linear_diff(expr, s):
                 return sp.diff(expr, s)
         return sp.Add(*terms)
     return sp.diff(expr, s)
+
+
+_COMPARE = functools.cmp_to_key(sp.Basic.compare)
+
+
+def _slow_sum(pairs, bias):
+    e = sp.Add(*[w * x for w, x in pairs])
+    return e + bias if bias is not None else e
 
 
 def linear_table(expr) -> dict | None:

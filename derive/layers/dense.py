@@ -32,13 +32,11 @@ class Dense(Layer):
 
     def scalar(self, b, x):
         import numpy as np
-        import sympy as sp
         z = np.empty((x.shape[0], self.n), dtype=object)
         for r, row in enumerate(b.rows):
             for j in range(self.n):
-                e = sp.Add(*[b.param(f"W{self.l}", (j, k)) * x[r, k] for k in range(x.shape[1])])
-                if b.g.net.bias:
-                    e += b.param(f"b{self.l}", (j,))
+                e = b.weighted_sum([(b.param(f"W{self.l}", (j, k)), x[r, k]) for k in range(x.shape[1])],
+                                   b.param(f"b{self.l}", (j,)) if b.g.net.bias else None)
                 z[r, j] = b.define("z", self.l, (j,), row, e, named=True)
         return b.activate(self.l, z, self.activation)
 

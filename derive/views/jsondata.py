@@ -50,7 +50,7 @@ def param_entry(g: Graph, p: str, scheme, p_=plain) -> dict:
     """``steps`` are the chain-rule factors whose product is the gradient:
     [1/m,] upstream delta, local derivative (or their sum over several
     consumers); an L2 term joins the last factor."""
-    grad = g.gradients[p]
+    grad = g.gradient(p)
     import sympy as sp
     steps = [g.scale] if g.scale != 1 else []
     if len(grad.terms) == 1 and grad.l2 == 0:

@@ -96,7 +96,7 @@ def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
     mean = net.reduction == "mean" and m > 1
     rows = []
     for p in shown[:MAX_ROWS]:
-        grad = g.gradients[p]
+        grad = g.gradient(p)
         form = grad.expr
         if m > 1 and ev.per_row:
             from ..model import Notation

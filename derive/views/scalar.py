@@ -43,7 +43,7 @@ def count_paths(g: Graph, start: sp.Symbol) -> int:
             return memo[s]
         n = 1 if s in outputs else 0
         for c in g.consumers.get(s, []):
-            if c.symbol in g.handle:
+            if g.reaches(c.symbol):
                 n += count(c.symbol)
         memo[s] = n
         return n
@@ -58,7 +58,7 @@ def paths(g: Graph, start: sp.Symbol) -> list[list[sp.Symbol]]:
         if s in outputs:
             out.append(chain)
         for c in g.consumers.get(s, []):
-            if c.symbol in g.handle:
+            if g.reaches(c.symbol):
                 walk(c.symbol, chain + [c.symbol])
     walk(start, [start])
     return out
@@ -91,12 +91,8 @@ def forward_section(g: Graph, full: bool, t) -> Section:
 def adjoint_lines(g: Graph, full: bool, t) -> list:
     lines = []
     first_row = g.rows[0]
-    for a in g.teaching_order():
-        if a.row not in (None, first_row):
-            continue
+    for a in g.teaching_order(keep=lambda d: d.row in (None, first_row) and (full or all(i == 0 for i in d.idx))):
         d = g.by_symbol[a.of]
-        if not full and any(i != 0 for i in d.idx):
-            continue
         parts = [a.symbol, a.chain]
         if a.product is not None and a.product != a.expr:
             parts.append(a.product)
@@ -124,7 +120,7 @@ def backward_section(g: Graph, full: bool, t) -> Section:
 def fan_out(g: Graph):
     """A quantity that feeds several others (its delta is a sum: += in code)."""
     for d in g.forward:
-        users = [c for c in g.consumers.get(d.symbol, []) if c.symbol in g.handle]
+        users = [c for c in g.consumers.get(d.symbol, []) if g.reaches(c.symbol)]
         if len(users) > 1:
             return g.scheme().unicode(d.symbol.name), len(users)
     return None
@@ -165,7 +161,7 @@ def softmax_lines(t) -> list[Math]:
 
 def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
     """``values`` (symbol -> number, example 1 through ``g``) adds numbers."""
-    grad = g.gradients[name]
+    grad = g.gradient(name)
     p = grad.param
     scheme = g.scheme()
     body = []
@@ -210,7 +206,7 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
 def gradient_line(g: Graph, name: str, t, note: bool = True) -> Math:
     """dJ/dparam as the sum over its consumers, upstream delta times local
     derivative, reusing the deltas of the backward pass (BP3/BP4 for dense)."""
-    grad = g.gradients[name]
+    grad = g.gradient(name)
     p = grad.param
     scheme = g.scheme()
     handles = [h for h, _ in grad.terms if isinstance(h, sp.Symbol)]
@@ -226,7 +222,7 @@ def gradient_line(g: Graph, name: str, t, note: bool = True) -> Math:
 
 
 def _consumer_symbols(g, p):
-    return [c.symbol for c in g.consumers.get(p, []) if c.symbol in g.handle]
+    return [c.symbol for c in g.consumers.get(p, []) if g.reaches(c.symbol)]
 
 
 def _number(expr, values):

@@ -47,7 +47,7 @@ def check_gradient(g: Graph, name: str, tangents: _Tangents | None = None, seed:
     p = g.params[name]
     cone = _downstream(g, p)
     program = _program(g)
-    grad = compile_expr(g.gradients[name].expr)
+    grad = compile_expr(g.gradient(name).expr)
     ok = True
     for _ in range(POINTS):
         values = program.run(_random_point(g, rng))

@@ -3,6 +3,7 @@ against torch autograd, for every layer kind, on drawn architectures."""
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
@@ -136,3 +137,20 @@ def test_drawn_networks_equal_torch(spec, seed):
     net = derive.Network.parse(spec)
     assume(can_build(net, 3))
     assume(compare(spec, seed))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 40), st.integers(1, 40),
+                          st.sampled_from(["x", "a", "h", "d"]), st.integers(1, 12), st.integers(1, 30)),
+                min_size=1, max_size=12),
+       st.one_of(st.none(), st.tuples(st.integers(1, 9), st.integers(1, 30))))
+def test_weighted_sum_is_sympys_own_sum(terms, bias):
+    """The fast canonical-order sum the dense layer builds is SymPy's sum, argument
+    for argument (so printing and hashing cannot tell them apart)."""
+    from derive import names
+    from derive.graph import Builder, _slow_sum
+    pairs = [(names.sym(f"w{l}_{j}_{k}"), names.sym(f"{p}{q}_{r}" if p != "x" else f"x{r}"))
+             for l, j, k, p, q, r in terms]
+    b = names.sym(f"b{bias[0]}_{bias[1]}") if bias else None
+    fast, slow = Builder(None).weighted_sum(pairs, b), _slow_sum(pairs, b)
+    assert fast == slow and fast.args == slow.args and sp.srepr(fast) == sp.srepr(slow)
