@@ -33,6 +33,13 @@ class NumpyCodePrinter(NumPyPrinter):
         rhs = self.parenthesize(expr.rhs, precedence(expr))
         return f"{lhs} {op} {rhs}"
 
+    def _print_Max(self, expr):
+        # a max-pool window: the elementwise maximum of its entries' columns
+        return f"np.maximum.reduce([{', '.join(self._print(a) for a in expr.args)}])"
+
+    def _print_Min(self, expr):
+        return f"np.minimum.reduce([{', '.join(self._print(a) for a in expr.args)}])"
+
     def _print_erf(self, expr):
         # NumPy has no erf; the generated module defines _erf (codegen.numerics).
         return f"_erf({self._print(expr.args[0])})"
@@ -43,13 +50,19 @@ class NumpyCodePrinter(NumPyPrinter):
             return self._print(value)
         otherwise = sp.Piecewise(*rest) if len(rest) > 1 or rest[0].cond is not sp.true else rest[0].expr
         if value == 0 and otherwise == 1:
-            return f"({self._print(cond.negated)})"
+            return f"({self._print(_negated(cond))})"
         if value == 1 and otherwise == 0:
             return f"({self._print(cond)})"
         if value == 0:
             # 0 where cond, else e: e times the mask of the other branch.
-            return f"{self.parenthesize(otherwise, precedence(sp.Mul(2, 3, evaluate=False)))}*({self._print(cond.negated)})"
+            return f"{self.parenthesize(otherwise, precedence(sp.Mul(2, 3, evaluate=False)))}*({self._print(_negated(cond))})"
         return f"np.where({self._print(cond)}, {self._print(value)}, {self._print(otherwise)})"
+
+
+def _negated(cond):
+    """not cond: a comparison flips (a > 0 -> a <= 0); a max-pool window's
+    conjunction of comparisons becomes a logical not."""
+    return cond.negated if isinstance(cond, sp.core.relational.Relational) else sp.Not(cond)
 
 
 _PRINTER = NumpyCodePrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})

@@ -296,15 +296,53 @@ def test_running_statistics_are_state_not_parameters():
     module.forward(params, X[:1], state)                      # inference works for one example
 
 
-def test_scalar_form_refuses_other_kinds():
+def _scalar_against_torch(spec, m, seed):
+    net = load(spec)
+    module = codegen.compile(net, form="scalar")
+    params, X, Y, masks = data(net, module, m, seed)
+    J, grads = module.value_and_grad(params, X, Y, **extra(module, masks, None))
+    J_ref, g_ref, _, _ = reference(net, params, X, Y, masks, None)
+    scale = max([abs(J_ref)] + [np.linalg.norm(g) for g in g_ref.values()])
+    assert abs(J - J_ref) <= TOL * max(abs(J_ref), 1e-300), (spec, J, J_ref)
+    for key in params:
+        assert grads[key].shape == params[key].shape
+        assert close(grads[key], g_ref[key], scale) <= TOL, (spec, key)
+
+
+@pytest.mark.parametrize("spec, m", [
+    ("1x4x4-conv(2,3):relu-maxpool(2)-flatten-2:softmax/ce", 5),
+    ("3x1-rnn(2)-1/mse", 4),
+    ("2x2-lstm(2)-1/mse", 3),
+    ("3x1-gru(2)-dropout(0.5)-1:sigmoid/bce/l2(0.1)", 4),
+    ("2-2:tanh-res(2:relu-2)-ln-1/se/sum", 6),
+    ("1x3x3-dropout(0.25)-avgpool(3)-flatten-1/half_se", 2),
+])
+def test_scalar_form_of_small_networks_of_every_kind_against_torch(spec, m):
+    _scalar_against_torch(spec, m, 0)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(layer_specs(), st.integers(1, 6), st.integers(0, 3))
+def test_scalar_form_of_drawn_small_networks_against_torch(spec, m, seed):
+    from hypothesis import assume
+    from codegen.scalar import check_size
+    from derive import ChainruleError
+    try:
+        check_size(load(spec))
+    except ChainruleError:
+        assume(False)
+    _scalar_against_torch(spec, m, seed)
+
+
+def test_scalar_form_refuses_what_it_cannot_unroll():
     from derive import ChainruleError
     with pytest.raises(ChainruleError) as err:
-        codegen.emit(load("1x6x6-conv(2,3):relu-flatten-2/mse"), form="scalar")
-    assert "--form vectorized" in str(err.value) and "\n" not in str(err.value)
-    with pytest.raises(ChainruleError, match="--form vectorized"):
-        codegen.emit(load("3x2-rnn(2)-1/mse"), form="scalar")
-    with pytest.raises(ChainruleError, match="--form vectorized"):
-        codegen.emit(load("2-3-1/l2(0.1)"), form="scalar")
+        codegen.emit(load("4-8:relu-bn-3:softmax/ce"), form="scalar")
+    assert "batch norm" in str(err.value) and "--form vectorized" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(ChainruleError, match="too large for --form scalar"):
+        codegen.emit(load("1x28x28-conv(6,5):relu-maxpool(2)-flatten-10:softmax/ce"), form="scalar")
+    with pytest.raises(ChainruleError, match="dense output layer"):
+        codegen.emit(load("2-2-ln/mse"), form="scalar")
 
 
 @pytest.mark.parametrize("spec", ["1x6x6-conv(2,3):relu-maxpool(2)-flatten-3:softmax/ce",
