@@ -224,8 +224,9 @@ class RecurrentStage(Stage):
         self._steps[sl.matrix] = (tn, step)
         return sl
 
-    def step_matrix(self, expr, step_var, free):
-        """An index expression in (r, step, q) as a matrix expression of time slices, or None."""
+    def time_sliced(self, expr):
+        """``expr`` with each (r, step, q) quantity replaced by its time slice's
+        (r, q) entry, and {slice base: slice matrix} of the slices used."""
         sliced = {}
 
         def cut(x):
@@ -235,7 +236,11 @@ class RecurrentStage(Stage):
             sl = self.slice(tn, x.indices[1])
             sliced[sl.base] = sl.matrix
             return sl.base[x.indices[0], x.indices[2]]
-        flat = expr.replace(lambda x: isinstance(x, sp.Indexed) and len(x.indices) == 3, cut)
+        return expr.replace(lambda x: isinstance(x, sp.Indexed) and len(x.indices) == 3, cut), sliced
+
+    def step_matrix(self, expr, step_var, free):
+        """An index expression in (r, step, q) as a matrix expression of time slices, or None."""
+        flat, sliced = self.time_sliced(expr)
         mats = {**sliced, **{tn.base: tn.matrix for tn in (self.wx, self.wh, grad_of(self.out))}}
         parts = []
         for term in sp.Add.make_args(flat):
@@ -434,16 +439,7 @@ class RecurrentStage(Stage):
         if len(inner.limits) != 1:
             return None
         cols = free if len(free) == 2 else None
-        sliced = {}
-
-        def cut(x):
-            tn = self._by_base.get(x.base)
-            if tn is None:
-                return x
-            sl = self.slice(tn, x.indices[1])
-            sliced[sl.base] = sl.matrix
-            return sl.base[x.indices[0], x.indices[2]]
-        flat = inner.replace(lambda x: isinstance(x, sp.Indexed) and len(x.indices) == 3, cut)
+        flat, sliced = self.time_sliced(inner)
         try:
             m = as_matrix(flat, cols or free, sliced)
         except (ValueError, KeyError):
