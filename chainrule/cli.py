@@ -6,6 +6,7 @@ traceback); 1 an internal error.
 from __future__ import annotations
 
 import argparse
+import textwrap
 import os
 import sys
 from fractions import Fraction
@@ -190,7 +191,15 @@ def cmd_presets(args) -> str:
     width = max(map(len, PRESETS))
     lines = ["Preset networks (use the name wherever a SPEC is accepted):", ""]
     for name, build in PRESETS.items():
-        lines.append(f"  {name:<{width}}  {build.spec:<30} {build.summary}")
+        # name and spec on one line, the summary beside them or, when that would
+        # pass 80 columns, wrapped on the lines below
+        head = f"  {name:<{width}}  {build.spec:<30} "
+        if len(head) + len(build.summary) <= 80:
+            lines.append(head + build.summary)
+        else:
+            lines.append(head.rstrip())
+            lines += textwrap.wrap(build.summary, 80, initial_indent=" " * (width + 4),
+                                   subsequent_indent=" " * (width + 4))
     lines += ["", "Try:  chainrule derive mlp-2-3-1   or   chainrule derive single-weight --numbers --steps 6"]
     return "\n".join(lines) + "\n"
 

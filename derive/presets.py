@@ -50,7 +50,46 @@ _TABLES = {
          "y": [[1.0], [0.0], [0.0], [1.0]],
          "W1": [[0.5, -0.3]], "b1": [0.1], "lr": 0.5, "steps": 3},
     ),
-}
+    "small-cnn": (
+        "1x4x4-conv(2,3):relu-maxpool(2)-flatten-2:softmax/ce",
+        "A small CNN on two 4x4 images: two 3x3 kernels, ReLU, 2x2 max pooling, "
+        "then a softmax classifier. The kernel gradient is a correlation of the "
+        "input with the error, and pooling routes the error to each window's maximum.",
+        {"x": [[[[0.0, 1.0, 0.0, 0.5], [1.0, 0.5, -0.5, 0.0], [0.0, -0.5, 1.0, 0.5], [0.5, 0.0, 0.5, 1.0]]],
+               [[[1.0, 0.0, -1.0, 0.0], [0.5, 1.0, 0.0, -0.5], [0.0, 0.5, 1.0, 0.0], [-0.5, 0.0, 0.5, 1.0]]]],
+         "y": [[1.0, 0.0], [0.0, 1.0]],
+         "W1": [[[[0.2, -0.1, 0.3], [0.1, 0.4, -0.2], [-0.3, 0.2, 0.1]]],
+                [[[-0.2, 0.3, 0.1], [0.4, -0.1, 0.2], [0.1, 0.1, -0.3]]]],
+         "b1": [0.1, 0.0], "W4": [[0.5, -0.4], [-0.3, 0.6]], "b4": [0.0, 0.1], "lr": 0.5, "steps": 2},
+    ),
+    "bn-mlp": (
+        "3-4:relu-bn-2:softmax/ce",
+        "Batch norm between a ReLU layer and a softmax classifier, on a batch of "
+        "four: each unit is normalised over the batch, so the examples' "
+        "gradients are coupled through the mean and the variance.",
+        {"x": [[1.0, 0.5, -0.5], [0.0, 1.0, 0.5], [-1.0, 0.5, 1.0], [0.5, -0.5, 0.0]],
+         "y": [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]],
+         "W1": [[0.5, -0.3, 0.2], [0.1, 0.4, -0.2], [-0.3, 0.2, 0.6], [0.2, 0.1, 0.3]],
+         "b1": [0.1, 0.0, 0.2, 0.1], "gamma2": [1.0, 1.0, 1.0, 1.0], "beta2": [0.0, 0.0, 0.0, 0.0],
+         "W3": [[0.3, -0.2, 0.1, 0.4], [-0.1, 0.2, 0.3, -0.4]], "b3": [0.0, 0.0], "lr": 0.5, "steps": 2},
+    ),
+    "residual-mlp": (
+        "2-res(2:relu-2)-1/mse",
+        "A residual block x + F(x) on two inputs, then a linear output: the "
+        "gradient reaches x along the skip and through the block, and the two add up.",
+        {"x": [[1.0, -0.5], [0.5, 1.0], [-1.0, 0.5]], "y": [[1.0], [0.5], [-0.5]],
+         "W1": [[0.5, -0.2], [0.3, 0.4]], "b1": [0.1, 0.0], "W2": [[0.2, 0.1], [-0.3, 0.5]],
+         "b2": [0.0, 0.1], "W3": [[0.6, -0.4]], "b3": [0.0], "lr": 0.1, "steps": 2},
+    ),
+    "tiny-rnn": (
+        "3x1-rnn(2)-1/mse",
+        "A tanh RNN with two hidden units over three time steps: the shared "
+        "weights' gradients are sums over time, and the error flows back "
+        "through a product of Jacobians (backpropagation through time).",
+        {"x": [[[1.0], [0.5], [-0.5]], [[0.0], [1.0], [0.5]]], "y": [[0.5], [-0.5]],
+         "Wx1": [[0.5], [-0.3]], "Wh1": [[0.4, -0.2], [0.1, 0.6]], "b1": [0.0, 0.1],
+         "W2": [[0.7, -0.5]], "b2": [0.0], "lr": 0.1, "steps": 2},
+    ),}
 
 
 def _preset(name: str):

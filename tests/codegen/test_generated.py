@@ -22,7 +22,7 @@ GENERATED = ROOT / "generated"
 def test_generated_folder_has_one_module_per_preset():
     files = sorted(p.name for p in GENERATED.glob("*.py") if p.name != "__init__.py")
     assert files == sorted(codegen.generated_files())
-    assert len(files) == len(PRESETS) == 5
+    assert len(files) == len(PRESETS) == 9
     assert "mlp_2_3_1.py" in files and "softmax_2hidden.py" in files
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import codegen
-from derive import load
+from derive import PRESETS, load
 
 from .layer_specs import layer_specs
 from .torch_reference import reference
@@ -118,6 +118,29 @@ def test_drawn_architectures_against_torch(spec, m, seed):
 ])
 def test_named_architectures_against_torch(spec, m):
     check_against_torch(spec, m)
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if not PRESETS[p]().is_mlp])
+def test_presets_worked_examples_against_torch(preset):
+    """The presets beyond dense layers, on their own worked examples."""
+    from derive import names
+    net = PRESETS[preset]()
+    ex = net.example
+    values = ex.param_dict()
+    params = {key: np.array([float(values[e]) for e in names.entries(key, shape)]).reshape(shape)
+              for key, shape in net.param_shapes().items()}
+    X = np.array([[float(v) for v in row] for row in ex.X]).reshape((len(ex.X),) + tuple(net.input))
+    Y = np.array([[float(v) for v in row] for row in ex.Y])
+    module = codegen.compile(net)
+    masks = {key: np.array([[float(v) for v in row] for row in rows]).reshape((len(rows),) + shape)
+             for (key, rows), (shape, _) in zip(ex.masks, getattr(module, "MASKS", {}).values())}
+    state = module.init_state() if hasattr(module, "init_state") else None
+    J, grads = module.value_and_grad(params, X, Y, **extra(module, masks, state))
+    J_ref, g_ref, _, _ = reference(net, params, X, Y, masks, module.init_state() if state is not None else None)
+    scale = max([abs(J_ref)] + [np.linalg.norm(g) for g in g_ref.values()])
+    assert abs(J - J_ref) <= TOL * abs(J_ref)
+    for key in params:
+        assert close(grads[key], g_ref[key], scale) <= TOL, key
 
 
 def test_max_pool_ties_go_where_torch_sends_them():

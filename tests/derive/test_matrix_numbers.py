@@ -33,8 +33,9 @@ def agree(net, example) -> None:
                     assert mn.value(prefix, l, j, r) == pytest.approx(exact, rel=1e-10, abs=1e-13), (prefix, l, j, r)
 
 
-@pytest.mark.parametrize("name", list(derive.PRESETS))
+@pytest.mark.parametrize("name", [p for p in derive.PRESETS if derive.PRESETS[p]().is_mlp])
 def test_presets_agree_with_the_graph(name):
+    """Matrix numbers serve the handouts of large dense networks."""
     net = derive.PRESETS[name]()
     agree(net, net.example)
 

@@ -72,10 +72,13 @@ def test_check_param():
 
 
 def test_presets_have_examples_matching_their_specs():
-    assert list(derive.PRESETS) == ["single-weight", "relu-square", "mlp-2-3-1", "softmax-2hidden", "logistic"]
     specs = {"single-weight": "1-1/se/nobias", "relu-square": "1-2:relu-1/half_se",
              "mlp-2-3-1": "2-3:sigmoid-1/mse", "softmax-2hidden": "2-4:relu-4:relu-3:softmax/ce",
-             "logistic": "2-1:sigmoid/bce"}
+             "logistic": "2-1:sigmoid/bce",
+             "small-cnn": "1x4x4-conv(2,3):relu-maxpool(2)-flatten-2:softmax/ce",
+             "bn-mlp": "3-4:relu-bn-2:softmax/ce", "residual-mlp": "2-res(2:relu-2)-1/mse",
+             "tiny-rnn": "3x1-rnn(2)-1/mse"}
+    assert list(derive.PRESETS) == list(specs)
     for name, spec in specs.items():
         net = derive.load(name)
         assert net == Network.parse(spec) and net.name == name
