@@ -533,9 +533,6 @@ MESSAGES.update({
     "handout.representatives": ("This network has {n} parameters; the first entry of each parameter array "
                                 "stands for the rest, as upstream delta times local derivative:"),
     "handout.bp_title": "From scalars to indices to matrices: BP1-BP4 for a batch",
-    "handout.dense_only": ("BP1-BP4 in matrix form are derived here for dense networks. This network has "
-                           "other layer kinds; the scalar chain rule above covers each of its quantities, and "
-                           "the kind-specific matrix forms are not part of this handout yet."),
     "handout.box_title": "Activation derivatives",
     "handout.box_intro": ("f′ is taken at z, but where it can be written in the stored output a = f(z) that is "
                           "how it is computed: use the activation kept from the forward pass."),
