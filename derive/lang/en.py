@@ -645,3 +645,42 @@ MESSAGES.update({
 MESSAGES.update({
     "handout.scaled": "the weights into layer l scaled by 3/√nₗ₋₁, so that z stays near 1 in a wide layer",
 })
+
+MESSAGES.update({
+    # -- exercises on the layer kinds beyond dense (derive/views/kind_exercises.py) ------------
+    "kx.conv_shape_title": "The shape of a convolution",
+    "kx.conv_shape_q": ("Layer {l} is conv({c}, {k}) with stride {s} and padding {p}, on an input of shape "
+                        "{shape}. What is the shape of its output, and how many parameters does it have?"),
+    "kx.conv_shape_a": ("The same formula gives the width, {w}, so the output is {shape}: one map per kernel. "
+                        "The layer has {c} kernels of {cin} × {k} × {k} weights and {bias} biases: {n} "
+                        "parameters, whatever the size of the image."),
+    "kx.conv_grad_title": "One entry of a kernel gradient by hand",
+    "kx.conv_grad_q": ("In the worked example, layer {l} slides a {k} × {k} kernel with stride {s} and padding "
+                       "{p}. The table gives, for example 1, the errors δ of output channel 1 at each output "
+                       "position and the input value the weight {w} multiplies there. Compute the gradient of "
+                       "example 1's loss with respect to {w}."),
+    "kx.conv_grad_a": ("The weight {w} is shared by every output position, so its gradient is the sum over the "
+                       "positions of the error there times the input it saw (a correlation of the input with "
+                       "the error):"),
+    "kx.conv_grad_batch": ("Over the batch of {m} examples, the same sum for each example, averaged as J "
+                           "averages, gives {grad} = {value}, the worked example's gradient."),
+    "kx.position": "position",
+    "kx.error": "error",
+    "kx.input": "input seen",
+    "kx.bn_title": "The batch-norm backward on a batch of three",
+    "kx.bn_q": ("One batch-norm unit sees the batch x = ({x}) and receives the upstream gradients dy = ({dy}). "
+                "Its scale is γ = {gamma} and ε = {eps}. Compute dx with the simplified form "
+                "dx = (γ / (m σ)) (m dy - Σ dy - x̂ Σ(dy x̂)), and check that the dx sum to 0."),
+    "kx.bn_a1": "The batch statistics: μ = {mu}, σ² = {var}, so σ = √(σ² + ε) = {sigma}.",
+    "kx.bn_a2": ("The two sums the formula needs: Σ dy = {s1} and Σ dy x̂ = {s2}. Each dx then follows "
+                 "(every value checked against sympy.diff of the definitions):"),
+    "kx.bn_a3": ("The dx sum to {total}: shifting every x by the same amount leaves x̂, and so the loss, "
+                 "unchanged, so the gradient has no component along (1, 1, 1)."),
+    "kx.dropout_title": "Why dropout scales by 1/(1 - p)",
+    "kx.dropout_q": ("Layer {l} keeps each value with probability 1 - p and drops it with probability p = {p}, "
+                     "and multiplies the kept ones by 1/(1 - p). What is the expected output for an input x, "
+                     "and what gradient passes back through a kept and through a dropped unit?"),
+    "kx.dropout_a": ("So the expected output is the input, and inference can use the layer as the identity. "
+                     "Backward, the mask is a constant: a kept unit passes its gradient times {keep}, a "
+                     "dropped one passes 0."),
+})

@@ -31,6 +31,7 @@ from ..rules import ACTIVATIONS, fprime, softmax, z as Z_SYM
 from .delta import M, DeltaView, forward_z
 from .notes import central_difference, CHECK_DIGITS
 from .plug import plug, tidy
+from . import kind_exercises
 from .prose import para
 
 J = sp.Symbol("J")
@@ -66,6 +67,7 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
         batch, dense_grad = batch_gradient(net, t, nums, view, rng)
         made.append(batch)
         made.append(shapes(net, t, nums, view, rng))
+    made += kind_exercises.exercises(net, t, graph, worked, rng)
     if worked is not None:
         changes = what_changes(net, t, nums if nums is not None else worked, graph, rng, dense_grad)
         if changes is not None:
@@ -74,7 +76,7 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
     out = []
     for i, (key, title, question, solution) in enumerate(made, 1):
         out.append(Exercise(t("ex.title", n=i, title=title), question, solution if answers else None,
-                            SPACE[key], t("ex.solution")))
+                            SPACE.get(key, kind_exercises.SPACE.get(key)), t("ex.solution")))
     return out
 
 
