@@ -684,3 +684,19 @@ MESSAGES.update({
                      "Backward, the mask is a constant: a kept unit passes its gradient times {keep}, a "
                      "dropped one passes 0."),
 })
+
+MESSAGES.update({
+    # -- how far back the error reaches (derive/views/handout/bptt.py) ---------------------------
+    "handout.bptt_title": "How far back the error reaches: a tanh RNN against an LSTM",
+    "handout.bptt_intro": ("The same sequence of {T} inputs goes through a tanh RNN and an LSTM, both with {H} "
+                           "hidden units, weights drawn as torch draws them (uniform in ±1/√H) and, for the "
+                           "LSTM, the forget gate's bias set to {bias} so that the gate starts open. The loss "
+                           "reads the last hidden state. The table gives the size of the error that reaches each "
+                           "hidden state, |∂J/∂hₜ|, from the graph's own backward pass. In the RNN each step "
+                           "back multiplies the error by Wₕᵀ diag(f′(zₜ)); in the LSTM the cell state passes it "
+                           "on through the forget gate, times f ≈ 0.95, with no weight matrix in the way."),
+    "handout.bptt_step": "step t",
+    "handout.bptt_outro": ("From step {T} down to step 1 the RNN's error falls to {rnn} of its size, a factor "
+                           "of about {rnn_step} per step: the first inputs barely move its weights (the "
+                           "vanishing gradient). The LSTM's keeps {lstm} of it, about {lstm_step} per step."),
+})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...lang import messages
 from ...model import Derivation, Section, Text
 from .. import exercises as exercise_view
-from . import batch, box, chain, code, diagram, forward, notation, notes, worked
+from . import batch, box, bptt, chain, code, diagram, forward, notation, notes, worked
 from .sources import Sources, sources
 
 
@@ -24,8 +24,9 @@ def build(net, *, answers: bool = True, seed: int | None = None, title: str | No
     t = messages(lang)
     src = sources(net, t, seed)
     body = [notation.section(src), diagram.section(src), forward.section(src), chain.section(src),
-            batch.section(src), box.section(src), notes.saturation(src), worked.section(src),
+            batch.section(src), bptt.section(src), box.section(src), notes.saturation(src), worked.section(src),
             notes.reverse(src), code.section(src, code_listing), exercise_section(src, answers)]
+    body = [s for s in body if s is not None]   # a section that does not apply (bptt) is None
     heading = title if title is not None else t("title", name=net.name or net.spec)
     return Derivation(heading, body, names=src.scheme(), data={"spec": net.spec, "answers": answers})
 
