@@ -57,6 +57,9 @@ class Parser(argparse.ArgumentParser):
 _DECIMAL = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?"
 
 
+# derive.optimizers.OPTIMIZERS, named here so that --help need not import SymPy (a test checks they agree)
+OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
+
 def _positive_fraction(text: str) -> Fraction:
     import re
     # checked before Fraction(): '1e999999999' would build a billion-digit integer
@@ -123,7 +126,7 @@ def build_parser() -> Parser:
                    help="learning rate for --steps (default: the example's, else 0.1)")
     d.add_argument("--seed", type=_seed, metavar="N",
                    help="draw a reproducible random example (for specs without one)")
-    d.add_argument("--optimizer", choices=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
+    d.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
                    help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
@@ -169,6 +172,11 @@ def build_parser() -> Parser:
                          help="leave room for answers instead (student version)")
     h.add_argument("--seed", type=_seed, metavar="N", help="draw the exercise numbers reproducibly")
     h.add_argument("--title", metavar="TEXT", help="the handout's title (printed literally)")
+    h.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
+                   help="add a section on this optimizer: its update rule (torch.optim's) and the worked "
+                        "example's steps with it")
+    h.add_argument("--lr", type=_positive_fraction, metavar="LR",
+                   help="with --optimizer: the learning rate (default: the example's)")
     h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
     train.add_parser(sub)
     return p
@@ -258,6 +266,9 @@ def cmd_handout(args) -> str:
     import derive
     from chainrule.files import check_target, write_files
     net = derive.load(args.spec)   # bad input is refused before anything heavy is imported
+    if args.lr is not None and args.optimizer is None:
+        raise ChainruleError("--lr sets the optimizer section's learning rate: add --optimizer NAME "
+                             "(sgd, momentum, nesterov, rmsprop, adam, adamw)")
     if not args.output.endswith(".tex"):
         raise ChainruleError(f"the handout file should end in .tex, got '{args.output}'")
     # Every target is checked before LaTeX runs, and the .tex is written
@@ -268,7 +279,7 @@ def cmd_handout(args) -> str:
     import codegen
     from derive import handout
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
-                         code_listing=codegen.emit(net))
+                         code_listing=codegen.emit(net), optimizer=args.optimizer, lr=args.lr)
     files = [(args.output, tex, "tex")]
     if args.pdf:
         from chainrule.pdf import build_pdf

@@ -27,7 +27,7 @@ DEBIAN_PACKAGES = (
     "texlive-latex-base",         # pdflatex, article, fontenc, inputenc, amsmath, geometry
     "texlive-latex-recommended",  # booktabs, xcolor, listings, fontspec
     "lmodern",                    # \usepackage{lmodern}: T1 Latin Modern
-    "texlive-pictures",           # tikz (the network diagram)
+    "texlive-pictures",           # tikz (the network diagram), pgfplots (the pictures of learning)
     "texlive-xetex",              # xelatex, for handouts in Chinese
     "texlive-lang-chinese",       # ctex and the Fandol fonts (pulls texlive-lang-cjk: xeCJK)
 )

@@ -132,6 +132,25 @@ class Diagram(Node):
 
 
 @dataclass
+class Series:
+    """One line or set of marks of a plot: (x, y) points, already computed."""
+    label: str
+    points: list            # [(x, y)] as floats
+    marks: bool = True      # marks at the points (a trace); False: a smooth curve
+
+
+@dataclass
+class Plot(Node):
+    """A chart of computed numbers (the loss against the step, J(w) with the
+    descent path on it).  The LaTeX printer draws it with pgfplots; the text
+    printers list the points."""
+    xlabel: str
+    ylabel: str
+    series: list[Series]
+    caption: str = ""
+
+
+@dataclass
 class Derivation(Node):
     """A whole derivation.  ``names`` is the network's naming scheme
     (how w1_2_1 prints); ``data`` holds the machine-readable content for

@@ -700,3 +700,23 @@ MESSAGES.update({
                            "of about {rnn_step} per step: the first inputs barely move its weights (the "
                            "vanishing gradient). The LSTM's keeps {lstm} of it, about {lstm_step} per step."),
 })
+
+MESSAGES.update({
+    # -- pictures of learning and the optimizer section (derive/views/handout/learning.py) ------
+    "plot.step": "step",
+    "plot.descent": "gradient descent",
+    "plot.curve": "J as a function of {name}",
+    "plot.path": "the descent path",
+    "plot.path_caption": ("The loss as a function of the one parameter, with the steps of gradient descent "
+                          "from {start} on it ({steps} steps): each step goes downhill by the learning rate "
+                          "times the slope, so the steps shrink as the slope flattens."),
+    "plot.data": "the examples",
+    "plot.before": "before training",
+    "plot.after": "after {steps} steps",
+    "plot.fit_caption": ("The network's output for every x, before and after {steps} steps of gradient descent "
+                         "with learning rate {lr} on the examples (J = {loss} after training)."),
+    "handout.optimizer_title": "The optimizer: {name}",
+    "handout.optimizer_large": ("The optimizer section follows the worked example through the scalar graph; "
+                                "this network is too large for it. The generated module's fit() runs every "
+                                "optimizer at any size."),
+})

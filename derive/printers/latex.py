@@ -438,6 +438,25 @@ class LatexPrinter(Printer):
         return out + "\\par\\smallskip\\noindent " + label + self._body(e.answer) + \
             "\\par\\medskip\n"
 
+    def _print_Plot(self, plot):
+        """pgfplots: each series from its computed points, printed to 6 digits."""
+        styles = ["blue", "red", "black!60", "green!50!black"]
+        lines = [r"\begin{center}", r"\begin{tikzpicture}",
+                 r"\begin{axis}[width=0.7\linewidth, height=5.5cm, xlabel={%s}, ylabel={%s}, "
+                 r"legend pos=north east, legend cell align=left, legend style={font=\footnotesize, fill opacity=0.8, text opacity=1}, "
+                 r"tick label style={font=\small}, "
+                 r"scaled ticks=false]" % (prose(plot.xlabel), prose(plot.ylabel))]
+        for i, series in enumerate(plot.series):
+            color = styles[i % len(styles)]
+            style = f"{color}, mark=*, mark size=1.5pt" if series.marks else f"{color}, no marks, thick"
+            points = " ".join(f"({x:.6g},{y:.6g})" for x, y in series.points)
+            lines += [r"\addplot[%s] coordinates {%s};" % (style, points),
+                      r"\addlegendentry{%s}" % prose(series.label)]
+        lines += [r"\end{axis}", r"\end{tikzpicture}", r"\end{center}"]
+        if plot.caption:
+            lines.append(prose(plot.caption) + "\n")
+        return "\n".join(lines) + "\n"
+
     def _print_Diagram(self, d):
         """TikZ: columns side by side, each centred on the middle line; the
         named weights labelled near their source, where their arrows part."""

@@ -57,6 +57,15 @@ class MarkdownPrinter(Printer):
         note = f" — {m.note}" if m.note else ""
         return f"{label}$$ {' = '.join(parts)} $${note}\n"
 
+    def _print_Plot(self, plot):
+        from ..model import Table
+        out = []
+        for series in plot.series:
+            out.append(f"*{series.label}*\n")
+            out.append(self._print_Table(Table([plot.xlabel, plot.ylabel],
+                                               [[f"{x:.6g}", f"{y:.6g}"] for x, y in series.points])))
+        return "\n".join(out)
+
     def _print_Table(self, t):
         lines = ["| " + " | ".join(t.header) + " |", "|" + "---|" * len(t.header)]
         lines += ["| " + " | ".join(self.cell(c) for c in row) + " |" for row in t.rows]

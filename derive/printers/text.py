@@ -300,6 +300,17 @@ class TextPrinter(Printer):
                 lines.extend(_wrap(indent + note, indent))
         return "\n".join(lines)
 
+    def _print_Plot(self, plot):
+        """The plot's points as a table: a terminal cannot draw it."""
+        from ..model import Table
+        out = []
+        for series in plot.series:
+            shown = series.points if len(series.points) <= 12 else series.points[::max(1, len(series.points) // 10)]
+            out.append(f"  {series.label}:")
+            out.append(self._print_Table(Table([plot.xlabel, plot.ylabel],
+                                               [[f"{x:.6g}", f"{y:.6g}"] for x, y in shown])))
+        return "\n".join(out) + (("\n" + plot.caption) if plot.caption else "")
+
     def _print_Table(self, t):
         rows = [[self.cell(c) for c in row] for row in t.rows]
         columns = list(zip(*rows)) if rows else []

@@ -141,7 +141,7 @@ def optimizer_section(g, trace, name: str, lr, p: str, t, exactness: str) -> Sec
     rows = []
     for before, after in zip(trace, trace[1:] + [None]):
         state = after.state[p] if after is not None and after.state else {}
-        rows.append([str(before.step), _v(before.params[p])] +
+        rows.append([Value(sp.Integer(before.step)), _v(before.params[p])] +
                     ([_v(state["g"])] + [_v(state[s]) for s in keys] if state else [""] * (1 + len(keys))) +
                     [_v(before.loss)])
     body = [Text(t("optimizer.intro", name=name, lr=fmt(lr).plain(), p=scheme.unicode(p))), rule,

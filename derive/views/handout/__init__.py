@@ -14,18 +14,20 @@ from __future__ import annotations
 from ...lang import messages
 from ...model import Derivation, Section, Text
 from .. import exercises as exercise_view
-from . import batch, box, bptt, chain, code, diagram, forward, notation, notes, worked
+from . import batch, box, bptt, chain, code, diagram, forward, learning, notation, notes, worked
 from .sources import Sources, sources
 
 
 def build(net, *, answers: bool = True, seed: int | None = None, title: str | None = None,
-          code_listing: str = "", lang: str = "en") -> Derivation:
-    """The handout of ``net`` as a Derivation: its title and its sections."""
+          code_listing: str = "", lang: str = "en", optimizer: str | None = None, lr=None) -> Derivation:
+    """The handout of ``net`` as a Derivation: its title and its sections.
+    ``optimizer`` adds a section on that optimizer's steps (learning rate ``lr``,
+    else the example's)."""
     t = messages(lang)
     src = sources(net, t, seed)
     body = [notation.section(src), diagram.section(src), forward.section(src), chain.section(src),
             batch.section(src), bptt.section(src), box.section(src), notes.saturation(src), worked.section(src),
-            notes.reverse(src), code.section(src, code_listing), exercise_section(src, answers)]
+            learning.optimizer_section(src, optimizer, lr), notes.reverse(src), code.section(src, code_listing), exercise_section(src, answers)]
     body = [s for s in body if s is not None]   # a section that does not apply (bptt) is None
     heading = title if title is not None else t("title", name=net.name or net.spec)
     return Derivation(heading, body, names=src.scheme(), data={"spec": net.spec, "answers": answers})

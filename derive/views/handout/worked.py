@@ -10,6 +10,7 @@ from ...evaluate import as_sympy
 from ...format import fmt
 from ...model import Math, Section, Table, Text, Value
 from .. import notes, numbers
+from . import learning
 
 SHOWN_NEURONS = 2    # neurons per layer in the tables of a wide network
 SHOWN_INPUTS = 6     # inputs per example in its data table
@@ -53,7 +54,9 @@ def graph_route(src) -> list:
             numbers.gradient_section(net, ev, shown, t)]
     if ex.steps:
         # every parameter takes the step; the table shows the first few of all of them
-        out.append(numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)[0])
+        section, trace = numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)
+        out.append(section)
+        out += learning.pictures(src, trace)
     return out
 
 
