@@ -133,7 +133,7 @@ def build_parser() -> Parser:
     d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
                    help="output format (default text)")
     d.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+                   help="language of the prose: en (default); zh (Simplified Chinese) is not written yet")
     d.add_argument("--expr", metavar="EXPR",
                    help="derive a scalar expression instead of a network, staged like CS231n")
     d.add_argument("--wrt", metavar="NAME[,NAME...]", help="with --expr: the variables to differentiate")

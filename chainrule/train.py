@@ -191,6 +191,8 @@ def run(args) -> str:
     params = {k: v.astype(dtype) for k, v in module.init_params(args.seed).items()}
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
 
+    # batch norm's running statistics are updated in place by fit and saved beside the parameters
+    state = {k: v.astype(dtype) for k, v in module.init_state().items()} if hasattr(module, "init_state") else None
     progress = _Progress(args.epochs, m)
     started = time.perf_counter()
     try:
@@ -198,7 +200,8 @@ def run(args) -> str:
         with np.errstate(over="ignore", invalid="ignore"):
             params, history = module.fit(params, X, Y, epochs=args.epochs, batch_size=args.batch,
                                          optimizer=args.optimizer, lr=lr, seed=args.seed,
-                                         callback=progress, **hyper)
+                                         callback=progress, **({"state": state} if state is not None else {}),
+                                         **hyper)
     except ChainruleError:
         raise
     except ValueError as exc:   # fit's own argument checks; the CLI's should have caught them
@@ -207,7 +210,7 @@ def run(args) -> str:
         progress.close()
     seconds = time.perf_counter() - started
 
-    outputs = [(args.output, files.npz_bytes(params, net.spec), "npz")]
+    outputs = [(args.output, files.npz_bytes({**params, **(state or {})}, net.spec), "npz")]
     if args.plot is not None:
         settings = f"{args.optimizer}, lr {lr:g}, batch {args.batch}, {m} examples, seed {args.seed}"
         outputs.append((args.plot, files.mark_png(lossplot.png_bytes(history, net.spec, settings)), "png"))

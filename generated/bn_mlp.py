@@ -660,10 +660,27 @@ def predict(params, X, state=None):
 MARKER = "__chainrule__"
 
 
-def save(params, path):
+def save(params, path, state=None):
     """Write params to path as an .npz archive: one array per key, plus
-    MARKER holding SPEC.  Like np.savez, adds ".npz" to a path without it."""
-    np.savez(path, **{MARKER: np.array(SPEC)}, **params)
+    MARKER holding SPEC, and the batch-norm running statistics of state
+    (init_state()'s keys) when given, which load_state() reads back.  Like
+    np.savez, adds ".npz" to a path without it."""
+    np.savez(path, **{MARKER: np.array(SPEC)}, **params, **(state or {}))
+
+
+def load_state(path):
+    """The running statistics saved beside the parameters (save(..., state)
+    or `chainrule train`), checked against STATE_SHAPES; init_state() when
+    the file holds none."""
+    with np.load(path) as archive:
+        found = {name: archive[name] for name in archive.files if name in STATE_SHAPES}
+    if not found:
+        return init_state()
+    wrong = [f"{name} missing" if name not in found else f"{name} is {found[name].shape}, expected {shape}"
+             for name, shape in STATE_SHAPES.items() if name not in found or found[name].shape != shape]
+    if wrong:
+        raise ValueError(f"{path} holds running statistics that do not fit {SPEC}: {'; '.join(wrong)}")
+    return found
 
 
 def load(path):
@@ -677,7 +694,7 @@ def load(path):
     if not hasattr(archive, "files"):
         raise ValueError(f"{path} holds one array, not an .npz archive of parameters; write it with save()")
     with archive:
-        found = {name: archive[name] for name in archive.files if name != MARKER}
+        found = {name: archive[name] for name in archive.files if name != MARKER and name not in STATE_SHAPES}
     missing = [name for name in SHAPES if name not in found]
     extra = [name for name in found if name not in SHAPES]
     if missing or extra:

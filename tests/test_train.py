@@ -301,3 +301,24 @@ def test_progress_bar_on_a_terminal(tmp_path, monkeypatch):
     assert code == 0
     shown = screen.getvalue()
     assert "epoch 2/2" in shown and "loss " in shown and "80/80" in shown
+
+
+def test_batch_norm_running_statistics_are_saved_and_load_back(tmp_path, capsys):
+    """`train` saves batch norm's running statistics beside the parameters, so a
+    saved network infers as it trained: the same numbers fit() keeps in its state."""
+    spec = "4-8:relu-bn-3:softmax/ce"
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 4)), np.eye(3)[rng.integers(0, 3, 40)]
+    np.savez(tmp_path / "d.npz", X=X, Y=Y)
+    assert main(["train", spec, "--data", str(tmp_path / "d.npz"), "--epochs", "3", "--batch", "8",
+                 "-o", str(tmp_path / "p.npz")]) == 0
+    module = codegen.compile(spec)
+    params, state = module.load(tmp_path / "p.npz"), module.load_state(tmp_path / "p.npz")
+    want_state = module.init_state()
+    want, _ = module.fit(module.init_params(0), X, Y, epochs=3, batch_size=8, state=want_state)
+    assert all(np.array_equal(params[k], want[k]) for k in want)
+    assert sorted(state) == sorted(want_state) and all(np.array_equal(state[k], want_state[k]) for k in state)
+    assert not np.allclose(state["running_mean2"], 0)
+    assert np.array_equal(module.predict(params, X, state), module.predict(want, X, want_state))
+    module.save(params, tmp_path / "again.npz", state)
+    assert all(np.array_equal(module.load_state(tmp_path / "again.npz")[k], state[k]) for k in state)
