@@ -133,7 +133,7 @@ def build_parser() -> Parser:
     d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
                    help="output format (default text)")
     d.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default); zh (Simplified Chinese) is not written yet")
+                   help="language of the prose: en (default) or zh (Simplified Chinese)")
     d.add_argument("--expr", metavar="EXPR",
                    help="derive a scalar expression instead of a network, staged like CS231n")
     d.add_argument("--wrt", metavar="NAME[,NAME...]", help="with --expr: the variables to differentiate")
@@ -172,6 +172,8 @@ def build_parser() -> Parser:
                          help="leave room for answers instead (student version)")
     h.add_argument("--seed", type=_seed, metavar="N", help="draw the exercise numbers reproducibly")
     h.add_argument("--title", metavar="TEXT", help="the handout's title (printed literally)")
+    h.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the prose: en (default) or zh (Simplified Chinese; --pdf then uses XeLaTeX)")
     h.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
                    help="add a section on this optimizer: its update rule (torch.optim's) and the worked "
                         "example's steps with it")
@@ -279,7 +281,7 @@ def cmd_handout(args) -> str:
     import codegen
     from derive import handout
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
-                         code_listing=codegen.emit(net), optimizer=args.optimizer, lr=args.lr)
+                         code_listing=codegen.emit(net), optimizer=args.optimizer, lr=args.lr, lang=args.lang)
     files = [(args.output, tex, "tex")]
     if args.pdf:
         from chainrule.pdf import build_pdf

@@ -57,7 +57,7 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
                              f"'chainrule handout', which evaluates it with the generated code")
     title = t("title", name=(net.name + " = " if net.name else "") + net.spec)
     doc = Derivation(title, names=g.scheme() if g is not None else Scheme(L=net.depth if net.is_mlp else None),
-                     data={"spec": net.spec})
+                     data={"spec": net.spec, **({"lang": lang} if lang != "en" else {})})
     ev = evaluate(g, example) if example is not None else None
     values = ev.first() if ev is not None and ev.per_row else (ev.rows[0] if ev is not None else None)
     if view in ("scalar", "both"):

@@ -37,7 +37,7 @@ class Compiled:
         return [line for line in self.log.splitlines() if line.startswith("!")]
 
 
-def compile_all(sources: dict[str, str], folder: Path) -> dict[str, Compiled]:
+def compile_all(sources: dict[str, str], folder: Path, engine: str = "pdflatex") -> dict[str, Compiled]:
     """Each source compiled once (no references to settle), several at a time."""
     folder.mkdir(parents=True, exist_ok=True)
     names = list(sources)
@@ -50,7 +50,7 @@ def compile_all(sources: dict[str, str], folder: Path) -> dict[str, Compiled]:
         while queue and len(running) < width:
             name = queue.pop(0)
             running[name] = subprocess.Popen(
-                ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
                 cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         name, proc = next(iter(running.items()))
         proc.wait(timeout=300)

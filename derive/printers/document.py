@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from .latex import LatexPrinter, literal, prose
+from .latex import ENGINE, LatexPrinter, literal, prose
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LEVELS = ("section", "subsection*", "subsubsection*")
@@ -35,6 +35,11 @@ class DocumentPrinter:
     def doprint(self, doc, *, header: str, subtitle: str) -> str:
         """``header`` is the first line (a TeX comment); ``subtitle`` prose under the title."""
         self.body.names = doc.names or self.body.names
-        body = "\n".join(self.body.doprint_fragment(node) for node in doc.body)
-        return environment().get_template(self.template).render(
-            header=header, title=literal(doc.title), subtitle=prose(subtitle), body=body)
+        chinese = (doc.data or {}).get("lang") == "zh"
+        token = ENGINE.set("xelatex" if chinese else "pdflatex")
+        try:
+            body = "\n".join(self.body.doprint_fragment(node) for node in doc.body)
+            return environment().get_template(self.template).render(
+                header=header, title=literal(doc.title), subtitle=prose(subtitle), body=body, chinese=chinese)
+        finally:
+            ENGINE.reset(token)

@@ -1,6 +1,7 @@
 """LaTeX: a complete document (``doprint``), a fragment, or MathJax pieces."""
 from __future__ import annotations
 
+import contextvars
 import re
 
 import sympy as sp
@@ -39,19 +40,24 @@ _SCIENTIFIC = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)e([+-]\d+)(?![\w.])")
 _LONG = re.compile(r"\S{24,}")
 
 
+# The engine the document is written for: xelatex for Chinese (every character
+# set as written), pdflatex otherwise; set by the printers for one document.
+ENGINE: contextvars.ContextVar[str] = contextvars.ContextVar("tex_engine", default="pdflatex")
+
+
 def _plain(text: str) -> str:
     out, last = [], 0
     for m in _SCIENTIFIC.finditer(text):
-        out.append(_breakable(escape(text[last:m.start()])))
+        out.append(_breakable(escape(text[last:m.start()], ENGINE.get())))
         out.append("$%s \\times 10^{%d}$" % (m.group(1), int(m.group(2))))
         last = m.end()
-    out.append(_breakable(escape(text[last:])))
+    out.append(_breakable(escape(text[last:], ENGINE.get())))
     return "".join(out)
 
 
 def literal(text: str) -> str:
     """User text (a title) printed literally, long tokens allowed to break."""
-    return _breakable(escape(text))
+    return _breakable(escape(text, ENGINE.get()))
 
 
 def _breakable(tex_: str) -> str:
@@ -236,6 +242,11 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \sloppy
 """
 
+# Chinese: XeLaTeX with ctex and the Fandol fonts of Debian's texlive-lang-chinese
+# (nothing outside the package list); scheme=plain keeps the headings as in English.
+PREAMBLE_ZH = PREAMBLE.replace("\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n",
+                               "\\usepackage[fontset=fandol,scheme=plain]{ctex}\n")
+
 # Section commands by depth: a derivation's sections are subsections of its
 # title; a handout passes its own (numbered sections at the top).
 LEVELS = ("subsection*", "subsubsection*", "paragraph*")
@@ -351,7 +362,7 @@ class LatexPrinter(Printer):
 
     def expr(self, e) -> str:
         if isinstance(e, str):
-            return r"\text{%s}" % escape(e)
+            return r"\text{%s}" % escape(e, ENGINE.get())
         if _is_value(e):   # a number standing alone needs no brackets
             return latex_number(e.value)
         return self._tex.doprint(sp.sympify(e))
@@ -365,7 +376,13 @@ class LatexPrinter(Printer):
         return f"${super().cell(value)}$"
 
     def doprint(self, d) -> str:
-        return PREAMBLE + "\\begin{document}\n" + self._print(d) + "\\end{document}\n"
+        chinese = (getattr(d, "data", None) or {}).get("lang") == "zh"
+        token = ENGINE.set("xelatex" if chinese else "pdflatex")
+        try:
+            body = self._print(d)
+        finally:
+            ENGINE.reset(token)
+        return (PREAMBLE_ZH if chinese else PREAMBLE) + "\\begin{document}\n" + body + "\\end{document}\n"
 
     def doprint_fragment(self, node) -> str:
         return self._print(node)

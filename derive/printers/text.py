@@ -221,7 +221,7 @@ class TextPrinter(Printer):
 
     def _print_document(self, d):
         title = _title(d.title)
-        out = [title, "═" * min(len(title), WIDTH), ""]
+        out = [title, "═" * min(columns(title), WIDTH), ""]
         for node in d.body:
             piece = self._print(node)
             out.append(piece if piece.endswith("\n") else piece + "\n")
@@ -229,7 +229,7 @@ class TextPrinter(Printer):
 
     def _print_Section(self, s):
         title = _title(s.title)
-        lines = [title, "─" * min(len(title), WIDTH)]
+        lines = [title, "─" * min(columns(title), WIDTH)]
         for i, node in enumerate(s.body):
             piece = self._print(node)
             # a blank line after a paragraph, so consecutive paragraphs stay apart
@@ -239,18 +239,18 @@ class TextPrinter(Printer):
         return "\n".join(lines) + "\n"
 
     def _print_Text(self, t):
-        return "\n".join(textwrap.fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
+        return "\n".join(fill(par, WIDTH) if par else "" for par in t.text.split("\n"))
 
     def _print_Para(self, p):
         text = "".join(part if isinstance(part, str) else self.expr(part) for part in p.parts)
-        return textwrap.fill(text, WIDTH)
+        return fill(text, WIDTH)
 
     def _print_Items(self, items):
-        return "\n".join(textwrap.fill(self._print(i).strip(), WIDTH, initial_indent="  - ",
-                                        subsequent_indent="    ") for i in items.items)
+        return "\n".join(fill(self._print(i).strip(), WIDTH, initial_indent="  - ",
+                               subsequent_indent="    ") for i in items.items)
 
     def _print_Box(self, box):
-        rule = "┄" * min(len(box.title) + 4, WIDTH)
+        rule = "┄" * min(columns(box.title) + 4, WIDTH)
         return "\n".join([rule, box.title] + [self._print(n) for n in box.body] + [rule])
 
     def _print_Exercise(self, e):
@@ -288,14 +288,16 @@ class TextPrinter(Printer):
             head, indent, parts = "   = " + parts[1], "     ", parts[1:]
         lines = _wrap(head, indent + "  ")
         for p in parts[1:]:
-            if len(lines[-1]) + 3 + len(p) <= WIDTH:
+            if columns(lines[-1]) + 3 + columns(p) <= WIDTH:
                 lines[-1] += " = " + p
             else:
                 lines.extend(_wrap(indent + "= " + p, indent + "  "))
         if m.note:
             note = f"[{m.note}]"
-            if len(lines[-1]) + 3 + len(note) <= WIDTH:
+            if columns(lines[-1]) + 3 + columns(note) <= WIDTH:
                 lines[-1] += "   " + note
+            elif columns(note) != len(note):   # wide characters: wrapped by display width
+                lines.extend(fill(note, WIDTH, initial_indent=indent, subsequent_indent=indent).split("\n"))
             else:
                 lines.extend(_wrap(indent + note, indent))
         return "\n".join(lines)
@@ -324,12 +326,71 @@ class TextPrinter(Printer):
         return "\n".join(lines) + "\n"
 
 
+def columns(text: str) -> int:
+    """Display width in a terminal: a CJK character takes two columns (wcwidth)."""
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth
+    n = wcswidth(text)
+    return n if n >= 0 else len(text)
+
+
+# no line starts with these (Chinese closing punctuation stays on the line before)
+_NO_START = set("，。、：；！？）」』》〉%,.:;!?)]")
+
+
+def fill(text: str, width: int = None, initial_indent: str = "", subsequent_indent: str = "") -> str:
+    """textwrap.fill, measured in display columns, and breaking between CJK
+    characters (Chinese has no spaces).  Text without wide characters goes to
+    textwrap itself, so English output is unchanged."""
+    width = width or WIDTH
+    if all(columns(c) < 2 for c in text):
+        return textwrap.fill(text, width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+    tokens, word = [], ""
+    for c in text:
+        if c == " ":
+            if word:
+                tokens.append(word)
+            tokens.append(" ")
+            word = ""
+        elif columns(c) >= 2 or c in _NO_START:
+            if word and c not in _NO_START:
+                tokens.append(word)
+                word = ""
+            if c in _NO_START and (word or tokens):
+                if word:
+                    word += c
+                else:
+                    tokens[-1] += c
+            else:
+                word = c
+            if columns(c) >= 2 and c not in _NO_START:
+                tokens.append(word)
+                word = ""
+        else:
+            word += c
+    if word:
+        tokens.append(word)
+    lines, line = [], initial_indent
+    for tok in tokens:
+        if tok == " " and line.strip() == "":
+            continue
+        if columns(line) + columns(tok) > width and line.strip():
+            lines.append(line.rstrip())
+            line = subsequent_indent + ("" if tok == " " else tok)
+        else:
+            line += tok
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def _title(text: str) -> str:
     """A title over 80 columns (a long spec) broken at '-' or a space."""
-    if len(text) <= WIDTH:
+    if columns(text) <= WIDTH:
         return text
     lines = []
-    while len(text) > WIDTH:
+    while columns(text) > WIDTH:
         cut = max(text.rfind("-", 0, WIDTH), text.rfind(" ", 0, WIDTH))
         if cut <= 0:
             break

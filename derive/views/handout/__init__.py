@@ -30,7 +30,8 @@ def build(net, *, answers: bool = True, seed: int | None = None, title: str | No
             learning.optimizer_section(src, optimizer, lr), notes.reverse(src), code.section(src, code_listing), exercise_section(src, answers)]
     body = [s for s in body if s is not None]   # a section that does not apply (bptt) is None
     heading = title if title is not None else t("title", name=net.name or net.spec)
-    return Derivation(heading, body, names=src.scheme(), data={"spec": net.spec, "answers": answers})
+    return Derivation(heading, body, names=src.scheme(),
+                      data={"spec": net.spec, "answers": answers, **({"lang": lang} if lang != "en" else {})})
 
 
 def exercise_section(src: Sources, answers: bool) -> Section:

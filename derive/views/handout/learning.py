@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
-from ...evaluate import to_mp
+from ...evaluate import EvaluationError, to_mp
 from ...format import fmt
 from ...model import Plot, Section, Series, Text
 from ...worked import descend, evaluate
@@ -80,7 +80,11 @@ def fit_plot(src, t) -> Plot | None:
 def pictures(src, trace) -> list:
     t = src.t
     out = [loss_plot(trace, t)]
-    for plot in (path_plot(src, trace, t), fit_plot(src, t)):
+    for make in (lambda: path_plot(src, trace, t), lambda: fit_plot(src, t)):
+        try:
+            plot = make()
+        except EvaluationError:   # a saturated unit's loss is log 0 at some probe: no picture, not a crash
+            plot = None
         if plot is not None:
             out.append(plot)
     return out

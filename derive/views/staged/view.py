@@ -46,7 +46,10 @@ def derivation(expr_text: str, wrt: list[str] | str | None = None,
     sympy.sstr strings; values are exact rationals or 20-digit floats.
     """
     try:
-        return _staged(expr_text, wrt, at, messages(lang))
+        doc = _staged(expr_text, wrt, at, messages(lang))
+        if lang != "en":   # the printers pick the TeX engine (and the JSON says it) from the language
+            doc.data["lang"] = lang
+        return doc
     except RecursionError:   # a safety net behind the bounds on size and depth: deep input, not a bug
         raise ChainruleError(f"--expr nests too deeply for SymPy; write a shallower expression "
                              f"(at most {MAX_NESTING} levels once its functions are written out)") from None
