@@ -63,6 +63,11 @@ class Section(Node):
     key: str = ""     # what the section is, for views that pick sections (not the title)
 
 
+class Literal(str):
+    """User text inside prose (a TOML description): printed exactly as given,
+    never read as notation."""
+
+
 @dataclass
 class Para(Node):
     """A paragraph of prose with inline maths: ``parts`` are strings (prose)

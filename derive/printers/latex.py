@@ -9,6 +9,7 @@ from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..format import fmt
+from ..model import Literal
 from .base import Printer
 from .unicode_math import _RUN, to_latex
 
@@ -431,7 +432,9 @@ class LatexPrinter(Printer):
     def _print_Para(self, p):
         out = []
         for part in p.parts:
-            if isinstance(part, str):
+            if isinstance(part, Literal):
+                out.append(literal(part))
+            elif isinstance(part, str):
                 out.append(prose(part))
             else:
                 out.append("$" + self.expr(part) + "$")

@@ -327,12 +327,13 @@ class TextPrinter(Printer):
 
 
 def columns(text: str) -> int:
-    """Display width in a terminal: a CJK character takes two columns (wcwidth)."""
+    """Display width in a terminal: a wide (CJK) character takes two columns.
+    Everything else counts one, as len() does, so text without wide characters
+    is measured exactly as before."""
     if text.isascii():
         return len(text)
-    from wcwidth import wcswidth
-    n = wcswidth(text)
-    return n if n >= 0 else len(text)
+    from wcwidth import wcwidth
+    return sum(2 if wcwidth(c) == 2 else 1 for c in text)
 
 
 # no line starts with these (Chinese closing punctuation stays on the line before)

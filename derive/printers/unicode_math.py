@@ -11,7 +11,7 @@ GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε"
          "Δ": r"\Delta", "Σ": r"\sum", "∂": r"\partial", "η": r"\eta", "π": r"\pi", "ℓ": r"\ell"}
 SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", "←": r"\leftarrow ",
            "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∈": r"\in ", "−": "-",
-           "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\sqrt ", "∑": r"\sum ",
+           "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\surd ", "∑": r"\sum ",
            "±": r"\pm "}
 SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒ᶠ", "0123456789()-+lLnkj,f")), "ᵀ": r"\top "}
 SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜₛ", "0123456789jkilmnrxhou-+()pts"))

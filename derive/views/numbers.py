@@ -6,7 +6,8 @@ import sympy as sp
 
 from ..evaluate import as_sympy, exact
 from ..format import fmt
-from ..model import Math, Section, Table, Text, Value
+from ..model import Literal, Math, Section, Table, Text, Value
+from .prose import para
 from ..worked import Evaluation, descend
 
 COLUMNS = 4          # examples per table, so a table fits 80 columns
@@ -25,8 +26,8 @@ def data_section(net, example, g, t) -> Section:
         xs = ", ".join(fmt(v).plain() for v in x[:8]) + (" ..." if len(x) > 8 else "")
         rows.append([str(r), xs, ", ".join(fmt(v).plain() for v in y)])
     described = example.description or t("numbers.the_example")
-    body = [Text(t("numbers.data_intro", described=described, m=example.m,
-                   s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}"))),
+    body = [para(t, "numbers.data_intro", described=Literal(described) if example.description else described,
+                 m=example.m, s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
             Table([t("numbers.row"), "x", "y"], rows)]
     params = [[scheme.unicode(p), _v(v)] for p, v in example.params[:MAX_ROWS]]
     if len(example.params) > MAX_ROWS:

@@ -5,7 +5,7 @@ import string
 
 import sympy as sp
 
-from ..model import Para
+from ..model import Literal, Para
 
 
 def para(t, key: str, **values) -> Para:
@@ -24,6 +24,12 @@ def para(t, key: str, **values) -> Para:
             text = ""
             for i, item in enumerate(value):
                 parts += ([", "] if i else []) + [item]
+            continue
+        if isinstance(value, Literal):   # user text: its own part, printed literally
+            if text:
+                parts.append(text)
+            parts.append(value)
+            text = ""
             continue
         if isinstance(value, sp.Basic):
             if text:

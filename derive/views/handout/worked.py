@@ -8,7 +8,8 @@ import sympy as sp
 from ... import names
 from ...evaluate import as_sympy
 from ...format import fmt
-from ...model import Math, Section, Table, Text, Value
+from ...model import Literal, Math, Section, Table, Text, Value
+from ..prose import para
 from .. import notes, numbers
 from . import learning
 
@@ -71,8 +72,9 @@ def matrix_route(src) -> list:
         ys = ", ".join(fmt(v).plain() for v in ex.Y[r][:SHOWN_INPUTS]) + (" ..." if len(ex.Y[r]) > SHOWN_INPUTS else "")
         rows.append([str(r + 1), xs, ys])
     data = Section(t("numbers.data_title"), [
-        Text(t("numbers.data_intro", described=ex.description or t("numbers.the_example"), m=ex.m,
-               s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}"))),
+        para(t, "numbers.data_intro",
+             described=Literal(ex.description) if ex.description else t("numbers.the_example"), m=ex.m,
+             s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
         Table([t("numbers.row"), "x", "y"], rows)], key="data")
     out.append(data)
     L = net.depth
