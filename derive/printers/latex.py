@@ -395,7 +395,7 @@ class LatexPrinter(Printer):
 
     # -- the document -----------------------------------------------------------
     def _print_document(self, d):
-        return f"\\section*{{{prose(d.title)}}}\n\n" + self._body(d.body) + "\n"
+        return f"\\section*{{{literal(d.title)}}}\n\n" + self._body(d.body) + "\n"
 
     def _heading(self, title: str) -> str:
         level = self.levels[min(self._depth, len(self.levels) - 1)]
