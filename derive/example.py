@@ -31,6 +31,11 @@ class Example:
     steps: int = 3
     description: str = ""
     masks: tuple[tuple[str, tuple[tuple[Fraction, ...], ...]], ...] = ()
+    description_key: str = ""   # a preset's description is a message, so that it is translated
+
+    def described(self, t) -> str:
+        """The description in the reader's language ('' when there is none)."""
+        return t(self.description_key) if self.description_key else self.description
 
     @property
     def m(self) -> int:

@@ -40,9 +40,5 @@ def messages(lang: str = "en") -> Messages:
     from . import en
     if lang == "en":
         return Messages("en", en.MESSAGES, en.MESSAGES)
-    try:
-        from . import zh
-    except ImportError:   # the contract names zh; its table is not written yet (issue #13)
-        raise ChainruleError(f"--lang {lang}: the Chinese message table is not part of this version yet; "
-                             f"use --lang en") from None
+    from . import zh
     return Messages(lang, zh.MESSAGES, en.MESSAGES)

@@ -720,3 +720,20 @@ MESSAGES.update({
                                 "this network is too large for it. The generated module's fit() runs every "
                                 "optimizer at any size."),
 })
+
+MESSAGES.update({
+    # -- the presets' descriptions (derive/presets.py) ----------------------------------
+    "preset.single-weight": 'One weight, no bias, no activation: yhat = x*w, J = (yhat - y)^2. Gradient descent walks w towards y/x = 1/3.',
+    "preset.relu-square": 'A 1-2-1 ReLU network fitting y = x^2 from four points, with half squared error. The ReLU derivative switches paths on and off.',
+    "preset.mlp-2-3-1": 'A [2, 3, 1] sigmoid network on a batch of 4 examples (XOR): the lesson is the shape of every gradient.',
+    "preset.softmax-2hidden": 'Two ReLU hidden layers and a softmax output with cross-entropy: the classification case, where the output delta is yhat - y.',
+    "preset.logistic": 'Logistic regression, the network with no hidden layer: the output error yhat - y is known directly.',
+    "preset.small-cnn": "A small CNN on two 4x4 images: two 3x3 kernels, ReLU, 2x2 max pooling, then a softmax classifier. The kernel gradient is a correlation of the input with the error, and pooling routes the error to each window's maximum.",
+    "preset.bn-mlp": "Batch norm between a ReLU layer and a softmax classifier, on a batch of four: each unit is normalised over the batch, so the examples' gradients are coupled through the mean and the variance.",
+    "preset.residual-mlp": 'A residual block x + F(x) on two inputs, then a linear output: the gradient reaches x along the skip and through the block, and the two add up.',
+    "preset.tiny-rnn": "A tanh RNN with two hidden units over three time steps: the shared weights' gradients are sums over time, and the error flows back through a product of Jacobians (backpropagation through time).",
+})
+
+MESSAGES.update({
+    "sep.clause": "; ",
+})

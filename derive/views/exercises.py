@@ -494,7 +494,7 @@ def activation_part(net, t, rng, mark: str):
     question = para(t, "ex.changes_b_q", mark=mark, z=sp.Eq(z1, shown(zv), evaluate=False), act=str(act),
                     l=layer.l)
     line = Math([fz, fp.expr.subs(fp.var, a1 if fp.in_output else z1), shown(slope)],
-                note=t("ex.at", z=fmt(zv).plain()) + ("" if not fp.in_output else "; " + t("ex.with_a", a=fmt(a).plain())))
+                note=t("ex.at", z=fmt(zv).plain()) + ("" if not fp.in_output else t("sep.clause") + t("ex.with_a", a=fmt(a).plain())))
     why = para(t, "ex.changes_b", mark=mark, factor=fmt(slope).plain(), verdict=verdict, l=layer.l)
     return question, line, why
 

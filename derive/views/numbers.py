@@ -25,26 +25,26 @@ def data_section(net, example, g, t) -> Section:
     for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
         xs = ", ".join(fmt(v).plain() for v in x[:8]) + (" ..." if len(x) > 8 else "")
         rows.append([str(r), xs, ", ".join(fmt(v).plain() for v in y)])
-    described = example.description or t("numbers.the_example")
-    body = [para(t, "numbers.data_intro", described=Literal(described) if example.description else described,
+    own = example.described(t)
+    body = [para(t, "numbers.data_intro", described=Literal(own) if own else t("numbers.the_example"),
                  m=example.m, s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
             Table([t("numbers.row"), "x", "y"], rows)]
     params = [[scheme.unicode(p), _v(v)] for p, v in example.params[:MAX_ROWS]]
     if len(example.params) > MAX_ROWS:
-        params.append([f"... ({len(example.params) - MAX_ROWS} more)", ""])
+        params.append([t("numbers.more", n=len(example.params) - MAX_ROWS), ""])
     body.append(Table([t("numbers.parameter"), t("numbers.value")], params))
     if example.masks:
         body.append(Text(t("numbers.masks", keys=", ".join(k for k, _ in example.masks))))
     return Section(t("numbers.data_title"), body, key="data")
 
 
-def per_example(ev: Evaluation, symbols, header: str, scheme, t=None) -> list:
+def per_example(ev: Evaluation, symbols, header: str, scheme, t) -> list:
     """Tables with one row per quantity and one column per example."""
     m = len(ev.rows) if ev.per_row else 1
     return value_tables(list(symbols), m, lambda s, r: ev.at(s, r), header, t)
 
 
-def value_tables(symbols: list, m: int, at, header: str, t=None, more: int = 0) -> list:
+def value_tables(symbols: list, m: int, at, header: str, t, more: int = 0) -> list:
     """Tables of ``at(symbol, row)``: a row per quantity, a column per example
     (at most COLUMNS examples a table).  ``more`` counts quantities not listed."""
     tables = []
@@ -52,20 +52,12 @@ def value_tables(symbols: list, m: int, at, header: str, t=None, more: int = 0) 
     symbols = symbols[:MAX_ROWS]
     for start in range(0, m, COLUMNS):
         chunk = range(start, min(start + COLUMNS, m))
-        head = [header] + ([_example(t, r + 1) for r in chunk] if m > 1 else [_word(t, "numbers.value", "value")])
+        head = [header] + ([t("numbers.example", r=r + 1) for r in chunk] if m > 1 else [t("numbers.value")])
         body = [[s] + [_v(at(s, r)) for r in chunk] for s in symbols]
         if more > 0:
-            body.append([_word(t, "numbers.more", "... ({n} more)", n=more)] + [""] * len(chunk))
+            body.append([t("numbers.more", n=more)] + [""] * len(chunk))
         tables.append(Table(head, body))
     return tables
-
-
-def _word(t, key, default, **values):
-    return t(key, **values) if t is not None else default.format(**values)
-
-
-def _example(t, r):
-    return _word(t, "numbers.example", "example {r}", r=r)
 
 
 def trace_table(trace: list, cols: list[str], scheme, t) -> Table:

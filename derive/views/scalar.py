@@ -145,7 +145,7 @@ def activation_box(net, t) -> Section:
         note = t("box.in_a") if fp.in_output else t("box.in_z")
         at0 = fprime_at_zero(act.name, act.alpha)
         if at0 is not None:
-            note += "; " + t("box.at_zero", name=act.name, value=str(at0))
+            note += t("sep.clause") + t("box.at_zero", name=act.name, value=str(at0))
         body.append(Math(parts, note=note))
     return Section(t("scalar.box"), body, key="box")
 

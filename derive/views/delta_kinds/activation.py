@@ -25,7 +25,7 @@ def error(stage, ctx, up, z: Tensor, a: Tensor, delta: Tensor, act, idx, ranges)
     matrix = up.grad.matrix if act.name == "identity" else as_hadamard(ch.result, mats, shape)
     note = t("delta.fprime_note", name=act.name)
     if ACTIVATIONS[act.name].piecewise:
-        note += "; " + t("delta.at_zero", name=act.name)
+        note += t("sep.clause") + t("delta.at_zero", name=act.name)
     lines = [Math([display(delta[idx]), display(ch.chain), display(ch.result)], note=note)]
     if matrix is not None:
         lines.append(Math([delta.matrix, display(matrix)], note=arrow(a.shape, result=delta.shape)))

@@ -446,7 +446,7 @@ def _layer(view: DeltaView, l: int, t, wanted: set | None) -> Section:
 def _fprime_lines(ls: LayerSymbols, act, t) -> list:
     element, matrix = fprime(ls, act)
     at0 = ACTIVATIONS[act.name].piecewise
-    note = t("delta.fprime_note", name=act.name) + ("; " + t("delta.at_zero", name=act.name) if at0 else "")
+    note = t("delta.fprime_note", name=act.name) + (t("sep.clause") + t("delta.at_zero", name=act.name) if at0 else "")
     if matrix is not None:
         return [Math([ls.fprime.matrix, show(matrix)], note=note)]
     return [Math([show(ls.fprime.base[ls.r, ls.p]), show(element)], note=note)]

@@ -41,7 +41,7 @@ def pair_lines(net, t) -> list[Math]:
         form = tidy(od.taught[0]).xreplace({od.yhats[0]: yj, od.ys[0]: tj, od.zs[0]: zj})
         note = t("handout.pair", act=act, loss=loss)
         if od.assumes:
-            note += "; " + t(f"assume.{od.assumes}")
+            note += t("sep.clause") + t(f"assume.{od.assumes}")
         if (act, loss) == own:
             note += " " + t("handout.this_network")
         lines.append(Math([d, form], note=note))

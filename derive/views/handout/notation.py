@@ -55,7 +55,7 @@ def network_table(src) -> Table:
                      t("handout.layer_row", token=layer.token(), shape_in=shape_text(shape_in),
                        shape_out=shape_text(shape_out), params=params or t("handout.no_params"))])
     rows.append([t("handout.loss"), t(f"loss.{net.loss}")])
-    rows.append([t("handout.batch"), t(f"batch.{net.reduction}") + "; " +
+    rows.append([t("handout.batch"), t(f"batch.{net.reduction}") + t("sep.clause") +
                  t("handout.example_m", m=src.example.m)])
     rows.append([t("handout.parameters"), f"{net.n_params:,}"])
     return Table([t("handout.this_network"), ""], rows)

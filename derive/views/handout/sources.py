@@ -95,5 +95,6 @@ def scaled(net, example, t):
         if factor < 1:
             value = Fraction(round(value.numerator * factor * 1000 / value.denominator), 1000)
         params.append((name, value))
-    return replace(example, params=tuple(params),
-                   description=(example.description + "; " if example.description else "") + t("handout.scaled"))
+    own = example.described(t)
+    return replace(example, params=tuple(params), description_key="",
+                   description=(own + t("sep.clause") if own else "") + t("handout.scaled"))

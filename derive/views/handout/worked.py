@@ -73,7 +73,7 @@ def matrix_route(src) -> list:
         rows.append([str(r + 1), xs, ys])
     data = Section(t("numbers.data_title"), [
         para(t, "numbers.data_intro",
-             described=Literal(ex.description) if ex.description else t("numbers.the_example"), m=ex.m,
+             described=Literal(ex.described(t)) if ex.described(t) else t("numbers.the_example"), m=ex.m,
              s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
         Table([t("numbers.row"), "x", "y"], rows)], key="data")
     out.append(data)
