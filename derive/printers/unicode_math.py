@@ -12,7 +12,7 @@ GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε"
 SYMBOLS = {"×": r"\times ", "·": r"\cdot ", "⊙": r"\odot ", "→": r"\to ", "←": r"\leftarrow ",
            "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∈": r"\in ", "−": "-",
            "′": "'", "…": r"\dots ", "⋮": r"\vdots ", "∞": r"\infty ", "√": r"\surd ", "∑": r"\sum ",
-           "±": r"\pm "}
+           "±": r"\pm ", "⌈": r"\lceil ", "⌉": r"\rceil ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "‖": r"\| "}
 SUP = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸⁿᵏʲ˒ᶠ", "0123456789()-+lLnkj,f")), "ᵀ": r"\top "}
 SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗₘₙᵣₓₕₒᵤ₋₊₍₎ₚₜₛ", "0123456789jkilmnrxhou-+()pts"))
 MARKS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
@@ -60,5 +60,5 @@ def to_latex(text: str) -> str:
 
 # A run of notation inside prose: anything holding a Greek letter, a sub- or
 # superscript, a hat or a maths operator, with the letters and digits glued to it.
-_SPECIAL = "".join(GREEK) + "".join(SUP) + "".join(SUB) + "ŷŶ∂×⊙→←≤≥≠≈∈′·∞√∑±" + "".join(MARKS)
+_SPECIAL = "".join(GREEK) + "".join(SUP) + "".join(SUB) + "ŷŶ∂×⊙→←≤≥≠≈∈′·∞√∑±⌈⌉⌊⌋‖" + "".join(MARKS)
 _RUN = re.compile(r"[A-Za-z0-9()\[\]/^*+\-=.,'_]*[%s][A-Za-z0-9()\[\]/^*+\-=.,'_%s]*" % (_SPECIAL, _SPECIAL))

@@ -1,10 +1,8 @@
 """Groundwork for a second language (issue #13): the text printer measures
 display columns (a CJK character takes two), the LaTeX printers keep every
-character for XeLaTeX, and a language without a table is refused cleanly."""
+character for XeLaTeX, and an unknown language is refused cleanly (tests/derive/lang)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
 from derive.printers.tex_escape import escape
@@ -30,11 +28,3 @@ def test_xelatex_escaping_keeps_chinese_and_still_neutralises_markup():
     assert escape("第五周：反向传播", "xelatex") == "第五周：反向传播"
     assert set(escape("第五周", "pdflatex")) == {"?"}
     assert escape("\\input{x}", "xelatex") == r"\textbackslash{}input\{x\}"
-
-
-def test_a_language_without_a_table_is_refused():
-    for argv in (["derive", "mlp-2-3-1", "--lang", "zh"], ["handout", "mlp-2-3-1", "-o", "never.tex", "--lang", "zh"],
-                 ["derive", "mlp-2-3-1", "--lang", "fr"]):
-        done = subprocess.run([sys.executable, "-m", "chainrule", *argv], capture_output=True, text=True)
-        assert done.returncode == 2, (argv, done.stderr)
-        assert done.stderr.startswith("chainrule: error:") and "Traceback" not in done.stderr
