@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from .latex import ENGINE, LatexPrinter, literal, prose
+from .latex import ENGINE, LatexPrinter, has_cjk, literal, needs_xelatex, prose
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LEVELS = ("section", "subsection*", "subsubsection*")
@@ -35,7 +35,7 @@ class DocumentPrinter:
     def doprint(self, doc, *, header: str, subtitle: str) -> str:
         """``header`` is the first line (a TeX comment); ``subtitle`` prose under the title."""
         self.body.names = doc.names or self.body.names
-        chinese = (doc.data or {}).get("lang") == "zh"
+        chinese = needs_xelatex(doc) or bool(has_cjk(subtitle))
         token = ENGINE.set("xelatex" if chinese else "pdflatex")
         try:
             body = "\n".join(self.body.doprint_fragment(node) for node in doc.body)

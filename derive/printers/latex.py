@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import re
 
 import sympy as sp
@@ -44,6 +45,25 @@ _LONG = re.compile(r"\S{24,}")
 # The engine the document is written for: xelatex for Chinese (every character
 # set as written), pdflatex otherwise; set by the printers for one document.
 ENGINE: contextvars.ContextVar[str] = contextvars.ContextVar("tex_engine", default="pdflatex")
+_CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def needs_xelatex(doc) -> bool:
+    """Chinese prose, or CJK in text a user gave (a title, a TOML description):
+    pdflatex could only print it as '?', so the document is set with XeLaTeX."""
+    if (getattr(doc, "data", None) or {}).get("lang") == "zh":
+        return True
+    return has_cjk(doc)
+
+
+def has_cjk(node) -> bool:
+    if isinstance(node, str):
+        return bool(_CJK.search(node))
+    if isinstance(node, (list, tuple)):
+        return any(has_cjk(x) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(has_cjk(getattr(node, f.name)) for f in dataclasses.fields(node))
+    return False
 
 
 def _plain(text: str) -> str:
@@ -377,7 +397,7 @@ class LatexPrinter(Printer):
         return f"${super().cell(value)}$"
 
     def doprint(self, d) -> str:
-        chinese = (getattr(d, "data", None) or {}).get("lang") == "zh"
+        chinese = needs_xelatex(d)
         token = ENGINE.set("xelatex" if chinese else "pdflatex")
         try:
             body = self._print(d)

@@ -132,6 +132,8 @@ def handouts(tmp_path_factory):
         sources[f"{name}-student"] = handout.render(net, answers=False, code_listing=LISTING, lang="zh")
     sources["title"] = handout.render(derive.PRESETS["mlp-2-3-1"](), title="第五周：反向传播 \\input{/etc/passwd} $x$",
                                       lang="zh", answers=False, code_listing=LISTING)
+    sources["english-title"] = handout.render(derive.PRESETS["logistic"](), title="第五周：反向传播",
+                                              answers=False, code_listing=LISTING)
     return compile_all(sources, tmp_path_factory.mktemp("zh"), engine="xelatex")
 
 
@@ -156,6 +158,14 @@ def test_chinese_title_survives_and_injection_prints_literally(handouts):
     c = handouts["title"]
     assert c.ok, c.errors()
     assert "第五周：反向传播 \\input{/etc/passwd} $x$" in c.flat
+
+
+@pytest.mark.slow
+def test_an_english_handout_with_a_chinese_title_keeps_it(handouts):
+    """pdflatex could only print '?': CJK in user text sets the document with XeLaTeX."""
+    c = handouts["english-title"]
+    assert c.ok, c.errors()
+    assert "ctex" in c.tex and "第五周：反向传播" in c.flat and "Notation" in c.flat
 
 
 @pytest.mark.slow
