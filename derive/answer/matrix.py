@@ -28,6 +28,7 @@ from ..views.delta import DeltaView, fprime as view_fprime
 from . import notation
 from .arrays import Evaluator, ShapeMismatch, shape_text
 from .batches import DRAWS, batch_sizes, check_names, draw_all, symbol_names
+from .factors import constant_mistakes, short
 from .fit import equal, fit
 from .syntax import Answer, read
 from .variants import Change, Gradient
@@ -190,38 +191,13 @@ class Grader:
         s = found.scale
         if abs(s) < 1e-12:
             return None
-        n = net.sizes[-1]
-        named = self.constant(s, n)
+        named = constant_mistakes(s, net.sizes[-1], net.loss, t)
         if named is None:
             if not generic:
                 return None
-            out.append(("factor", t("check.factor", factor=_number(s))))
+            out.append(("factor", t("check.factor", factor=short(s))))
             return out
         return out + named
-
-    def constant(self, s: float, n: int):
-        t, loss = self.t, self.net.loss
-        twos = [(1, []), (2, [("factor_2", t("check.two_more", loss=loss, note=self.two_note()))]),
-                (0.5, [("factor_1/2", t("check.two_less", loss=loss, note=self.two_note()))])]
-        outs = [(1, [])]
-        if loss == "mse" and n > 1:
-            outs += [(n, [("missing_1/n", t("check.n_missing", n=n))]), (1 / n, [("extra_1/n", t("check.n_extra", n=n))])]
-        for sign, signs in ((1, []), (-1, [("sign", t("check.sign"))])):
-            for two, named2 in twos:
-                for nout, named_n in outs:
-                    value = sign * two * nout
-                    if abs(s - value) <= 1e-7 * abs(value):
-                        return signs + named2 + named_n
-        return None
-
-    def two_note(self) -> str:
-        loss = self.net.loss
-        L = self.net.depth
-        if loss == "half_se":
-            return self.t("check.two_half_se", L=L)
-        if loss in ("se", "mse"):
-            return self.t("check.two_se", L=L, loss=loss)
-        return self.t("check.two_other", loss=loss)
 
     def change_name(self, c: Change) -> str:
         if c.kind == "fprime":
@@ -252,7 +228,7 @@ class Grader:
                 return t("check.fprime_other_layer", l=k, k=c.how[1], fprime=right)
             L = net.depth
             return t("check.extra_fprime", act=act.name, loss=net.loss,
-                     delta=self.write(self.view.step("BP1", L).matrix), L=L)
+                     delta=self.write(self.view.step("BP1", L).matrix))
         if c.kind == "input":
             kind, k = c.how
             used = "X" if (kind == "A" and k == 0) else f"{kind}{k}"
@@ -261,11 +237,11 @@ class Grader:
                 return t("check.z_for_a", used=used, right=right, l=l)
             return t("check.input", used=used, right=right, l=l)
         if c.kind == "delta":
-            return t("check.delta", used=f"dZ{c.how[0]}", k=c.how[0], l=l)
+            return t("check.delta", used=f"dZ{c.how[0]}", right=f"dZ{l}")
         if c.kind == "nosum":
             return t("check.no_sum", param=self.key, expected=self.write(self.grad.expr),
                      n=self.grad.shape[0], l=l)
-        return t("check.no_l2", lam=_number(float(self.grad.lam)), l=l)
+        return t("check.no_l2", lam=short(float(self.grad.lam)), l=l)
 
     def fprime_text(self, k: int) -> str:
         ls = self.view.layers[k]
@@ -283,7 +259,7 @@ class Grader:
                 idx = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
                 return self.t("check.not_equal", question=self.question, m=b.m,
                               entry="[" + ", ".join(str(i) for i in idx) + "]",
-                              yours=_number(float(s[idx])), value=_number(float(v[idx])))
+                              yours=short(float(s[idx])), value=short(float(v[idx])))
         return self.t("check.not_equal_shape", question=self.question)
 
     # -- shapes that do not fit inside the answer -------------------------------------
@@ -371,16 +347,6 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> ast.AST:
         elif isinstance(value, list):
             setattr(copied, name, [_replace(v, old, new) if isinstance(v, ast.AST) else v for v in value])
     return copied
-
-
-def _number(x: float) -> str:
-    """A short decimal: 0.5, -2, 0.1234."""
-    if abs(x - round(x)) < 1e-9 * max(1, abs(x)):
-        return str(int(round(x)))
-    frac = sp.nsimplify(x, rational=True, tolerance=1e-9)
-    if isinstance(frac, sp.Rational) and frac.q <= 12:
-        return f"{frac.p}/{frac.q}"
-    return f"{x:.6g}"
 
 
 def grade(net, key: str, text: str, t) -> Verdict:
