@@ -15,11 +15,12 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from ..errors import ChainruleError, did_you_mean
+from ..errors import ChainruleError
 from ..index_algebra import ONES
 from ..matrix_numbers import MatrixEvaluator, MatrixNumbers, derivative
 from ..rules import ACTIVATIONS
 from ..views.delta import M, DeltaView
+from .syntax import suggest
 
 DRAWS = 2            # random draws per batch size
 BATCH_SIZES = 3      # 1 and two more
@@ -70,7 +71,7 @@ def check_names(net, used: list[str]) -> None:
                                  f"{int(m.group(2))}); the names are {what}")
         if name.lower() in ("yhat", "y_hat", "ŷ"):
             raise ChainruleError(f"--answer uses {shown}; write the prediction as A{L}")
-        raise ChainruleError(f"--answer uses the unknown name '{shown}'{did_you_mean(name, known)}; "
+        raise ChainruleError(f"--answer uses the unknown name '{shown}'{suggest(name, known)}; "
                              f"the names are {what}")
 
 

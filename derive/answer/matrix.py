@@ -30,7 +30,7 @@ from .arrays import Evaluator, ShapeMismatch, shape_text
 from .batches import DRAWS, batch_sizes, check_names, draw_all, symbol_names
 from .factors import constant_mistakes, short
 from .fit import equal, fit
-from .syntax import Answer, read
+from .syntax import Answer, read, suggest
 from .variants import Change, Gradient
 from .verdict import Verdict
 
@@ -51,12 +51,11 @@ def check_key(net, key: str) -> str:
     shapes = net.param_shapes()
     if key in shapes:
         return key
-    from ..errors import did_you_mean
     hint = ""
     if key and key[0] in "wbWB" and key[1:] and key[1:].split("_")[0].isdigit() and "_" in key:
         hint = f"; for one entry use --param {key.lower()}"
     raise ChainruleError(f"--grad {key[:40]}: {net.spec if len(net.spec) < 60 else 'the network'} has no parameter "
-                         f"array '{key[:40]}'{did_you_mean(key, shapes)}{hint}; its arrays are {', '.join(shapes)}")
+                         f"array '{key[:40]}'{suggest(key, shapes)}{hint}; its arrays are {', '.join(shapes)}")
 
 
 class Grader:
@@ -86,8 +85,9 @@ class Grader:
     def grade(self, text: str) -> Verdict:
         answer = read(text, matrix=True, example=EXAMPLE)
         check_names(self.net, answer.names)
-        self.batches = draw_all(self.net, self.view)
-        self.grad = Gradient(self.net, self.view, self.key, self.batches)
+        if self.grad is None:   # drawn once: a grader may grade many answers
+            self.batches = draw_all(self.net, self.view)
+            self.grad = Gradient(self.net, self.view, self.key, self.batches)
         t = self.t
         verdict = Verdict(False, self.question, answer.text, self.write(self.grad.expr),
                           where=self.where(), method="numeric",
@@ -241,7 +241,7 @@ class Grader:
         if c.kind == "nosum":
             return t("check.no_sum", param=self.key, expected=self.write(self.grad.expr),
                      n=self.grad.shape[0], l=l)
-        return t("check.no_l2", lam=short(float(self.grad.lam)), l=l)
+        return t("check.no_l2", lam=f"{float(self.grad.lam):g}", l=l)
 
     def fprime_text(self, k: int) -> str:
         ls = self.view.layers[k]

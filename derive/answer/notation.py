@@ -83,6 +83,9 @@ def _product(e: sp.MatMul, names) -> tuple[str, int]:
     text = " @ ".join(parts)
     if coeff == 1:
         return text, PRODUCT if len(parts) > 1 else ATOM if parts[0].isidentifier() else PRODUCT
+    if coeff.is_Rational and _decimal(coeff):   # λ = 0.1 of an L2 term reads as written
+        text = sp.sstr(sp.Float(abs(coeff), 15)).rstrip("0") + " * " + text
+        return (("-" + text, UNARY) if coeff < 0 else (text, PRODUCT))
     numer, denom = sp.fraction(coeff)
     sign = ""
     if numer.could_extract_minus_sign():
@@ -92,6 +95,17 @@ def _product(e: sp.MatMul, names) -> tuple[str, int]:
     if denom != 1:
         text = text + " / " + _wrap(_scalar(denom, names), ATOM)
     return (sign + text, UNARY) if sign else (text, PRODUCT)
+
+
+def _decimal(q: sp.Rational) -> bool:
+    """A fraction with a short decimal form other than an integer or a half (0.1, 0.25)."""
+    d = int(q.q)
+    if d in (1, 2):
+        return False
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1 and q.q <= 10 ** 6
 
 
 def _sum(args, names) -> tuple[str, int]:

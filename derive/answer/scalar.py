@@ -32,7 +32,7 @@ import re
 import mpmath
 import sympy as sp
 
-from ..errors import ChainruleError, did_you_mean
+from ..errors import ChainruleError
 from ..example import random_example
 from ..graph import Graph, can_build, couples_rows
 from ..names import NO_LAYER, LETTERS
@@ -41,7 +41,7 @@ from ..rules import ACTIVATIONS, fprime, z as Z_SYM
 from ..views.staged import kinds
 from ..worked import evaluate
 from .factors import constant_mistakes, short
-from .syntax import COMPARE, activation_of, read
+from .syntax import COMPARE, activation_of, read, suggest
 from .verdict import Verdict
 
 POINTS = 6
@@ -100,7 +100,7 @@ class Names:
             same = sorted(n for n in self.table if re.fullmatch(match.group(1) + r"\d+(_\d+)*", n))
             return (f"--answer uses {shown}, which this network does not have; it has "
                     f"{', '.join(same[:6])}{' ...' if len(same) > 6 else ''}")
-        close = did_you_mean(name, self.table) if len(name) <= 100 else ""
+        close = suggest(name, self.table)
         return f"--answer uses the unknown name '{shown}'{close}; the names are {forms}"
 
 
@@ -267,6 +267,7 @@ class ScalarGrader:
         self.g = Graph(net)
         self.names = Names(self.g)
         self.grad = self.g.gradient(self.param)
+        self.points = None
 
     @property
     def question(self) -> str:
@@ -278,11 +279,12 @@ class ScalarGrader:
         for name in answer.names:
             self.names.symbol(name)
         expr = to_sympy(answer, self.names)
-        points = self.points = Points(self.g)
-        E = [ev.gradients[self.param] for ev in points.evaluations]
-        E = [_mp(e) for e in E]
-        self.E = E
-        verdict = Verdict(False, self.question, answer.text, plain(self.grad.expr), where=self.where(),
+        if self.points is None:   # drawn once: a grader may grade many answers
+            self.points = Points(self.g)
+            self.E = [_mp(ev.gradients[self.param]) for ev in self.points.evaluations]
+            self._structures = None
+        points, E = self.points, self.E
+        verdict = Verdict(False, self.question, answer.text, answer_text(self.grad.expr), where=self.where(),
                           checked=t("check.checked_param", points=POINTS), labels=self.labels())
         S = points.values(expr)
         if S is None:
@@ -326,7 +328,7 @@ class ScalarGrader:
             verdict.diagnosis += [text for _, text in found]
             verdict.mistakes += [name for name, _ in found]
             return
-        for candidate, mistakes in self.structures():
+        for candidate, mistakes in self.variants():
             c = ratio(S, candidate)
             if c is None:
                 continue
@@ -358,6 +360,16 @@ class ScalarGrader:
 
     def constant(self, c):
         return constant_mistakes(c, self.net.n_out, self.net.loss, self.t)
+
+    def variants(self):
+        """``structures``, each computed once however many answers are graded."""
+        if self._structures is None:
+            self._structures = ([], self.structures())
+        done, pending = self._structures
+        yield from list(done)
+        for item in pending:
+            done.append(item)
+            yield item
 
     def structures(self):
         """(values, mistakes) of each wrong variant, most likely first."""
@@ -425,7 +437,7 @@ class ScalarGrader:
             from ..rules import LOSSES
             if k == L and LOSSES[net.loss].needs:
                 out = next(a for a in g.adjoints if a.output)
-                delta = plain(out.taught if out.taught is not None else out.expr)
+                delta = answer_text(out.taught if out.taught is not None else out.expr)
                 yield k, ("extra",), ("extra_fprime", t("check.extra_fprime", act=act.name, loss=net.loss,
                                                         delta=delta))
                 continue
@@ -456,7 +468,7 @@ class ScalarGrader:
     def fprime_text(self, k: int) -> str:
         z, a = self.unit(k)
         act = self.net.act(k)
-        return plain(fprime(act.name, act.alpha).at(z, a))
+        return answer_text(fprime(act.name, act.alpha).at(z, a))
 
     def chain_factor(self, S):
         """A factor of the chain rule that the answer has too many or misses."""
@@ -502,7 +514,7 @@ class ScalarGrader:
                 if s not in seen:
                     seen.add(s)
                     a = adjoint[s]
-                    out.append((s.name, plain(a.taught if a.taught is not None else a.expr)))
+                    out.append((s.name, answer_text(a.taught if a.taught is not None else a.expr)))
                     todo.append(a.expr)
         return out
 
@@ -510,6 +522,18 @@ class ScalarGrader:
         t = self.t
         return {"right": t("check.right", question=self.question), "wrong": t("check.wrong", question=self.question),
                 "answer": t("check.your_answer"), "expected": t("check.expected"), "where": t("check.where")}
+
+
+def answer_text(expr) -> str:
+    """``plain(expr)``, with a 0/1 Piecewise (relu's derivative) written as
+    the comparison an answer uses: (a1_1 > 0)."""
+    def mask(pw):
+        (v1, c1), (v2, c2) = pw.args if len(pw.args) == 2 else ((None, None), (None, None))
+        if c2 is not sp.true or {v1, v2} != {0, 1}:
+            return pw
+        cond = c1 if v1 == 1 else c1.negated
+        return sp.Symbol(f"({sp.sstr(cond)})", real=True)
+    return plain(expr.replace(lambda e: isinstance(e, sp.Piecewise), mask))
 
 
 def _pair(z: sp.Symbol, a: sp.Symbol) -> bool:

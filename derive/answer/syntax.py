@@ -38,6 +38,14 @@ BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"
 PRIME = "_prime"
 
 
+def suggest(name: str, known) -> str:
+    """' (did you mean 'X'?)': a name that differs only in case first, then a close one."""
+    same = [k for k in known if k.casefold() == name.casefold()]
+    if same:
+        return f" (did you mean '{same[0]}'?)"
+    return did_you_mean(name, known) if len(name) <= 100 else ""
+
+
 def activations() -> list[str]:
     """The rules card's elementwise activations (each also as NAME_prime)."""
     return kinds.activation_names()

@@ -94,7 +94,10 @@ class Gradient:
                 swap[ONES.text] = np.eye(batch.m)
             elif c.kind == "nol2":
                 expr = self.step.matrix
-        out = batch.evaluate(expr, swap)
+        try:
+            out = batch.evaluate(expr, swap)
+        except ValueError:      # the change leaves shapes that do not add up (another A plus λW)
+            return None
         if any(c.kind == "nosum" for c in changes):
             return out.T          # one row per example, as the errors dZ are laid out
         if self.bias and out.ndim == 2 and out.shape[1] == 1:

@@ -757,8 +757,8 @@ MESSAGES.update({
     "check.two_se": ("this network's loss is {loss}, (ŷ - y)² without a ½, so the derivative of the square "
                      "brings a 2: 2(ŷ - y) before any f′ (half_se would cancel it)."),
     "check.two_other": "no factor of 2 belongs in the gradient of {loss}.",
-    "check.n_missing": ("The 1/{n} of mse is missing: mse averages over the {n} outputs as well, so each "
-                        "output's error carries 2/{n}."),
+    "check.n_missing": ("The 1/{n} of mse is missing: mse averages over the {n} outputs as well, so the "
+                        "output error is 2(ŷ - y)/{n} before any f′."),
     "check.n_extra": "There is a 1/{n} too many: mse's 1/{n} (the mean over the {n} outputs) appears once.",
     "check.factor": "Your answer is the right one times a constant factor {factor}.",
     "check.no_fprime": ("The activation derivative of layer {l} ({act}) is missing: layer {l}'s error carries "
