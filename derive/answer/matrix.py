@@ -21,7 +21,6 @@ import ast
 import copy
 
 import numpy as np
-import sympy as sp
 
 from ..errors import ChainruleError
 from ..views.delta import DeltaView, fprime as view_fprime
@@ -32,7 +31,7 @@ from .factors import constant_mistakes, short
 from .fit import equal, fit
 from .syntax import Answer, read, suggest
 from .variants import Change, Gradient
-from .verdict import Verdict
+from .verdict import Verdict, labels
 
 EXAMPLE = "dZ1.T @ X / m"
 MOST_CHANGES = 2
@@ -92,7 +91,7 @@ class Grader:
         verdict = Verdict(False, self.question, answer.text, self.write(self.grad.expr),
                           where=self.where(), method="numeric",
                           checked=t("check.checked_grad", ms=", ".join(map(str, self.ms)), draws=DRAWS),
-                          labels=self.labels())
+                          labels=labels(self.t, self.question))
         verdict.shapes["expected"] = self.shape(self.grad.shape)
         try:
             S = self.values(answer)
@@ -329,11 +328,6 @@ class Grader:
             step = self.view.step("BP1" if k == L else "BP2", k)
             out.append((f"dZ{k}", self.write(step.matrix)))
         return out
-
-    def labels(self) -> dict:
-        t = self.t
-        return {"right": t("check.right", question=self.question), "wrong": t("check.wrong", question=self.question),
-                "answer": t("check.your_answer"), "expected": t("check.expected"), "where": t("check.where")}
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> ast.AST:

@@ -37,3 +37,9 @@ class Verdict:
         out["method"] = self.method
         out["checked"] = self.checked
         return out
+
+
+def labels(t, question: str) -> dict:
+    """The headings of the text layout, in the verdict's language."""
+    return {"right": t("check.right", question=question), "wrong": t("check.wrong", question=question),
+            "answer": t("check.your_answer"), "expected": t("check.expected"), "where": t("check.where")}
