@@ -151,12 +151,11 @@ class Grader:
                 best, best_score = (changes, factors), score
 
         consider((), grad.right_values, True)
-        for n in range(1, MOST_CHANGES + 1):
-            if best is not None and best_score <= n:
+        for variant in grad.variants(MOST_CHANGES):
+            if best is not None and best_score <= len(variant.changes):
                 break
-            for variant in grad.variants(n):
-                if grad.evaluate(variant):
-                    consider(variant.changes, variant.values, False)
+            if grad.evaluate(variant):
+                consider(variant.changes, variant.values, False)
         if best is None:
             if np.shape(S[-1]) != np.shape(grad.right_values[-1]):
                 verdict.diagnosis.append(t("check.shape", question=self.question, yours=verdict.shapes["answer"],

@@ -231,31 +231,40 @@ class Gradient:
 
     def variants(self, most: int) -> list[Variant]:
         """Variants with 1 .. ``most`` changes, each change from a different
-        category (two f' changes are in different layers)."""
+        category (two f' changes are in different layers).  Combinations
+        leave out the rarer f' changes (another activation's, another
+        layer's), which would multiply their number in a deep network."""
         singles = self.changes()
-        out = []
-        for n in range(1, most + 1):
-            for combo in itertools.combinations(singles, n):
-                if len({c.category for c in combo}) < n:
-                    continue
-                out.append(Variant(combo))
+        common = [c for c in singles if not (c.kind == "fprime" and c.how[0] in ("act", "layer"))]
+        out = [Variant((c,)) for c in singles]
+        for n in range(2, most + 1):
+            for combo in itertools.combinations(common, n):
+                if len({c.category for c in combo}) == n:
+                    out.append(Variant(combo))
         return out
 
     def evaluate(self, variant: Variant) -> bool:
         """Fill in the variant's values; False when it does not apply, or
-        equals the right answer everywhere (then it is no mistake here)."""
+        equals the right answer everywhere (then it is no mistake here).
+        Computed once per variant, however many answers are graded."""
+        key = ("variant", variant.changes)
+        if key not in self._base:
+            self._base[key] = self._evaluate(variant.changes)
+        variant.values = self._base[key] or []
+        return self._base[key] is not None
+
+    def _evaluate(self, changes) -> list | None:
         values = []
         same = True
         for batch in self.batches:
-            v = self.value(batch, variant.changes)
+            v = self.value(batch, changes)
             if v is None:
-                return False
+                return None
             right = self.right_values[len(values)]
             if v.shape != right.shape or not np.allclose(v, right, rtol=1e-9, atol=1e-12):
                 same = False
             values.append(v)
-        variant.values = values
-        return not same
+        return None if same else values
 
     @property
     def right_values(self) -> list:
