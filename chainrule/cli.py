@@ -74,6 +74,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one `chainrule: error:` line, exit 2."""
 
     def error(self, message):
+        if "--answer: expected one argument" in message:   # argparse reads '-d1_2*x1' as an option
+            message += " (an answer that starts with '-' is written --answer=EXPR)"
         raise ChainruleError(f"{message}; see '{self.prog} --help'")
 
 

@@ -81,6 +81,7 @@ BAD = [
     (["check", "mlp-2-3-1", "--answer", "X"], "one of the arguments --param --grad is required"),
     (["check", "mlp-2-3-1", "--grad", "W1", "--param", "w1_1_1", "--answer", "X"], "not allowed with"),
     (["check", "mlp-2-3-1", "--grad", "W1"], "the following arguments are required: --answer"),
+    (["check", "mlp-2-3-1", "--param", "w1_2_1", "--answer", "-d1_2*x1"], "written --answer=EXPR"),
     (["check", "small-cnn", "--grad", "W1", "--answer", "X"], "--grad answers are checked for dense networks"),
     (["check", "bn-mlp", "--param", "w1_1_1", "--answer", "x1"], "batch norm couples the examples"),
 ]
