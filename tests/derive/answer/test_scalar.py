@@ -95,7 +95,9 @@ def test_the_diagnosis_speaks_of_the_unit_on_the_path():
 
 
 @pytest.mark.parametrize("spec,param", [("mlp-2-3-1", "w1_2_1"), ("softmax-2hidden", "w1_3_2"),
-                                        ("relu-square", "b1_2"), ("logistic", "b1_1"), ("small-cnn", "w4_2_2")])
+                                        ("relu-square", "b1_2"), ("logistic", "b1_1"), ("small-cnn", "w4_2_2"),
+                                        ("residual-mlp", "w1_2_1"), ("tiny-rnn", "wh1_1_2"),
+                                        ("2-3:tanh-dropout(0.5)-1/mse", "w1_2_2")])
 def test_the_expected_result_and_its_deltas_are_answers_themselves(spec, param):
     v = grade(spec, param, param)
     assert grade(spec, param, v.expected).correct
@@ -107,7 +109,8 @@ def test_the_expected_result_and_its_deltas_are_answers_themselves(spec, param):
 
 @pytest.mark.parametrize("spec,param", [("mlp-2-3-1", "w1_2_1"), ("softmax-2hidden", "w2_3_4"),
                                         ("relu-square", "w1_2_1"), ("logistic", "w1_1_1"), ("small-cnn", "w1_1_1_2_2"),
-                                        ("2-3:tanh-2/se/l2(0.25)", "w1_1_2")])
+                                        ("2-3:tanh-2/se/l2(0.25)", "w1_1_2"), ("residual-mlp", "w2_1_2"),
+                                        ("tiny-rnn", "wx1_2_1"), ("2-3:tanh-dropout(0.5)-1/mse", "w1_3_1")])
 def test_the_gradient_compared_with_is_torchs(spec, param):
     pytest.importorskip("torch")
     from tests.torch_reference import loss_and_grads
