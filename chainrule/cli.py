@@ -1,7 +1,7 @@
 """The `chainrule` command line: the one place that wires derive and codegen.
 
 Exit codes: 0 done; 2 bad input (one `chainrule: error:` line, no
-traceback); 1 an internal error.
+traceback); 1 an internal error; 3 `check`: the answer is wrong.
 """
 from __future__ import annotations
 
@@ -47,10 +47,35 @@ LOSS_LIST = "se half_se mse bce ce"
 EPILOG_DERIVE = EPILOG_DERIVE.format(activations=ACTIVATION_LIST, losses=LOSS_LIST)
 
 
+EPILOG_CHECK = """\
+examples:
+  chainrule check mlp-2-3-1 --grad W1 --answer "dZ1.T @ X / m"           right: exit 0
+  chainrule check mlp-2-3-1 --grad W1 --answer "X.T @ dZ1 / m"           the transpose: exit 3
+  chainrule check softmax-2hidden --grad W3 --answer "(A3 - Y).T @ A2"   the 1/m is missing
+  chainrule check mlp-2-3-1 --grad b1 --answer "dZ1.sum(axis=0) / m"
+  chainrule check mlp-2-3-1 --param w1_2_1 --answer "d1_2*x1" --format json
+  chainrule check relu-square --param w1_1_1 --answer "(yhat1 - y1)*w2_1_1*(z1_1 > 0)*x1"
+
+--grad answers (dense networks): NumPy syntax for a batch of m examples, one row per
+  example.  Names: X, Y, m and, for each layer l, Z{l}, A{l} (A{L} is the prediction),
+  dZ{l} (the per-example errors delta = dJ/dZ of BP1-BP2, without 1/m), W{l}, b{l}.
+  Operators: + - * / ** (a number as exponent) @ .T .sum(axis=0) .sum(axis=1) .sum(),
+  and a comparison with a number: (Z1 > 0).
+--param answers (one example): plain names as the derivation prints them: w1_2_1, b1_2,
+  x1, y1, z1_2, a1_2, d1_2 (delta), yhat1.  Operators: + - * / ** and (z1_2 > 0).
+functions (both): every activation (sigmoid, tanh, relu, leaky_relu(z, alpha) ...), its
+  derivative as the rules card teaches it, NAME_prime (sigmoid_prime(Z1) = A1*(1 - A1),
+  relu_prime(Z1) = (Z1 > 0)), exp and log; softmax(Z) row by row in --grad answers.
+Nothing is evaluated by Python: the answer is read by an AST whitelist.
+"""
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one `chainrule: error:` line, exit 2."""
 
     def error(self, message):
+        if "--answer: expected one argument" in message:   # argparse reads '-d1_2*x1' as an option
+            message += " (an answer that starts with '-' is written --answer=EXPR)"
         raise ChainruleError(f"{message}; see '{self.prog} --help'")
 
 
@@ -181,6 +206,24 @@ def build_parser() -> Parser:
                    help="with --optimizer: the learning rate (default: the example's)")
     h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
     train.add_parser(sub)
+
+    k = sub.add_parser("check", help="grade a hand-derived gradient and name the mistake",
+                       description="Say whether a gradient derived by hand is right, and if not, what is wrong "
+                                   "in a teacher's words (a transpose, the 1/m, a missing f', f'(a) for f'(z), "
+                                   "the sign, a factor of 2, the sum over the batch, another layer's "
+                                   "quantity). Exit status: 0 right, 3 wrong, 2 the answer could not be read.",
+                       epilog=EPILOG_CHECK, formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    what = k.add_mutually_exclusive_group(required=True)
+    what.add_argument("--param", metavar="NAME",
+                      help="the answer is dJ/dNAME for one parameter (w1_2_1, b2_1 ...), a scalar expression")
+    what.add_argument("--grad", metavar="KEY",
+                      help="the answer is dJ/dKEY for a whole array (W1, b2 ...), in NumPy syntax, for a batch")
+    k.add_argument("--answer", required=True, metavar="EXPR",
+                   help="the answer; quote it, and write --answer=EXPR when it starts with '-'")
+    k.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    k.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the verdict: en (default) or zh (Simplified Chinese)")
     return p
 
 
@@ -289,8 +332,21 @@ def cmd_handout(args) -> str:
     return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
 
 
+WRONG = 3   # check: the answer was read and is wrong
+
+
+def cmd_check(args):
+    """(output, exit status): 0 right, 3 wrong."""
+    import derive
+    from derive.answer import check
+    from derive.printers.verdict import render_verdict
+    net = derive.load(args.spec)
+    verdict = check(net, args.answer, param=args.param, grad=args.grad, lang=args.lang)
+    return render_verdict(verdict, args.format), 0 if verdict.correct else WRONG
+
+
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,
-            "train": train.run}
+            "train": train.run, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,9 +359,12 @@ def main(argv: list[str] | None = None) -> int:
                   "see 'chainrule --help'", file=sys.stderr)
             return 2
         output = COMMANDS[args.command](args)
+        status = 0
+        if isinstance(output, tuple):   # check: the verdict and its exit status
+            output, status = output
         sys.stdout.write(output)
         sys.stdout.flush()
-        return 0
+        return status
     except ChainruleError as exc:
         message = " ".join(str(exc).split())
         print(f"chainrule: error: {message}", file=sys.stderr)

@@ -736,4 +736,77 @@ MESSAGES.update({
 
 MESSAGES.update({
     "sep.clause": "; ",
+    # -- chainrule check: grading a student's gradient (derive/answer) ----------------------------
+    "check.right": "{question}: right",
+    "check.wrong": "{question}: wrong",
+    "check.your_answer": "your answer",
+    "check.expected": "expected",
+    "check.where": "where",
+    "check.checked_grad": ("Compared with the derivation's BP1-BP4 on random batches of m = {ms} examples "
+                           "({draws} random draws of the parameters and data each)."),
+    "check.checked_param": ("Compared with the derivation's gradient at {points} random points (inputs, targets "
+                            "and parameters drawn at random, every quantity computed from its definition)."),
+    "check.proved": "SymPy also simplifies the difference to 0 once the definitions are put in.",
+    "check.bias_shape": ("Note: {param} has shape {shape}; your answer has shape {yours}, which holds the same "
+                         "numbers."),
+    "check.not_finite": ("Your answer is not a finite number everywhere (a log of a negative number, or a "
+                         "division by zero?)."),
+    "check.transposed": ("The result is transposed: {question} has the shape of {param}, {shape} (one row per "
+                         "neuron of the layer, one column per input), so the factors of the product come the "
+                         "other way round: {question} = {expected}."),
+    "check.transposed_bias": ("The result is transposed: {question} has the shape of {param}, {shape}: "
+                              "{question} = {expected}."),
+    "check.missing_m": ("The 1/m of the mean over the batch is missing: J averages the m examples' losses, and "
+                        "dZ holds each example's own error, so the 1/m goes on dW and db."),
+    "check.extra_m": ("There is a 1/m too many: dZ holds each example's own error (without 1/m), and the mean "
+                      "over the batch puts one 1/m on dW and db."),
+    "check.sum_no_m": "There is a 1/m too many: this J sums the examples' losses (sum), so no 1/m appears.",
+    "check.extra_m_factor": "There is a factor m too many: this J sums the examples' losses, with no 1/m.",
+    "check.sign": ("The sign is flipped: the gradient points uphill, and gradient descent subtracts it "
+                   "(w ← w - lr·dJ/dw)."),
+    "check.two_more": "There is a factor of 2 too many: {note}",
+    "check.two_less": "A factor of 2 is missing: {note}",
+    "check.two_half_se": ("this network's loss is half_se, ½(ŷ - y)², whose ½ cancels the 2 of the square: "
+                          "the output error is ŷ - y before any f′."),
+    "check.two_se": ("this network's loss is {loss}, (ŷ - y)² without a ½, so the derivative of the square "
+                     "brings a 2: 2(ŷ - y) before any f′ (half_se would cancel it)."),
+    "check.two_other": "no factor of 2 belongs in the gradient of {loss}.",
+    "check.n_missing": ("The 1/{n} of mse is missing: mse averages over the {n} outputs as well, so the "
+                        "output error is 2(ŷ - y)/{n} before any f′."),
+    "check.n_extra": "There is a 1/{n} too many: mse's 1/{n} (the mean over the {n} outputs) appears once.",
+    "check.factor": "Your answer is the right one times a constant factor {factor}.",
+    "check.no_fprime": ("The activation derivative of layer {l} ({act}) is missing: layer {l}'s error carries "
+                        "the factor f′(z) = {fprime}."),
+    "check.fprime_at_a": ("The derivative of layer {l} ({act}) is taken at the activation a, after the "
+                          "activation; f′ belongs at the pre-activation z: f′(z) = {fprime}."),
+    "check.fprime_form_at_z": ("The derivative of layer {l} ({act}) is written with z where its form takes the "
+                               "activation a: {wrong} instead of {fprime}."),
+    "check.fprime_other_act": "Layer {l} applies {act}, but the derivative used is {other}′: f′(z) = {fprime}.",
+    "check.fprime_other_layer": ("The derivative of layer {l} is taken at Z{k}, layer {k}'s pre-activation; it "
+                                 "belongs at layer {l}'s own Z{l}: {fprime}."),
+    "check.extra_fprime": ("The output error has an extra f′: with {act} and {loss}, f′ cancels against the "
+                           "loss, and the output error is {delta}."),
+    "check.input": ("{used} stands where {right}, the input of layer {l}, belongs: a weight's gradient is the "
+                    "error times what the weight received."),
+    "check.z_for_a": ("{used} stands where {right} belongs: layer {l} receives the activation {right}, not the "
+                      "pre-activation {used}."),
+    "check.delta": "{used} stands where the error {right} belongs.",
+    "check.no_sum": ("The bias gradient is not summed over the batch: every example adds its error, so "
+                     "{param}'s gradient is {expected}, of shape ({n}) like {param}, with no row per example."),
+    "check.no_l2": "The L2 term {lam} * W{l} is missing (the penalty λ/2·ΣW² adds λ·W to dJ/dW).",
+    "check.shape": "Your answer has shape {yours}; {question} has the shape of {param}, {shape}.",
+    "check.not_equal": ("Not equal to {question}, and none of the usual mistakes explains the difference (at "
+                        "m = {m}, entry {entry}: yours {yours}, expected {value})."),
+    "check.not_equal_shape": "Not equal to {question}, and none of the usual mistakes explains the difference.",
+    "check.not_equal_scalar": ("Not equal to {question}, and none of the usual mistakes explains the difference "
+                               "(at one random point: yours {yours}, expected {value})."),
+    "check.mismatch": "The shapes do not fit in {part}: {left} is {lshape} and {right} is {rshape}.",
+    "check.mismatch_one": "The shapes do not fit in {part}: {shape} does not allow {op}.",
+    "check.mismatch_fits": "{fix} would fit.",
+    "check.mismatch_fixed": "{fix} would fit, and with it your answer is right: {answer}.",
+    "check.param_other": "That is the gradient of {other}, not of {param}: dJ/d{other} = {expected_other}.",
+    "check.param_swapped": ("That is the gradient of {other}: the indices are swapped. w{l}_j_k connects neuron k "
+                            "of layer {prev} to neuron j of layer {l}, so dJ/d{param} = {expected}."),
+    "check.scalar_extra": "Your answer has a factor {factor} too many.",
+    "check.scalar_missing": "The factor {factor} is missing.",
 })

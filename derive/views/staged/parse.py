@@ -119,7 +119,7 @@ def literal(node: ast.Constant, text: str) -> sp.Rational:
 
 def check_syntax(text: str) -> tuple[ast.expr, list[str]]:
     """The syntax tree of the (normalised) text and its variables, in order of first use."""
-    _check_parentheses(text)
+    check_parentheses(text)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
@@ -131,7 +131,7 @@ def check_syntax(text: str) -> tuple[ast.expr, list[str]]:
                              f"and parentheses may sit inside one another") from None
     except ValueError:   # a NUL byte
         raise ChainruleError(f"cannot parse --expr; write a Python-style expression such as {EXAMPLE}") from None
-    depth = _depth(tree.body)
+    depth = nesting_depth(tree.body)
     if depth > MAX_DEPTH:
         raise ChainruleError(f"--expr is nested more than {MAX_DEPTH} levels deep (each operator, call or sign "
                              f"applied to the result of another counts); the limit is {MAX_DEPTH}: write a "
@@ -144,7 +144,7 @@ def check_syntax(text: str) -> tuple[ast.expr, list[str]]:
     return tree.body, order
 
 
-def _check_parentheses(text: str) -> None:
+def check_parentheses(text: str, what: str = "--expr") -> None:
     level = deepest = 0
     for c in text:
         if c in "([{":
@@ -153,10 +153,10 @@ def _check_parentheses(text: str) -> None:
         elif c in ")]}":
             level -= 1
     if deepest > MAX_DEPTH:
-        raise ChainruleError(f"--expr nests {deepest} parentheses deep; the limit is {MAX_DEPTH}")
+        raise ChainruleError(f"{what} nests {deepest} parentheses deep; the limit is {MAX_DEPTH}")
 
 
-def _depth(tree: ast.AST) -> int:
+def nesting_depth(tree: ast.AST) -> int:
     """How many expressions sit inside one another (without recursion: the
     tree may be far deeper than the limit)."""
     deepest, stack = 0, [(tree, 1)]

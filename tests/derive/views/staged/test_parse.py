@@ -75,7 +75,7 @@ def test_deep_nesting_is_refused_saying_the_limit(text, limit):
 
 def test_nesting_just_under_the_limit_is_read():
     tree, variables = parse.check_syntax("-" * 98 + "x")
-    assert variables == ["x"] and parse._depth(tree) == 99
+    assert variables == ["x"] and parse.nesting_depth(tree) == 99
 
 
 def test_fullwidth_letters_read_as_ascii():
