@@ -139,7 +139,7 @@ def build_parser() -> Parser:
                        epilog=EPILOG_DERIVE, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
     d.add_argument("--param", action="append", metavar="NAME",
-                   help="derive only this parameter, e.g. w1_2_1 or b2_1 (repeatable)")
+                   help="derive only this parameter, e.g. w1_2_1 or b2_1, or every entry of an array, e.g. W1 (repeatable)")
     d.add_argument("--view", choices=["scalar", "delta", "both"], default="both",
                    help="scalar: weight by weight; delta: BP1-BP4 in matrix form with shapes; "
                         "both (default)")

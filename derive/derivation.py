@@ -47,7 +47,7 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     if view not in VIEWS:
         raise ChainruleError(f"unknown view '{view}'; choose scalar, delta or both")
     if params:
-        params = [net.check_param(p) for p in params]
+        params = _expand(net, params)
     numbers = numbers or bool(steps)
     example = choose_example(net, numbers, seed)
     g = build_graph(net, example)
@@ -85,6 +85,22 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
         if index_view:   # the index view's own results, on a small instance
             doc.body.append(verify_index.section(net, t, params, doc.data))
     return doc
+
+
+def _expand(net, params: list[str]) -> list[str]:
+    """Plain names, checked; an array's key (W1, b2, gamma2) stands for every
+    entry of that array, in order."""
+    from . import names
+    keys = {key.lower(): (key, shape) for key, shape in net.param_shapes().items()}
+    out = []
+    for p in params:
+        if p.lower() in keys:   # a plain name always has indices (w1_2_1), a key never
+            key, shape = keys[p.lower()]
+            chosen = names.entries(key, shape)
+        else:
+            chosen = [net.check_param(p)]
+        out += [q for q in chosen if q not in out]
+    return out
 
 
 def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, params, data_pending: list,
