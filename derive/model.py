@@ -153,6 +153,7 @@ class Plot(Node):
     ylabel: str
     series: list[Series]
     caption: str = ""
+    whole_x: bool = False   # x counts something (steps): ticks only at whole numbers
 
 
 @dataclass

@@ -373,6 +373,31 @@ def _is_value(cell) -> bool:
     return type(cell).__name__ == "Value"
 
 
+def _free_corner(plot) -> str:
+    """The corner the legend hides the fewest points in (a descent path ends
+    in the bottom middle, a loss curve falls to the bottom right)."""
+    points = [p for series in plot.series for p in series.points]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    if not points or max(xs) == min(xs) or max(ys) == min(ys):
+        return "north east"
+    def hidden(right: bool, top: bool) -> int:
+        return sum(1 for x, y in points
+                   if ((x - min(xs)) / (max(xs) - min(xs)) > 0.55) == right
+                   and ((y - min(ys)) / (max(ys) - min(ys)) > 0.6) == top)
+    corners = [("north east", True, True), ("north west", False, True),
+               ("south east", True, False), ("south west", False, False)]
+    return min(corners, key=lambda c: hidden(c[1], c[2]))[0]   # ties: the first, north east
+
+
+def _whole_ticks(plot) -> str:
+    """A tick every 1, 2, 5, 10, ... steps, so that no tick reads 0.5 steps."""
+    if not plot.whole_x:
+        return ""
+    top = max((x for series in plot.series for x, _ in series.points), default=1)
+    step = next(d * 10 ** e for e in range(9) for d in (1, 2, 5) if top / (d * 10 ** e) <= 8)
+    return f", xtick distance={step}"
+
+
 class LatexPrinter(Printer):
     def __init__(self, names=None, levels: tuple = LEVELS, code_env: str = "verbatim"):
         super().__init__(names)
@@ -483,9 +508,10 @@ class LatexPrinter(Printer):
         styles = ["blue", "red", "black!60", "green!50!black"]
         lines = [r"\begin{center}", r"\begin{tikzpicture}",
                  r"\begin{axis}[width=0.7\linewidth, height=5.5cm, xlabel={%s}, ylabel={%s}, "
-                 r"legend pos=north east, legend cell align=left, legend style={font=\footnotesize, fill opacity=0.8, text opacity=1}, "
+                 r"legend pos=%s, legend cell align=left, legend style={font=\footnotesize, fill opacity=0.8, text opacity=1}, "
                  r"tick label style={font=\small}, "
-                 r"scaled ticks=false]" % (prose(plot.xlabel), prose(plot.ylabel))]
+                 r"scaled ticks=false%s]" % (prose(plot.xlabel), prose(plot.ylabel), _free_corner(plot),
+                                             _whole_ticks(plot))]
         for i, series in enumerate(plot.series):
             color = styles[i % len(styles)]
             style = f"{color}, mark=*, mark size=1.5pt" if series.marks else f"{color}, no marks, thick"

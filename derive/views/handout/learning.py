@@ -26,7 +26,7 @@ def loss_plot(trace, t, label: str | None = None, others: list | None = None) ->
     series = [Series(label or t("plot.descent"), [(r.step, _f(r.loss)) for r in trace])]
     for name, rows in others or []:
         series.append(Series(name, [(r.step, _f(r.loss)) for r in rows]))
-    return Plot(t("plot.step"), "J", series)
+    return Plot(t("plot.step"), "J", series, whole_x=True)
 
 
 def path_plot(src, trace, t) -> Plot | None:

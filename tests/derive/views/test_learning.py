@@ -59,3 +59,16 @@ def test_lr_without_optimizer_is_refused(tmp_path):
                            "-o", str(tmp_path / "h.tex")], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("chainrule: error: --lr")
     assert not (tmp_path / "h.tex").exists()
+
+
+def test_plot_legend_avoids_the_points_and_step_ticks_are_whole():
+    from derive.model import Plot, Series
+    from derive.printers.latex import LatexPrinter
+    falling = Plot("step", "J", [Series("loss", [(0, 1.0), (1, 0.3), (2, 0.1), (3, 0.05)])], whole_x=True)
+    u_shape = Plot("w", "J", [Series("J(w)", [(x / 10, (x / 10 - 0.3) ** 2) for x in range(12)], marks=False)])
+    out = LatexPrinter().doprint_fragment(falling)
+    assert "legend pos=north east" in out and "xtick distance=1" in out
+    out = LatexPrinter().doprint_fragment(u_shape)
+    assert "legend pos=north west" in out and "xtick distance" not in out
+    many = Plot("step", "J", [Series("loss", [(k, 1 / (k + 1)) for k in range(201)])], whole_x=True)
+    assert "xtick distance=50" in LatexPrinter().doprint_fragment(many)
