@@ -105,6 +105,7 @@ class Neuron:
     """One circle of a network diagram: its label (SymPy expression or text)."""
     label: object
     shaded: bool = False        # an input
+    bias: object = None         # the bias it adds, when the drawing shows biases (a mark by the circle)
 
 
 @dataclass
