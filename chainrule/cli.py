@@ -130,8 +130,8 @@ def build_parser() -> Parser:
                    help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
-    d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
-                   help="output format (default text)")
+    d.add_argument("--format", choices=["text", "latex", "markdown", "json", "html"], default="text",
+                   help="output format (default text); html: one self-contained web page, maths as MathML")
     d.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the prose: en (default) or zh (Simplified Chinese)")
     d.add_argument("--expr", metavar="EXPR",

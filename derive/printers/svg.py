@@ -262,3 +262,81 @@ class _Svg:
                    f'rx="6" fill="#fff" stroke="#222" stroke-width="1.2"/>'
                    f'<text font-size="{CAPTION}" text-anchor="middle" dominant-baseline="central">{spans}</text></g>')
         return out
+
+
+# ---------------------------------------------------------------- plots --
+
+PLOT_W, PLOT_H = 560.0, 300.0
+PLOT_MARGIN = (56.0, 16.0, 44.0, 16.0)     # left, right, bottom, top
+COLOURS = ("#1f5fbf", "#c0392b", "#555", "#2e7d32")
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi]."""
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    out, v = [], first
+    while v <= hi + 1e-9 * step:
+        out.append(0.0 if abs(v) < step * 1e-9 else v)
+        v += step
+    return out
+
+
+def plot_svg(plot) -> str:
+    """A ``derive.model.Plot`` as an SVG line chart: each series from its
+    computed points, marks or a smooth curve, axes with round ticks, a legend."""
+    points = [p for s in plot.series for p in s.points]
+    if not points:
+        return '<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 10 10" width="10" height="10"/>\n'
+    xs, ys = [float(x) for x, _ in points], [float(y) for _, y in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    if y1 == y0:
+        y0, y1 = y0 - 1, y1 + 1
+    pad = (y1 - y0) * 0.05
+    y0, y1 = y0 - pad, y1 + pad
+    left, right, bottom, top = PLOT_MARGIN
+    legend = len(plot.series) * 16
+    height = PLOT_H + legend
+    w, h = PLOT_W - left - right, PLOT_H - top - bottom
+
+    def X(v):
+        return left + (float(v) - x0) / (x1 - x0) * w
+
+    def Y(v):
+        return top + legend + (y1 - float(v)) / (y1 - y0) * h
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 {_n(PLOT_W)} {_n(height)}" '
+           f'width="{_n(PLOT_W)}" height="{_n(height)}" font-family="sans-serif" font-size="11" role="img" '
+           f'aria-label="{escape(plot.ylabel)} / {escape(plot.xlabel)}">',
+           f'<rect x="{_n(left)}" y="{_n(top + legend)}" width="{_n(w)}" height="{_n(h)}" fill="none" stroke="#888"/>']
+    for v in _ticks(x0, x1):
+        out.append(f'<line x1="{_n(X(v))}" y1="{_n(top + legend + h)}" x2="{_n(X(v))}" y2="{_n(top + legend + h + 4)}" '
+                   f'stroke="#888"/><text x="{_n(X(v))}" y="{_n(top + legend + h + 16)}" text-anchor="middle">'
+                   f"{escape(f'{v:.6g}')}</text>")
+    for v in _ticks(y0, y1):
+        out.append(f'<line x1="{_n(left - 4)}" y1="{_n(Y(v))}" x2="{_n(left)}" y2="{_n(Y(v))}" stroke="#888"/>'
+                   f'<text x="{_n(left - 6)}" y="{_n(Y(v))}" text-anchor="end" dominant-baseline="central">'
+                   f"{escape(f'{v:.4g}')}</text>")
+    out.append(f'<text x="{_n(left + w / 2)}" y="{_n(height - 6)}" text-anchor="middle">{escape(plot.xlabel)}</text>')
+    out.append(f'<text transform="translate(14 {_n(top + legend + h / 2)}) rotate(-90)" text-anchor="middle">'
+               f"{escape(plot.ylabel)}</text>")
+    for i, s in enumerate(plot.series):
+        colour = COLOURS[i % len(COLOURS)]
+        pts = " ".join(f"{_n(X(x))},{_n(Y(y))}" for x, y in s.points)
+        if s.marks:
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1"/>')
+            out += [f'<circle cx="{_n(X(x))}" cy="{_n(Y(y))}" r="2.5" fill="{colour}"/>' for x, y in s.points]
+        else:
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        ly = top + 8 + i * 16
+        out.append(f'<line x1="{_n(left)}" y1="{_n(ly)}" x2="{_n(left + 20)}" y2="{_n(ly)}" stroke="{colour}" '
+                   f'stroke-width="2"/><text x="{_n(left + 26)}" y="{_n(ly)}" dominant-baseline="central">'
+                   f"{escape(s.label)}</text>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
