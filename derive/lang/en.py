@@ -720,3 +720,36 @@ MESSAGES.update({
                                 "this network is too large for it. The generated module's fit() runs every "
                                 "optimizer at any size."),
 })
+
+MESSAGES.update({
+    # -- the explore page and the HTML printer (derive/views/explore.py, issue #15) ------
+    "explore.step": "Take a step",
+    "explore.reset": "Reset",
+    "explore.steps_done": "steps taken",
+    "explore.loss": "loss J",
+    "explore.scalar": "Scalar view",
+    "explore.matrix": "Matrix view (BP1-BP4)",
+    "explore.view": "View",
+    "explore.choose": "Click a weight (an arrow) or a bias (the small square by a neuron) in the drawing, or "
+                      "choose a parameter from the list, to see its derivation.",
+    "explore.pick": "Parameter",
+    "explore.parameters": "Parameters",
+    "explore.drawing": "The network: click a weight or bias",
+    "explore.derivation_of": "Derivation",
+    "explore.quantity": "quantity",
+    "explore.value": "value now",
+    "explore.intro_dense": ("Each arrow is a weight and each small square a bias. Choose one to see how "
+                            "backpropagation finds its gradient: the paths from it to the loss, the local "
+                            "derivative on each edge, and the delta the backward pass computed once and reuses. "
+                            "Take a step of gradient descent to see every number change."),
+    "explore.intro_blocks": ("Each block is one layer. Choose a parameter from the list under the drawing to see "
+                             "how backpropagation finds its gradient; the matrix view gives the equations of "
+                             "every layer. Take a step of gradient descent to see every number change."),
+    "explore.example": ("The numbers are {described}: {m} example(s), and each step is θ ← θ - {lr}·∂J/∂θ for "
+                        "every parameter θ, with J and the gradients computed in this page from the "
+                        "derivation's own definitions."),
+    "explore.too_many_params": ("This network has {n} parameters; the page carries a derivation for at most "
+                                "{limit}, so it shows the drawing and the matrix view only."),
+    "explore.too_large": ("This network's scalar graph has about {n} terms (at most {limit} are evaluated), so "
+                          "the page shows the drawing and the matrix view only, without numbers."),
+})
