@@ -732,6 +732,8 @@ MESSAGES.update({
     "explore.view": "View",
     "explore.choose": "Click a weight (an arrow) or a bias (the small square by a neuron) in the drawing, or "
                       "choose a parameter from the list, to see its derivation.",
+    "explore.choose_blocks": "Choose a parameter from the buttons under the drawing or from the list to see its "
+                             "derivation.",
     "explore.pick": "Parameter",
     "explore.parameters": "Parameters",
     "explore.drawing": "The network: click a weight or bias",
@@ -745,9 +747,10 @@ MESSAGES.update({
     "explore.intro_blocks": ("Each block is one layer. Choose a parameter from the list under the drawing to see "
                              "how backpropagation finds its gradient; the matrix view gives the equations of "
                              "every layer. Take a step of gradient descent to see every number change."),
-    "explore.example": ("The numbers are {described}: {m} example(s), and each step is θ ← θ - {lr}·∂J/∂θ for "
-                        "every parameter θ, with J and the gradients computed in this page from the "
-                        "derivation's own definitions."),
+    "explore.example": ("The numbers are the worked example's, {m} example{s}: {described} A step replaces "
+                        "every parameter θ by θ - {lr}·∂J/∂θ; J and the gradients are computed in this page "
+                        "from the derivation's own definitions."),
+    "explore.after_step": "after a step, θ - {lr}·∂J/∂θ",
     "explore.too_many_params": ("This network has {n} parameters; the page carries a derivation for at most "
                                 "{limit}, so it shows the drawing and the matrix view only."),
     "explore.too_large": ("This network's scalar graph has about {n} terms (at most {limit} are evaluated), so "

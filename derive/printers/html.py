@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..format import fmt
 from ..model import Literal
 from .base import Printer
-from .mathml import NetworkMathMLPrinter
+from .mathml import NetworkMathMLPrinter, slot_text
 from .svg import diagram_svg, plot_svg
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -78,10 +78,22 @@ class HtmlPrinter(Printer):
     def number(self, value) -> str:
         return escape(fmt(value).plain())
 
+    @property
+    def slots(self) -> dict:
+        """Value.of -> slot number: numbers a page fills in again (explore)."""
+        return self._mathml.slots
+
+    @slots.setter
+    def slots(self, mapping):
+        self._mathml.slots = mapping
+
     def cell(self, value) -> str:
         if isinstance(value, str):
             return escape(value)
         if _is_value(value):
+            slot = self.slots.get(value.of) if value.of is not None else None
+            if slot is not None:
+                return f'<span data-slot="{slot}">{escape(slot_text(value.value))}</span>'
             return self.number(value.value)
         if isinstance(value, sp.Basic) and not value.is_Number:
             return self.expr(value)

@@ -231,6 +231,18 @@ def tex_mathml(tex: str) -> str:
 
 # ------------------------------------------------------------ the printer --
 
+_SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+
+
+def slot_text(value, inner: bool = False) -> str:
+    """A number as one piece of text: −0.4, 1.5×10⁻⁷, bracketed when negative
+    inside an expression.  The explore page's script writes numbers exactly
+    so (its ``text`` function), from the same formatter's rules."""
+    n = fmt(value)
+    text = n.mantissa.replace("-", "−") + ("" if n.exponent is None else "×10" + str(n.exponent).translate(_SUPERSCRIPT))
+    return f"({text})" if inner and n.negative else text
+
+
 def _numeric(e) -> bool:
     return getattr(e, "is_Number", False) or type(e).__name__ == "Value"
 
@@ -242,6 +254,7 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         # order='none' keeps a chain-rule product in the order it was built.
         super().__init__({"order": "none", **settings})
         self.scheme = scheme
+        self.slots = {}   # Value.of -> slot number, for a page that fills numbers in again
 
     def doprint(self, expr) -> str:
         self.dom = Document()
@@ -307,6 +320,11 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self.mo("−"), body) if negative else body
 
     def _print_Value(self, v):
+        inner = self._print_level > 1
+        slot = self.slots.get(v.of) if v.of is not None else None
+        if slot is not None:   # a number a page fills in again: one element, its text as the page writes it
+            attrs = {"data-slot": str(slot), **({"data-inner": "1"} if inner else {})}
+            return self.el("mn", text=slot_text(v.value, inner), **attrs)
         text = self.number(v.value)
         # bracketed only inside an expression: "= -0.25" on its own, "(-0.25) x" in a product
         if fmt(v.value).mantissa.startswith("-") and self._print_level > 1:

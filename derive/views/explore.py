@@ -46,6 +46,8 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
     names_ = g.scheme() if g is not None else names.Scheme(L=net.depth if net.is_mlp else None)
     diagram = dense_diagram(net, t, full=True) if net.is_mlp else block_diagram(net, t)
     words = {key: t(f"explore.{key}") for key in WORDS}
+    if not net.is_mlp:
+        words["choose"] = t("explore.choose_blocks")
     matrix = delta.sections(net, t)
     intro = [Text(t("explore.intro_dense" if net.is_mlp else "explore.intro_blocks"))]
     if g is None:
@@ -58,14 +60,15 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
     rate = sp.Rational(str(lr)) if lr is not None else sp.Rational(example.lr.numerator, example.lr.denominator)
     parameters = []
     for p in net.param_names():
-        body = list(scalar.parameter_section(g, p, values, t).body)
-        body.insert(0, live_table(g, p, ev, rate, t))
-        parameters.append((p, body))
+        section = scalar.parameter_section(g, p, values, t)
+        section.body.insert(0, live_table(g, p, ev, rate, t))
+        parameters.append((p, section))
     program = build_program(net, g, example, parameters, rate)
-    intro.append(Text(t("explore.example", m=example.m, lr=str(float(rate)) if rate.q > 10 ** 6 else _short(rate),
-                        described=example.description or t("numbers.the_example"))))
+    described = example.description or t("numbers.the_example")
+    intro.append(Text(t("explore.example", m=example.m, s="" if example.m == 1 else "s", lr=_short(rate),
+                        described=described if described.rstrip().endswith((".", "!", "?")) else described + ".")))
     return Explorer(title, intro, diagram, parameters, matrix, program, names_, words,
-                    {"spec": net.spec, "lang": lang})
+                    {"spec": net.spec, "lang": lang, "loss": ev.loss})
 
 
 WORDS = ("step", "reset", "steps_done", "loss", "scalar", "matrix", "choose", "pick", "parameters", "view",
@@ -84,10 +87,9 @@ def live_table(g: Graph, p: str, ev, rate, t) -> Table:
     s = names.sym(p)
     grad = Partial(J, s)
     start, slope = as_sympy(ev.rows[0][g.params[p]]), as_sympy(ev.gradients[p])
-    after = sp.Add(s, sp.Mul(-rate, grad, evaluate=False), evaluate=False)
     rows = [[s, Value(start, of=p)],
             [grad, Value(slope, of=f"grad:{p}")],
-            [after, Value(start - rate * slope, of=f"next:{p}")]]
+            [t("explore.after_step", lr=_short(rate)), Value(start - rate * slope, of=f"next:{p}")]]
     return Table([t("explore.quantity"), t("explore.value")], rows)
 
 
@@ -130,7 +132,7 @@ def build_program(net, g: Graph, example, parameters, rate) -> Program:
     grads = dict(gradients)
     to_batch = row_one(g, batch)
     table = {s.name: s for s in g.base_symbols() + [s for s, _ in g.definitions()]}
-    slots = []
+    slots = [("J", loss)]
     for key in _keys(parameters):
         if key.startswith("grad:"):
             expr = grads[key[5:]]
@@ -147,8 +149,8 @@ def build_program(net, g: Graph, example, parameters, rate) -> Program:
 def _keys(parameters) -> list[str]:
     """Every ``of`` key in the parameters' sections, in order of appearance."""
     seen = {}
-    for _, body in parameters:
-        for node in body:
+    for _, section in parameters:
+        for node in section.body:
             for e in _expressions(node):
                 for v in sp.preorder_traversal(e):
                     if isinstance(v, Value) and v.of is not None:
