@@ -199,11 +199,24 @@ class HtmlPrinter(Printer):
         for m in lines:
             lhs = "" if m.parts[0] == "" else self.expr(m.parts[0])
             parts = [p for p in m.parts[1:] if not (isinstance(p, str) and p == "")]
-            rhs = "".join(f'<span class="part"><math><mo>=</mo>{self.mathml(p)}</math></span>' for p in parts)
+            rhs = "".join(self._part(p) for p in parts)
             note = f'<span class="note">{escape(m.note)}</span>' if m.note else ""
             tag = f'<span class="tag">({escape(m.label)})</span>' if m.label else '<span class="tag"></span>'
             rows.append(f'<div class="eq"><span class="lhs">{lhs}</span><span class="rhs">{rhs}{note}</span>{tag}</div>')
         return '<div class="eqs">\n' + "\n".join(rows) + "\n</div>\n"
+
+    def _part(self, p) -> str:
+        """'= part': a long sum as one piece per term, so that it wraps between
+        its terms on a narrow screen (MathML itself does not break lines)."""
+        if isinstance(p, sp.Add) and len(p.args) > 2:
+            terms = sorted(p.args, key=lambda t: t.could_extract_minus_sign())   # as the maths printer orders them
+            pieces = [f'<mo form="infix">=</mo>{self.mathml(terms[0])}']
+            for t in terms[1:]:
+                negative = t.could_extract_minus_sign()
+                pieces.append(f'<mo form="infix" rspace="0.22em">{"−" if negative else "+"}</mo>{self.mathml(-t if negative else t)}')
+            inner = "".join(f'<span class="term"><math>{x}</math></span>' for x in pieces)
+            return f'<span class="part sum">{inner}</span>'
+        return f'<span class="part"><math><mo form="infix">=</mo>{self.mathml(p)}</math></span>'
 
     def _print_Table(self, t):
         ncol = len(t.header)
