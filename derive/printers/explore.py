@@ -42,7 +42,8 @@ class ExplorePrinter(HtmlPrinter):
         loss = self.slots.get("J")
         loss_text = slot_text(e.data["loss"]) if "loss" in e.data else "—"
         options = [(name, self._mathml_text(name)) for name, _ in e.parameters]
-        svg = diagram_svg(e.diagram, self.names, interactive=True, uid="net")
+        tall = max((len(c.neurons) for c in e.diagram.columns), default=1)
+        svg = diagram_svg(e.diagram, self.names, interactive=True, uid="net", spread=min(2.0, max(1.0, tall / 8)))
         return environment().get_template("explore.html.j2").render(
             lang=e.data.get("lang", "en"), title=e.title, csp=CSP, header=Markup(header),
             style=asset("page.css"), explore_style=asset("explore.css"), words=e.words,

@@ -31,15 +31,17 @@ CAPTION = 13         # captions and the loss box (\small)
 BIAS = 14            # side of a bias mark, pixels
 PAD = 12             # margin around the drawing, pixels
 ARROW = "cr-arrow"   # marker id (prefixed by ``uid``)
+DRAWN_ARROWS = 6     # arrows out of a column this tall or shorter get heads (the handout's six)
 
 
-def diagram_svg(diagram, names=None, *, interactive: bool = False, uid: str = "cr") -> str:
+def diagram_svg(diagram, names=None, *, interactive: bool = False, uid: str = "cr", spread: float = 1.0) -> str:
     """The diagram as one ``<svg>`` element (with the SVG namespace, so that
     it is also a valid file on its own).  ``names`` is the network's naming
     scheme (how w1_1_1 prints); ``uid`` prefixes the element ids, so that
     several drawings can share a page; ``interactive`` makes every named
-    weight and bias focusable (tabindex 0, role button)."""
-    return _Svg(diagram, names or NO_SCHEME, interactive, uid).draw()
+    weight and bias focusable (tabindex 0, role button); ``spread`` widens
+    the gaps between columns (a tall drawing whose every arrow is drawn)."""
+    return _Svg(diagram, names or NO_SCHEME, interactive, uid, spread).draw()
 
 
 def _text_width(text: str, size: float) -> float:
@@ -54,12 +56,12 @@ def _n(v: float) -> str:
 
 
 class _Svg:
-    def __init__(self, d, names, interactive, uid):
+    def __init__(self, d, names, interactive, uid, spread=1.0):
         self.d, self.names, self.interactive, self.uid = d, names, interactive, uid
         self.exprs = UnicodeExprPrinter(names)
         self.boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons if n is not None)
         gap_x = 3.8 if len(d.columns) <= 4 else 2.8
-        self.gap_x = 3.4 if self.boxes else gap_x
+        self.gap_x = (3.4 if self.boxes else gap_x) * spread
         self.gap_y = 1.35
         self.tall = max((len(c.neurons) for c in d.columns), default=1)
 
@@ -154,11 +156,13 @@ class _Svg:
     def edges(self) -> list[str]:
         """Unnamed arrows first (grey, thin), then the named ones over them, as in TikZ."""
         out = []
-        arrow = f' marker-end="url(#{self.uid}-{ARROW})"'
         for named in (False, True):
             for e in self.d.edges:
                 if (e.label is not None) != named:
                     continue
+                # from a column of more than DRAWN_ARROWS neurons the heads would merge into a blot
+                crowded = len(self.d.columns[e.src[0]].neurons) > DRAWN_ARROWS
+                arrow = "" if crowded else f' marker-end="url(#{self.uid}-{ARROW})"'
                 a = self.boundary(*e.src, self.at(*e.dst))
                 b = self.boundary(*e.dst, self.at(*e.src))
                 (x1, y1), (x2, y2) = self.px(*a), self.px(*b)

@@ -26,7 +26,7 @@ from .handout.diagram import block_diagram, dense_diagram
 from .jsondata import mask_values
 
 DRAW_LIMIT = 200        # neurons drawn one by one
-PARAM_LIMIT = 400       # parameters whose derivations a page carries
+PARAM_LIMIT = 1000      # parameters whose derivations a page carries
 J = sp.Symbol("J")
 
 
