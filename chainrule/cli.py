@@ -24,6 +24,7 @@ examples:
   chainrule derive mlp-2-3-1 --param w1_2_1 --numbers
   chainrule derive 2-4:relu-4:relu-3:softmax/ce --view delta
   chainrule derive my_net.toml --format latex > notes.tex
+  chainrule derive softmax-2hidden --format html > softmax.html   one offline page, MathML
   chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
       --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
 
