@@ -357,16 +357,16 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
                        self.row(self.mo("∂", rspace="0"), self._print(p.den)))
 
     def _print_Shape(self, s):
-        items = [self.mo("(")]
+        items = []
         for i, d in enumerate(s.args):
             if i:
                 items.append(self.mo("×"))
             items.append(self._print(d))
-        return self.row(*items, self.mo(")"))
+        return self.bracketed(self.row(*items))
 
     def _print_KroneckerDelta(self, e, exp=None):
         # Iverson brackets: the Greek delta is already the error term
-        return self.row(self.mo("["), self._print(e.args[0]), self.mo("="), self._print(e.args[1]), self.mo("]"))
+        return self.bracketed(self.row(self._print(e.args[0]), self.mo("="), self._print(e.args[1])), "[", "]")
 
     def _print_OneMatrix(self, e):
         return self.el("mn", text="1", mathvariant="bold")
@@ -505,8 +505,8 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         return self._print(e.label)
 
     def _print_MatrixElement(self, e):
-        return self.row(self.parenthesize(e.parent, PRECEDENCE["Atom"], strict=True), self.mo("["),
-                        self._print(e.i), self.mo(","), self._print(e.j), self.mo("]"))
+        return self.row(self.parenthesize(e.parent, PRECEDENCE["Atom"], strict=True),
+                        self.bracketed(self.row(self._print(e.i), self.mo(","), self._print(e.j)), "[", "]"))
 
     def _print_Tuple(self, e):
         items = []

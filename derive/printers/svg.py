@@ -137,8 +137,8 @@ class _Svg:
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 {_n(width)} {_n(height)}" '
                f'width="{_n(width)}" height="{_n(height)}" role="group" font-family="sans-serif">',
                "<defs>"
-               f'<marker id="{self.uid}-{ARROW}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-               f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
+               f'<marker id="{self.uid}-{ARROW}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" '
+               f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
                "</marker></defs>"]
         out += self.edges()
         out += self.neurons()
