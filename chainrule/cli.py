@@ -24,6 +24,7 @@ examples:
   chainrule derive mlp-2-3-1 --param w1_2_1 --numbers
   chainrule derive 2-4:relu-4:relu-3:softmax/ce --view delta
   chainrule derive my_net.toml --format latex > notes.tex
+  chainrule derive softmax-2hidden --format html > softmax.html   one offline page, MathML
   chainrule derive --expr "(w2*sigmoid(w1*x + b1) - y)**2/2" --wrt w1,b1 \\
       --at x=1 --at w1=0.5 --at b1=0 --at w2=-1 --at y=1
 
@@ -40,6 +41,20 @@ parameter names: the array's key in lower case, then 1-based indices: w<l>_<j>_<
   connects neuron k of layer l-1 to neuron j of layer l (W is n_out x n_in); b<l>_<j>;
   conv w<l>_<c>_<c'>_<u>_<v>; gamma<l>_<j>, beta<l>_<j>; wx<l>_.., wh<l>_.., bx, bh.
 """
+EPILOG_EXPLORE = """\
+examples:
+  chainrule explore mlp-2-3-1 -o explore.html --numbers
+  chainrule explore softmax-2hidden -o softmax.html
+  chainrule explore '1x6x6-conv(2,3):relu-maxpool(2)-flatten-3:softmax/ce' -o cnn.html
+  chainrule derive softmax-2hidden --format html > softmax.html     the derivation as a plain page
+
+Open the file in a browser (it needs no network).  Click an arrow (a weight) or a
+small square (a bias), or pick a parameter from the list; Tab moves between them
+and Enter or Space selects.  A dense network draws every neuron and weight (at most
+200 neurons); conv, pooling, recurrent and other layers are drawn as blocks, with
+their parameters listed as buttons under the drawing.
+"""
+
 # The lists above are the rules card's (derive/rules.py), copied so that --help does not
 # import SymPy; tests/test_cli.py checks that they are the card's, word for word.
 ACTIVATION_LIST = "identity sigmoid tanh relu leaky_relu(alpha) elu(alpha) softplus gelu silu softmax"
@@ -155,8 +170,8 @@ def build_parser() -> Parser:
                    help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
-    d.add_argument("--format", choices=["text", "latex", "markdown", "json"], default="text",
-                   help="output format (default text)")
+    d.add_argument("--format", choices=["text", "latex", "markdown", "json", "html"], default="text",
+                   help="output format (default text); html: one self-contained web page, maths as MathML")
     d.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the prose: en (default) or zh (Simplified Chinese)")
     d.add_argument("--expr", metavar="EXPR",
@@ -205,6 +220,25 @@ def build_parser() -> Parser:
     h.add_argument("--lr", type=_positive_fraction, metavar="LR",
                    help="with --optimizer: the learning rate (default: the example's)")
     h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
+    x = sub.add_parser("explore", help="write an interactive web page: click a weight, see its derivation, step",
+                       description="Write one self-contained HTML file that works offline: the network drawn "
+                                   "(every weight and bias clickable, or listed for conv and other layers), the "
+                                   "chosen parameter's derivation (paths, local derivatives, the reused delta, "
+                                   "numbers), a scalar/matrix (BP1-BP4) toggle, and a gradient-descent step "
+                                   "button that recomputes every number in the page from the derivation.",
+                       epilog=EPILOG_EXPLORE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    x.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    x.add_argument("-o", "--output", required=True, metavar="FILE.html", help="where to write the page")
+    x.add_argument("--numbers", action="store_true",
+                   help="also put the worked example's numbers into each derivation (as derive --numbers); "
+                        "the step button and the loss are always there")
+    x.add_argument("--seed", type=_seed, metavar="N",
+                   help="draw a reproducible random example (for specs without one)")
+    x.add_argument("--lr", type=_positive_fraction, metavar="LR",
+                   help="the step button's learning rate (default: the example's)")
+    x.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+    x.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
     train.add_parser(sub)
 
     k = sub.add_parser("check", help="grade a hand-derived gradient and name the mistake",
@@ -345,8 +379,24 @@ def cmd_check(args):
     return render_verdict(verdict, args.format), 0 if verdict.correct else WRONG
 
 
+def cmd_explore(args) -> str:
+    import derive
+    from chainrule.files import check_target, header, write_file
+    net = derive.load(args.spec)   # bad input is refused before anything heavy is imported
+    if not args.output.endswith((".html", ".htm")):
+        raise ChainruleError(f"the page should end in .html, got '{args.output}'")
+    check_target(args.output, "html", args.force)
+    from derive.printers.explore import ExplorePrinter
+    from derive.views.explore import explorer
+    page = explorer(net, numbers=args.numbers, seed=args.seed, lr=args.lr, lang=args.lang)
+    text = ExplorePrinter(page.names).doprint(page, header=header("html", net.spec).rstrip("\n"))
+    path = write_file(args.output, text, "html", args.force)
+    return f"wrote {path}\n"
+
+
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,
-            "train": train.run, "check": cmd_check}
+            "train": train.run,
+            "explore": cmd_explore, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,6 +105,7 @@ class Neuron:
     """One circle of a network diagram: its label (SymPy expression or text)."""
     label: object
     shaded: bool = False        # an input
+    bias: object = None         # the bias it adds, when the drawing shows biases (a mark by the circle)
 
 
 @dataclass
@@ -186,6 +187,40 @@ class Derivation(Node):
         return TextPrinter(self.names).doprint(self)
 
 
+@dataclass
+class Program(Node):
+    """A straight-line computation a page runs to follow gradient descent: the
+    derivation's own definitions (forward, then the deltas), the loss and each
+    gradient, in order.  ``constants`` (inputs, targets, dropout masks) stay
+    fixed; ``params`` are (plain name, start value) and are stepped by
+    ``lr`` times their ``gradients``; ``slots`` are (key, expression): the
+    other numbers the page shows (a Value whose ``of`` is the key)."""
+    constants: list
+    params: list
+    steps: list
+    loss: object
+    gradients: list
+    slots: list = field(default_factory=list)
+    lr: object = 0
+
+
+@dataclass
+class Explorer(Node):
+    """An interactive page: the network drawn, each parameter's derivation
+    (shown when the parameter is chosen), the matrix view, and the
+    computation that takes gradient-descent steps.  ``words`` are the page's
+    controls and headings, from the message table."""
+    title: str
+    intro: list
+    diagram: Diagram
+    parameters: list                # [(plain name, [nodes])]
+    matrix: list                    # the BP1-BP4 view
+    program: Program | None = None  # None: no worked example (the network is too large to evaluate here)
+    names: object = None
+    words: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+
+
 # --------------------------------------------------- atoms inside maths --
 
 class Notation(sp.Expr):
@@ -212,15 +247,25 @@ class Notation(sp.Expr):
 
 class Value(sp.Expr):
     """A number shown as it is and never simplified into its neighbours: the
-    value of a symbol at the worked example.  Rational: exact; Float: rounded."""
+    value of a symbol at the worked example.  Rational: exact; Float: rounded.
+
+    ``of`` optionally says what the number is the value of, as plain text
+    (a plain name, w1_2_1, or a SymPy-parsable expression in plain names):
+    a page that recomputes the numbers (chainrule explore) fills it in
+    again.  It is text, not an expression, so it adds no symbols."""
     is_commutative = True
 
-    def __new__(cls, value):
-        return sp.Expr.__new__(cls, sp.sympify(value))
+    def __new__(cls, value, of=None):
+        of = of.name if isinstance(of, Str) else of
+        return sp.Expr.__new__(cls, sp.sympify(value), *([] if of is None else [Str(of)]))
 
     @property
     def value(self) -> sp.Expr:
         return self.args[0]
+
+    @property
+    def of(self) -> str | None:
+        return self.args[1].name if len(self.args) > 1 else None
 
     def _eval_derivative(self, s):
         return sp.S.Zero

@@ -735,6 +735,7 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
+    "sep.end": ".",
     "sep.clause": "; ",
     # -- chainrule check: grading a student's gradient (derive/answer) ----------------------------
     "check.right": "{question}: right",
@@ -809,4 +810,37 @@ MESSAGES.update({
                             "of layer {prev} to neuron j of layer {l}, so dJ/d{param} = {expected}."),
     "check.scalar_extra": "Your answer has a factor {factor} too many.",
     "check.scalar_missing": "The factor {factor} is missing.",
+    # -- the explore page and the HTML printer (derive/views/explore.py, issue #15) ------
+    "explore.step": "Take a step",
+    "explore.reset": "Reset",
+    "explore.steps_done": "steps taken",
+    "explore.loss": "loss J",
+    "explore.scalar": "Scalar view",
+    "explore.matrix": "Matrix view (BP1-BP4)",
+    "explore.view": "View",
+    "explore.choose": "Click a weight (an arrow) or a bias (the small square by a neuron) in the drawing, or "
+                      "choose a parameter from the list, to see its derivation.",
+    "explore.choose_blocks": "Choose a parameter from the buttons under the drawing or from the list to see its "
+                             "derivation.",
+    "explore.pick": "Parameter",
+    "explore.parameters": "Parameters",
+    "explore.drawing": "The network: click a weight or bias",
+    "explore.derivation_of": "Derivation",
+    "explore.quantity": "quantity",
+    "explore.value": "value now",
+    "explore.intro_dense": ("Each arrow is a weight and each small square a bias. Choose one to see how "
+                            "backpropagation finds its gradient: the paths from it to the loss, the local "
+                            "derivative on each edge, and the delta the backward pass computed once and reuses. "
+                            "Take a step of gradient descent to see every number change."),
+    "explore.intro_blocks": ("Each block is one layer. Choose a parameter from the list under the drawing to see "
+                             "how backpropagation finds its gradient; the matrix view gives the equations of "
+                             "every layer. Take a step of gradient descent to see every number change."),
+    "explore.example": ("The numbers are the worked example's, {m} example{s}: {described} A step replaces "
+                        "every parameter θ by θ - {lr}·∂J/∂θ; J and the gradients are computed in this page "
+                        "from the derivation's own definitions."),
+    "explore.after_step": "after a step, θ - {lr}·∂J/∂θ",
+    "explore.too_many_params": ("This network has {n} parameters; the page carries a derivation for at most "
+                                "{limit}, so it shows the drawing and the matrix view only."),
+    "explore.too_large": ("This network's scalar graph has about {n} terms (at most {limit} are evaluated), so "
+                          "the page shows the drawing and the matrix view only, without numbers."),
 })

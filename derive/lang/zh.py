@@ -565,6 +565,7 @@ MESSAGES.update({
     "preset.bn-mlp": "ReLU 层与 softmax 分类器之间的批量归一化，批量有四个样本：每个单元在批量上归一化，所以各样本的梯度通过均值和方差耦合在一起。",
     "preset.residual-mlp": "两个输入上的残差块 x + F(x)，然后是线性输出层：梯度沿跳跃连接和经过残差块两条路到达 x，两者相加。",
     "preset.tiny-rnn": "一个有两个隐藏单元、跨三个时间步的 tanh RNN：共享权重的梯度是对时间的求和，误差项经过一串雅可比矩阵的乘积往回传（随时间反向传播）。",
+    "sep.end": "。",
     "sep.clause": "；",
 })
 
@@ -619,4 +620,31 @@ MESSAGES.update({
     "check.param_swapped": "这是 {other} 的梯度：下标颠倒了。w{l}_j_k 连接第 {prev} 层的神经元 k 与第 {l} 层的神经元 j，所以 dJ/d{param} = {expected}。",
     "check.scalar_extra": "你的答案多了一个因子 {factor}。",
     "check.scalar_missing": "漏了因子 {factor}。",
+})
+
+MESSAGES.update({
+    # -- the explore page (derive/views/explore.py) -------------------------------------------
+    "explore.step": "走一步",
+    "explore.reset": "重置",
+    "explore.steps_done": "已走步数",
+    "explore.loss": "损失 J",
+    "explore.scalar": "标量视图",
+    "explore.matrix": "矩阵视图（BP1-BP4）",
+    "explore.view": "视图",
+    "explore.choose": "在图中点击一个权重（箭头）或偏置（神经元旁的小方块），或从列表中选一个参数，查看它的推导。",
+    "explore.choose_blocks": "从图下方的按钮或列表中选一个参数，查看它的推导。",
+    "explore.pick": "参数",
+    "explore.parameters": "参数",
+    "explore.drawing": "网络：点击一个权重或偏置",
+    "explore.derivation_of": "推导",
+    "explore.quantity": "量",
+    "explore.value": "当前值",
+    "explore.intro_dense": ("每个箭头是一个权重，每个小方块是一个偏置。选一个，看反向传播如何求出它的梯度：从它到损失的各条路径、"
+                            "每条边上的局部导数，以及反向传播只算一次并重复使用的误差项 δ。走一步梯度下降，看每个数如何变化。"),
+    "explore.intro_blocks": "每个方块是一层。从图下方的列表中选一个参数，看反向传播如何求出它的梯度；矩阵视图给出每层的方程。走一步梯度下降，看每个数如何变化。",
+    "explore.example": ("这些数来自算例，{m} 个样本：{described} 每一步把每个参数 θ 替换为 θ - {lr}·∂J/∂θ；J 和各梯度在本页中"
+                        "由推导自身的定义算出。"),
+    "explore.after_step": "走一步之后，θ - {lr}·∂J/∂θ",
+    "explore.too_many_params": "这个网络有 {n} 个参数；本页最多为 {limit} 个参数给出推导，所以只显示网络图和矩阵视图。",
+    "explore.too_large": "这个网络的标量图约有 {n} 项（最多计算 {limit} 项），所以本页只显示网络图和矩阵视图，没有数值。",
 })

@@ -6,6 +6,7 @@ import sympy as sp
 
 from ..evaluate import as_sympy
 from ..model import Value
+from ..plain import plain
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -41,14 +42,14 @@ def _wants_flip(add: sp.Add) -> bool:
 def plug(expr, values: dict):
     """``expr`` with each symbol that has a value replaced by that number, as
     a Value atom, rebuilt without evaluation so the numbers stand exactly
-    where their symbols stood."""
+    where their symbols stood.  Each Value says what it is the value of."""
     if isinstance(expr, sp.Symbol):
-        return Value(as_sympy(values[expr])) if expr in values else expr
+        return Value(as_sympy(values[expr]), of=expr.name) if expr in values else expr
     if not isinstance(expr, sp.Basic) or not expr.args or isinstance(expr, Value):
         return expr
     if isinstance(expr, sp.Piecewise):
         from ..evaluate import value
-        return Value(as_sympy(value(expr, values)))
+        return Value(as_sympy(value(expr, values)), of=plain(expr))
     args = [plug(a, values) for a in expr.args]
     if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
         return expr.func(*args, evaluate=False)

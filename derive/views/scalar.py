@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..graph import Graph, Partial
 from ..model import Equations, Math, Notation, Section, Text, Value
+from ..plain import plain
 from ..rules import ACTIVATIONS, LOSSES, fprime, fprime_at_zero, softmax_jacobian
 from .plug import plug, tidy
 
@@ -188,7 +189,7 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
         if simplified != product:
             lines.append(Math(["", simplified], note=t("scalar.simplified")))
         if values is not None:
-            lines.append(Math(["", plug(product, values), Value(_number(simplified, values))],
+            lines.append(Math(["", plug(product, values), Value(_number(simplified, values), of=plain(simplified))],
                               note=t("scalar.at_example")))
         body.append(Equations(lines))
     elif n_paths > PATH_LIMIT:
@@ -196,7 +197,8 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
     line = gradient_line(g, name, t)
     if values is not None and grad.l2 == 0 and g.rows == [None]:
         plugged = plug(grad.expr, values)
-        parts = ["", plugged] + ([] if isinstance(plugged, Value) else [Value(_number(grad.expr, values))])
+        parts = ["", plugged] + ([] if isinstance(plugged, Value) else
+                                 [Value(_number(grad.expr, values), of=plain(grad.expr))])
         body.append(Equations([line, Math(parts, note=t("scalar.at_example"))]))
     else:
         body.append(line)

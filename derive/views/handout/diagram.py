@@ -24,27 +24,32 @@ def _drawn(n: int) -> list:
     return list(range(1, n + 1)) if n <= DRAWN else [1, 2, 3, None, n - 1, n]
 
 
-def dense_diagram(net, t) -> Diagram:
+def dense_diagram(net, t, full: bool = False) -> Diagram:
+    """The handout's drawing: six neurons a layer at most, the weights into
+    each layer's first neuron named.  ``full``: every neuron, every weight
+    named and every bias marked (a page where each one can be chosen)."""
     L, sizes = net.depth, net.sizes
+    drawn = (lambda n: list(range(1, n + 1))) if full else _drawn
     columns, where = [], {}
     for l, n in enumerate(sizes):
         neurons = []
-        for pos, j in enumerate(_drawn(n)):
+        for pos, j in enumerate(drawn(n)):
             if j is None:
                 neurons.append(None)
                 continue
             label = names.x(j) if l == 0 else names.node("a", l, j)
-            neurons.append(Neuron(label, shaded=l == 0))
+            bias = names.b(l, j) if full and l > 0 and net.bias else None
+            neurons.append(Neuron(label, shaded=l == 0, bias=bias))
             where[(l, j)] = (l, pos)
         what = t("handout.input") if l == 0 else str(net.act(l))
         columns.append(Column(neurons, [t("handout.layer", l=l), what, f"n{_sub(l)} = {n}"]))
     edges = []
     for l in range(1, L + 1):
-        sources = [j for j in _drawn(sizes[l - 1]) if j is not None]
+        sources = [j for j in drawn(sizes[l - 1]) if j is not None]
         for k in sources:
-            for j in [q for q in _drawn(sizes[l]) if q is not None]:
-                named = j == 1 and k in sources[:NAMED]
-                edges.append(Edge(where[(l - 1, k)], where[(l, j)], names.w(l, 1, k) if named else None))
+            for j in [q for q in drawn(sizes[l]) if q is not None]:
+                named = full or (j == 1 and k in sources[:NAMED])
+                edges.append(Edge(where[(l - 1, k)], where[(l, j)], names.w(l, j, k) if named else None))
     return Diagram(columns, edges, sink=[t("handout.loss"), net.loss])
 
 

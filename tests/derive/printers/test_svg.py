@@ -1,0 +1,71 @@
+"""The SVG printer draws a Diagram: well-formed XML, one shape per neuron,
+one arrow per edge, the named weights carrying their plain names."""
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import derive
+from derive.derivation import build
+from derive.lang import messages
+from derive.model import Column, Diagram, Edge, Neuron
+from derive.names import b, w, x
+from derive.printers.svg import diagram_svg
+from derive.views.handout.diagram import block_diagram, dense_diagram
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+t = messages("en")
+
+
+def _parse(svg):
+    return ET.fromstring(svg)
+
+
+def _classes(el):
+    return (el.get("class") or "").split()
+
+
+@pytest.mark.parametrize("spec", ["mlp-2-3-1", "4-8-8-3:softmax/ce"])
+def test_dense_diagram_counts(spec):
+    net = derive.load(spec)
+    d = dense_diagram(net, t)
+    root = _parse(diagram_svg(d, build(net, view="scalar", params=["w1_1_1"]).names))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    circles = root.findall(".//s:g[@class='neuron']/s:circle", NS)
+    assert len(circles) == sum(n is not None for c in d.columns for n in c.neurons)
+    edges = [e for e in root.iter() if "edge" in _classes(e)]
+    assert len(edges) == len(d.edges)
+    named = sorted(e.get("data-param") for e in edges if e.get("data-param"))
+    assert named == sorted(e.label.name for e in d.edges if e.label is not None)
+    # one arrow into the loss box from every drawn output neuron
+    assert len(root.findall(".//s:line[@class='to-loss']", NS)) == \
+        sum(n is not None for n in d.columns[-1].neurons)
+
+
+def test_labels_in_the_network_notation():
+    net = derive.load("mlp-2-3-1")
+    svg = diagram_svg(dense_diagram(net, t), build(net, view="scalar", params=["w1_1_1"]).names)
+    assert "w⁽¹⁾₁₁" in svg and "ŷ₁" in svg and "a⁽¹⁾₂" in svg and 'data-node="a1_2"' in svg
+
+
+def test_block_diagram_boxes_and_determinism():
+    net = derive.load("1x6x6-conv(2,3):relu-maxpool(2)-flatten-3:softmax/ce")
+    d = block_diagram(net, t)
+    svg = diagram_svg(d)
+    assert svg == diagram_svg(block_diagram(net, t))
+    root = _parse(svg)
+    assert len(root.findall(".//s:g[@class='neuron']/s:rect", NS)) == 5
+    assert not root.findall(".//s:circle", NS)
+    assert "conv(2,3):relu" in svg
+
+
+def test_interactive_marks_are_focusable_and_text_is_escaped():
+    d = Diagram([Column([Neuron(x(1), shaded=True)], ["<b>in</b>"]),
+                 Column([Neuron("<script>", bias=b(1, 1))], ["a & b"])],
+                [Edge((0, 0), (1, 0), w(1, 1, 1))], sink=["loss", '"mse"'])
+    svg = diagram_svg(d, interactive=True, uid="t")
+    root = _parse(svg)
+    assert "<script>" not in svg and "<b>" not in svg
+    focusable = [e for e in root.iter() if e.get("tabindex") == "0"]
+    assert sorted(e.get("data-param") for e in focusable) == ["b1_1", "w1_1_1"]
+    assert 'id="t-cr-arrow"' in svg
+    assert all(e.get("tabindex") is None for e in _parse(diagram_svg(d)).iter())

@@ -1,0 +1,222 @@
+"""`chainrule explore`: the interactive page, checked in a real headless Chromium.
+
+The page loads from file:// with no console error and no request; every
+weight and bias in the drawing is a focusable data-param mark; choosing one
+shows its derivation with derive's numbers (`derive --format json
+--numbers` and the text of `derive --param NAME --numbers`); five steps of
+gradient descent in the page end at the loss and gradients of the module
+`codegen.compile` generates, after five SGD steps from the same example.
+Screenshots at 1280 and 375 pixels go to tests/artifacts/."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+import codegen
+import derive
+from chainrule.cli import main
+from derive.derivation import choose_example
+from derive.format import fmt
+from derive.matrix_numbers import param_arrays
+from tests import browser
+
+MLP = "mlp-2-3-1"
+CNN = "1x6x6-conv(2,3):relu-maxpool(2)-flatten-3:softmax/ce"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = browser.chromium()
+    yield d
+    browser.quit(d)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("explore")
+    out = {}
+    for key, args in {"mlp": [MLP, "--numbers"], "cnn": [CNN]}.items():
+        path = folder / f"{key}.html"
+        assert main(["explore", *args, "-o", str(path)]) == 0
+        out[key] = path
+    return out
+
+
+def derive_json(spec, *extra):
+    from derive.derivation import build
+    from derive.printers import render
+    return json.loads(render(build(derive.load(spec), numbers=True, params=list(extra) or None), "json"))
+
+
+def open_page(driver, path, width=1280):
+    browser.problems(driver), browser.requests(driver)   # start clean
+    driver.set_window_size(width, 1000)
+    driver.get(path.as_uri())
+    assert browser.loaded(driver)
+
+
+def clean(driver):
+    assert browser.problems(driver) == []
+    assert [u for u in browser.requests(driver) if not u.startswith("file://")] == []
+
+
+def choose(driver, name, key=None):
+    mark = driver.find_element("css selector", f'[data-param="{name}"]')
+    if key is None:
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", mark)
+    else:   # the keyboard: focus the mark, press the key
+        from selenium.webdriver.common.action_chains import ActionChains
+        driver.execute_script("arguments[0].focus()", mark)
+        ActionChains(driver).send_keys(key).perform()
+    return driver.find_element("id", "derivation")
+
+
+def slots(derivation) -> list[str]:
+    return [browser.plain_number(e.get_attribute("textContent"))
+            for e in derivation.find_elements("css selector", "table [data-slot]")]
+
+
+def sgd(spec, steps):
+    """The generated module's loss and gradients after ``steps`` SGD steps from the example."""
+    net = derive.load(spec)
+    example = choose_example(net, True, None)
+    module = codegen.compile(net)
+    X = np.array(example.X, dtype=float).reshape((example.m,) + tuple(net.input))
+    Y = np.array(example.Y, dtype=float)
+    params = param_arrays(net, example.params)
+    for _ in range(steps):
+        _, grads = module.value_and_grad(params, X, Y)
+        params = module.sgd_step(params, grads, float(example.lr))
+    J, grads = module.value_and_grad(params, X, Y)
+    flat = {}
+    for key, g in grads.items():
+        for name, v in zip(derive.names.entries(key, g.shape), np.ravel(g)):
+            flat[name] = v
+    return J, flat, params
+
+
+# ------------------------------------------------------------------ the page --
+
+def test_every_parameter_is_a_focusable_mark(driver, pages):
+    open_page(driver, pages["mlp"])
+    marks = driver.find_elements("css selector", "svg [data-param]")
+    names = sorted(m.get_attribute("data-param") for m in marks)
+    assert names == sorted(derive.load(MLP).param_names())
+    assert all(m.get_attribute("tabindex") == "0" for m in marks)
+    assert driver.find_element("id", "loss").text == fmt(derive_json(MLP)["numbers"]["loss_value"]).plain()
+    clean(driver)
+
+
+@pytest.mark.parametrize("name, key", [("w1_2_1", None), ("b1_2", "\ue007"), ("w2_1_3", " ")])
+def test_chosen_parameter_shows_derive_numbers(driver, pages, capsys, name, key):
+    """Click (or Enter, or Space): the derivation of that parameter, with the
+    numbers derive prints: its value, dJ/dθ of the batch, and every number of
+    the 'at example 1' lines of `derive --param NAME --numbers`."""
+    open_page(driver, pages["mlp"])
+    shown = choose(driver, name, key)
+    data = derive_json(MLP)
+    value = dict(choose_example(derive.load(MLP), True, None).params)[name]
+    assert slots(shown)[:2] == [fmt(value).plain(), fmt(data["numbers"]["gradients"][name]).plain()]
+    mark = driver.find_element("css selector", f'svg [data-param="{name}"]')
+    assert "selected" in mark.get_attribute("class")
+    assert main(["derive", MLP, "--param", name, "--numbers"]) == 0
+    text = capsys.readouterr().out
+    section = text[text.index("∂J/∂"):text.index("Delta view")]
+    numbers = set(re.findall(r"-?\d+\.\d+|(?<![\w⁽₀-₉])-?\d+(?![\w⁾₀-₉.])", " ".join(
+        line for line in section.splitlines() if re.search(r"\d\.\d", line) and "→" not in line)))
+    leaves = driver.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('*')).filter(e => !e.children.length)"
+        ".map(e => e.textContent).join(' ')", shown)
+    page_text = leaves.replace("−", "-").replace("(", " ").replace(")", " ")
+    page_numbers = set(re.findall(r"-?\d+(?:\.\d+)?", page_text))
+    assert numbers and numbers <= page_numbers, numbers - page_numbers
+    clean(driver)
+
+
+def test_five_steps_match_the_generated_module(driver, pages):
+    open_page(driver, pages["mlp"])
+    shown = choose(driver, "w1_2_1")
+    start_loss = driver.find_element("id", "loss").text
+    for _ in range(5):
+        driver.find_element("id", "step").click()
+    J, grads, params = sgd(MLP, 5)
+    state = driver.execute_script("return window.chainrule.state()")
+    assert state["count"] == 5 and driver.find_element("id", "count").text == "5"
+    assert abs(state["J"] - J) < 1e-12
+    assert float(browser.plain_number(driver.find_element("id", "loss").text)) == pytest.approx(J, rel=1e-5)
+    value, slope, after = [float(x) for x in slots(shown)[:3]]
+    assert value == pytest.approx(params["W1"][1, 0], rel=1e-5)
+    assert slope == pytest.approx(grads["w1_2_1"], rel=1e-5)
+    assert after == pytest.approx(params["W1"][1, 0] - 0.5 * grads["w1_2_1"], rel=1e-5)
+    browser.screenshot(driver, "explore-mlp-stepped", 1280)
+    driver.find_element("id", "reset").click()
+    assert driver.find_element("id", "loss").text == start_loss
+    assert driver.find_element("id", "count").text == "0"
+    clean(driver)
+
+
+def test_matrix_view_toggle(driver, pages):
+    open_page(driver, pages["mlp"])
+    driver.find_element("id", "view-matrix").click()
+    matrix, derivation = driver.find_element("id", "matrix"), driver.find_element("id", "derivation")
+    assert matrix.is_displayed() and not derivation.is_displayed()
+    assert "BP2" in matrix.text and "(BP4)" in matrix.text
+    assert driver.find_element("id", "view-matrix").get_attribute("aria-pressed") == "true"
+    choose(driver, "w2_1_1")   # choosing a parameter goes back to its derivation
+    assert derivation.is_displayed() and not matrix.is_displayed()
+    clean(driver)
+
+
+def test_cnn_page_blocks_and_buttons(driver, pages):
+    open_page(driver, pages["cnn"])
+    net = derive.load(CNN)
+    names = sorted(e.get_attribute("data-param") for e in driver.find_elements("css selector", "[data-param]"))
+    assert names == sorted(net.param_names())
+    assert len(driver.find_elements("css selector", "svg g.neuron rect")) == len(net.numbered) + 1
+    shown = choose(driver, "w1_1_1_2_2")
+    data = derive_json(CNN)
+    assert slots(shown)[1] == fmt(data["numbers"]["gradients"]["w1_1_1_2_2"]).plain()
+    for _ in range(5):
+        driver.find_element("id", "step").click()
+    J, _, _ = sgd(CNN, 5)
+    assert driver.execute_script("return window.chainrule.state().J") == pytest.approx(J, rel=1e-10)
+    clean(driver)
+
+
+def test_screenshots(driver, pages):
+    """Desktop and phone: the drawing, then a chosen derivation (looked at by hand)."""
+    for key, name in [("mlp", "w1_2_1"), ("cnn", "b4_2")]:
+        for width in (1280, 375):
+            open_page(driver, pages[key], width)
+            browser.screenshot(driver, f"explore-{key}-top", width)
+            choose(driver, name)
+            driver.execute_script("document.getElementById('derivation').scrollIntoView()")
+            browser.screenshot(driver, f"explore-{key}-{name}", width)
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
+    clean(driver)
+
+
+# --------------------------------------------------------------- bad input --
+
+def test_too_large_to_draw(tmp_path, capsys):
+    assert main(["explore", "2-150-60-1", "-o", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert "213 neurons" in err and "at most 200" in err and err.count("\n") == 1
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_refuses_a_foreign_file_and_a_wrong_suffix(tmp_path, capsys):
+    foreign = tmp_path / "notes.html"
+    foreign.write_text("<p>mine</p>")
+    assert main(["explore", MLP, "-o", str(foreign)]) == 2
+    assert foreign.read_text() == "<p>mine</p>"
+    assert main(["explore", MLP, "-o", str(tmp_path / "page.txt")]) == 2
+    assert main(["explore", MLP, "-o", str(foreign), "--force"]) == 0
+    assert foreign.read_text().startswith("<!-- Generated by chainrule from 2-3:sigmoid-1:identity/mse")
+
+
+def test_deterministic(tmp_path):
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    assert main(["explore", "logistic", "-o", str(a)]) == 0 and main(["explore", "logistic", "-o", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
