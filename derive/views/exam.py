@@ -78,8 +78,9 @@ def build(net, versions: int, seed: int = 0, lang: str = "en") -> Exam:
                Text(t("exam.instructions", tol=f"{fmt(RELATIVE * 100).plain()}%"))]
     seen: set = set()
     made_versions, scheme, shape = [], None, None
+    src = None
     for v in range(1, versions + 1):
-        version, src = _draw(drawn_net, t, seed, v, seen, shape, title)
+        version, src = _draw(drawn_net, t, seed, v, seen, shape, title, src)
         shape = [q.name for q in version.questions]
         scheme = scheme or src.scheme()
         made_versions.append(version)
@@ -93,19 +94,22 @@ def build(net, versions: int, seed: int = 0, lang: str = "en") -> Exam:
                       "relative_tolerance": str(RELATIVE)})
 
 
-def _draw(net, t, seed: int, v: int, seen: set, shape, title: str):
-    """Version ``v``: the first draw that is not degenerate."""
+def _draw(net, t, seed: int, v: int, seen: set, shape, title: str, shared=None):
+    """Version ``v``: the first draw that is not degenerate, and its sources."""
     for attempt in range(MAX_TRIES):
         vseed = version_seed(seed, v, attempt)
-        src = sources(net, t, vseed)
-        made = sheet_view.sheet(net, t, seed=vseed, pick=seed, graph=src.graph, worked=src.numbers,
-                                view=src.delta, example=src.exercise_example, descent=True)
-        made = [m for m in made if m[4]]   # the questions that ask for numbers
+        src = sources(net, t, vseed, shared)
+        shared = shared or src
         examples = {"worked": src.example}
         if src.exercise_example is not None:
             examples["exercise"] = src.exercise_example
         mark = tuple((k, e.X, e.Y, e.params) for k, e in sorted(examples.items()))
-        if mark in seen or not _fine(made, src, examples):
+        if mark in seen or not _units_fine(src, examples):
+            continue
+        made = sheet_view.sheet(net, t, seed=vseed, pick=seed, graph=src.graph, worked=src.numbers,
+                                view=src.delta, example=src.exercise_example, descent=True)
+        made = [m for m in made if m[4]]   # the questions that ask for numbers
+        if not _answers_fine(made, src):
             continue
         questions = [_question(t, n, m, v) for n, m in enumerate(made, 1)]
         if shape is not None and [q.name for q in questions] != shape:
@@ -128,17 +132,21 @@ def _question(t, n: int, made, v: int) -> Question:
     return Question(t("exam.short", n=n, part="", title=title), exercise, parts)
 
 
-def _fine(made, src, examples) -> bool:
-    """No vanishing answer or gradient, no saturated unit in either example."""
-    worked = src.numbers
+def _answers_fine(made, src) -> bool:
+    """No answer, and no gradient a question gives, too small to print plainly."""
     for m in made:
         for a in m[4]:
             if a.what[0] != "fprime" and abs(to_mp(_number(a.value))) < to_mp(SMALLEST):
                 return False
-            if a.what[0] in ("sgd", "central") and abs(to_mp(_number(worked.gradient(a.what[1])))) < \
+            if a.what[0] in ("sgd", "central") and abs(to_mp(_number(src.numbers.gradient(a.what[1])))) < \
                     to_mp(SMALLEST):
                 return False
-    numbers = [worked]
+    return True
+
+
+def _units_fine(src, examples) -> bool:
+    """No saturated unit, and no ReLU at its kink, in either example."""
+    numbers = [src.numbers]
     if "exercise" in examples:
         numbers.append(numbers_for(src.net, examples["exercise"], src.graph, src.delta))
     return all(_unit_fine(act, z, a) for nums in numbers for act, z, a in _units(nums))

@@ -24,7 +24,7 @@ from .. import names
 from ..evaluate import as_sympy, to_mp, value as evaluate_at
 from ..example import random_example
 from ..example_numbers import numbers_for
-from ..format import DIGITS, fmt
+from ..format import DIGITS, SMALL, fmt
 from ..graph import Graph, Partial
 from ..model import Equations, Exercise, Math, Notation, Numeric, Para, Shape, Table, Value
 from ..rules import ACTIVATIONS, fprime, softmax, z as Z_SYM
@@ -585,7 +585,10 @@ def sgd_step(net, t, worked, rng):
     """One step of gradient descent on one parameter: θ - η ∂J/∂θ from the
     printed value and gradient, checked against the network's own descent."""
     candidates = [names.entries(key, (1,) * len(shape))[0] for key, shape in net.param_shapes().items()]
-    name = candidates[rng.randrange(len(candidates))]
+    start = rng.randrange(len(candidates))
+    order = candidates[start:] + candidates[:start]
+    # the chosen parameter, or the next whose gradient shows (a bias before batch norm has none)
+    name = next((p for p in order if abs(to_mp(worked.gradient(p))) >= to_mp(SMALL)), order[0])
     lr = rng.choice(LEARNING_RATES)
     theta, grad = given(worked.param(name)), given(worked.gradient(name))
     value = theta - lr * grad
