@@ -21,17 +21,19 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from ..format import fmt
+from ..format import DIGITS, fmt
 from .quiz_html import QuizHtmlPrinter
 
 IMAGE = "network.svg"
 
 
 def decimal(value) -> str:
-    """A number as Moodle reads it: plain decimal digits, no exponent."""
-    text = fmt(value).plain()
-    out = format(Decimal(text), "f")
-    return out
+    """A number as Moodle reads it, as the printed key gives it: at most
+    DIGITS significant digits, plain decimal digits, no exponent."""
+    d = Decimal(fmt(value, 17).plain())
+    if d == 0:
+        return "0"
+    return format(Decimal(format(d, f".{DIGITS}g")).normalize(), "f")
 
 
 def category_path(exam_title: str, part_category: str) -> str:
