@@ -246,6 +246,12 @@ def test_gift_reads_back_as_the_moodle_xml(made, spec):
         assert html.unescape(g[2]) == html.unescape(x[2]) and html.unescape(g[3]) == html.unescape(x[3])
 
 
+def test_a_slash_in_a_category_name_is_doubled():
+    """Moodle splits a category path at '/': a spec's '/mse' must not open a subcategory."""
+    assert moodle.category_path("Exam: 2-3:sigmoid-1/mse", "Q1a Forward pass") == \
+        "$course$/top/Exam: 2-3:sigmoid-1//mse/Q1a Forward pass"
+
+
 def test_gift_escaping_of_each_special_character():
     for text in ["a ~ b = c # d { e } f : g", r"\frac{1}{2} \{x\} \neq \\ 5", "\\", "::x::", "a\nb"]:
         escaped = moodle.gift_escape(text)
