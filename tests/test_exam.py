@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ from chainrule.cli import EXAM_MAX_VERSIONS, main
 
 from .tex import NEEDS_TEX, compile_all
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(args, cwd):

@@ -28,7 +28,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from ..errors import ChainruleError
-from ..evaluate import to_mp
+from ..evaluate import as_sympy, to_mp
 from ..example_numbers import numbers_for
 from ..format import fmt
 from ..lang import messages
@@ -125,11 +125,16 @@ def _question(t, n: int, made, v: int) -> Question:
     exercise = sheet_view.exercise(t, n, made, answers=True, title_key="exam.question")
     parts = []
     for i, a in enumerate(asked):
-        part = PARTS[i] if len(asked) > 1 else ""
+        part = _letter(i, len(asked))
         parts.append(Part(t("exam.short", n=n, part=part, title=title),
                           t("exam.moodle_name", n=n, part=part, title=title, v=v),
                           para(t, "exam.enter", what=a.label), replace(a, tolerance=tolerance(a.value))))
     return Question(t("exam.short", n=n, part="", title=title), exercise, parts)
+
+
+def _letter(i: int, count: int) -> str:
+    """The letter of part i of a question that asks for ``count`` numbers ('' for one)."""
+    return PARTS[i] if count > 1 else ""
 
 
 def _answers_fine(made, src) -> bool:
@@ -198,16 +203,10 @@ def _key(t, version: Version, title: str) -> Section:
     rows = []
     for n, q in enumerate(version.questions, 1):
         for i, a in enumerate(q.asked):
-            part = PARTS[i] if len(q.asked) > 1 else ""
-            rows.append([f"{n}{part}", a.label, sheet_view.answer(a.value), Value(_sympy(a.tolerance))])
+            rows.append([f"{n}{_letter(i, len(q.asked))}", a.label, sheet_view.answer(a.value), Value(as_sympy(a.tolerance))])
     table = Table([t("exam.key_question"), t("exam.key_asked"), t("exam.key_answer"), t("exam.key_tolerance")],
                   rows)
     solutions = [Exercise(q.exercise.title, [], q.exercise.answer, q.exercise.space, q.exercise.label)
                  for q in version.questions]
     return Section(t("exam.key_title", title=title, n=version.number),
                    [table, *solutions], key="key")
-
-
-def _sympy(v: Fraction):
-    import sympy as sp
-    return sp.Rational(v.numerator, v.denominator)
