@@ -215,3 +215,20 @@ def test_a_network_that_always_saturates_is_refused(monkeypatch):
     monkeypatch.setattr(exam_view, "_unit_fine", lambda act, z, a: act != "sigmoid")
     with pytest.raises(ChainruleError, match="saturated"):
         exam_view.build(derive.load("mlp-2-3-1"), 1, 0)
+
+
+def test_a_draw_whose_answer_fails_its_check_is_drawn_again(monkeypatch):
+    """A central difference across a kink disagrees with backprop (the
+    exercise's own check raises): that draw is not a fair question, and the
+    next attempt's seed is used."""
+    from derive.views import exercises
+    real, calls = exercises.gradient_check, []
+
+    def first_fails(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise exercises.AnswerError("across a kink")
+        return real(*args)
+    monkeypatch.setattr(exercises, "gradient_check", first_fails)
+    exam = exam_view.build(derive.load("mlp-2-3-1"), 1, 4)
+    assert len(calls) >= 2 and exam.versions[0].seed != exam_view.version_seed(4, 1, 0)
