@@ -73,7 +73,7 @@ def sheet(net, t, *, seed: int = 0, graph: Graph | None = None, worked=None, vie
     different examples gives the same questions with other numbers (an
     exam's versions).  ``descent`` adds one step of gradient descent."""
     rng = random.Random(seed if pick is None else pick)
-    drawn = rng if pick is None else random.Random(seed)   # numbers a kind exercise draws itself
+    drawn = rng if pick is None else random.Random(seed)   # numbers drawn here: batch norm's, the saturated z
     made = []
     dense_grad = None
     nums = None
