@@ -84,6 +84,28 @@ functions (both): every activation (sigmoid, tanh, relu, leaky_relu(z, alpha) ..
 Nothing is evaluated by Python: the answer is read by an AST whitelist.
 """
 
+EPILOG_EXAM = """\
+examples:
+  chainrule exam mlp-2-3-1 --versions 30 --seed 2026 -o midterm.tex --pdf
+  chainrule exam mlp-2-3-1 --versions 30 --seed 2026 -o midterm.tex --keys separate
+                                                   midterm.tex and midterm-keys.tex
+  chainrule exam softmax-2hidden --versions 30 --seed 2026 -o midterm.xml     Moodle XML
+  chainrule exam logistic --versions 10 -o quiz.gift                          Moodle GIFT
+
+Every answer is computed from the numbers its question gives, and counts within 1%.
+Numbers that would make a question degenerate (a vanishing answer, a saturated
+unit, a ReLU at its kink) are drawn again. Version v is the same for a given seed
+however many versions there are.
+
+In Moodle (.xml or .gift), each number asked is a numerical question; its copies
+from all versions share a category (Exam: NAME/Q1a ...). Add "a random question"
+from each category to a quiz: every student gets the same questions with other
+numbers, and Moodle grades them.
+"""
+
+# derive.views.exam.MAX_VERSIONS, named here so that --help need not import SymPy (a test checks they agree)
+EXAM_MAX_VERSIONS = 500
+
 
 class Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one `chainrule: error:` line, exit 2."""
@@ -111,14 +133,15 @@ def _positive_fraction(text: str) -> Fraction:
     return value
 
 
-def _count(limit: int):
+def _count(limit: int, low: int = 0):
     def parse(text: str) -> int:
         try:
-            value = int(text) if len(text) < 20 else limit + 1
+            value = int(text) if len(text) < 20 or not text.strip().lstrip("+-").isdigit() else None
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if not 0 <= value <= limit:
-            raise argparse.ArgumentTypeError(f"{value} is out of range 0..{limit}")
+            raise argparse.ArgumentTypeError(f"'{text[:24]}' is not a whole number") from None
+        if value is None or not low <= value <= limit:
+            shown = value if value is not None else text[:20] + "..."
+            raise argparse.ArgumentTypeError(f"{shown} is out of range {low}..{limit}")
         return value
     return parse
 
@@ -239,6 +262,26 @@ def build_parser() -> Parser:
     x.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the prose: en (default) or zh (Simplified Chinese)")
     x.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
+    e = sub.add_parser("exam", help="write an exam: N versions with other numbers, keys, Moodle XML or GIFT",
+                       description="Write the exercise sheet's numeric questions (forward pass, BP1, BP2, a "
+                                   "weight and a bias gradient, what changes if ..., a central difference, one "
+                                   "step of gradient descent) in N versions: the same questions with other "
+                                   "numbers, each version with its key. The file's ending chooses the format.",
+                       epilog=EPILOG_EXAM, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    e.add_argument("--versions", type=_count(EXAM_MAX_VERSIONS, 1), required=True, metavar="N",
+                   help=f"how many versions (1 to {EXAM_MAX_VERSIONS})")
+    e.add_argument("--seed", type=_seed, default=0, metavar="S",
+                   help="draw the numbers from this seed (default 0); the same seed gives the same files")
+    e.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="FILE.tex (LaTeX: a page per version, then the keys), FILE.xml (Moodle XML) "
+                        "or FILE.gift (Moodle GIFT)")
+    e.add_argument("--pdf", action="store_true", help="with .tex: also compile the PDF(s) with pdflatex")
+    e.add_argument("--keys", choices=["together", "separate"],
+                   help="with .tex: the keys after the versions (together, default) or in FILE-keys.tex")
+    e.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+    e.add_argument("--force", action="store_true", help="overwrite files even if chainrule did not write them")
     train.add_parser(sub)
 
     k = sub.add_parser("check", help="grade a hand-derived gradient and name the mistake",
@@ -394,9 +437,38 @@ def cmd_explore(args) -> str:
     return f"wrote {path}\n"
 
 
+EXAM_FORMATS = {".tex": "tex", ".xml": "xml", ".gift": "gift"}
+
+
+def cmd_exam(args) -> str:
+    from chainrule.files import check_target, write_files
+    stem, ending = os.path.splitext(args.output)
+    fmt = EXAM_FORMATS.get(ending.lower())
+    if fmt is None:
+        raise ChainruleError(f"the exam file should end in .tex (LaTeX), .xml (Moodle XML) or .gift (Moodle "
+                             f"GIFT), got '{args.output}'")
+    if fmt != "tex" and (args.pdf or args.keys is not None):
+        raise ChainruleError(f"--pdf and --keys go with a .tex exam; a .{fmt} file carries each answer in "
+                             f"its question")
+    keys = args.keys or "together"
+    targets = [(args.output, fmt)] + ([(stem + "-keys" + ending, "tex")] if keys == "separate" else [])
+    if args.pdf:
+        targets += [(os.path.splitext(path)[0] + ".pdf", "pdf") for path, _ in targets]
+    for target, kind in targets:   # every target checked before the work, and before LaTeX runs
+        check_target(target, kind, args.force)
+    import derive
+    from derive import exam
+    net = derive.load(args.spec)
+    texts = exam.render(exam.build(net, args.versions, seed=args.seed, lang=args.lang), fmt, keys)
+    files = [(path, text, kind) for (path, kind), text in zip(targets, texts)]
+    if args.pdf:   # the .tex files are written only with their PDFs
+        from chainrule.pdf import build_pdf
+        files += [(path, build_pdf(text), "pdf") for (path, _), text in zip(targets[len(texts):], texts)]
+    return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
+
+
 COMMANDS = {"presets": cmd_presets, "derive": cmd_derive, "codegen": cmd_codegen, "handout": cmd_handout,
-            "train": train.run,
-            "explore": cmd_explore, "check": cmd_check}
+            "train": train.run, "explore": cmd_explore, "check": cmd_check, "exam": cmd_exam}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,6 +101,74 @@ class Exercise(Node):
 
 
 @dataclass
+class Numeric:
+    """A number a question asks for.  ``label`` is what it is, as printed
+    (SymPy); ``value`` the answer computed from the numbers the question
+    gives; ``what`` says the same for machines, a tuple such as
+    ("z", l, j, row, "exercise") or ("grad", "w1_1_1", "exercise"), the last
+    word naming the example it belongs to; ``tolerance`` is how far an
+    answer may miss ``value`` and still count (absolute), set by an exam."""
+    label: object
+    value: object
+    what: tuple = ()
+    tolerance: object = None
+
+
+@dataclass
+class Part:
+    """One number a question asks for, as a quiz asks it on its own:
+    ``category`` is the same in every version (a quiz draws one version of
+    it for each student), ``name`` names this version's copy, ``prompt``
+    asks for the number (a Para)."""
+    category: str
+    name: str
+    prompt: object
+    asked: Numeric
+
+
+@dataclass
+class Question(Node):
+    """One question of an exam's version: ``exercise`` holds its text and
+    worked solution, ``parts`` the numbers it asks for; ``name`` is short
+    and the same in every version ('Q2 Output error (BP1)')."""
+    name: str
+    exercise: Exercise
+    parts: list[Part]
+
+    @property
+    def asked(self) -> list[Numeric]:
+        return [p.asked for p in self.parts]
+
+
+@dataclass
+class Version(Node):
+    """One version of an exam: its questions, drawn from ``seed``;
+    ``examples`` are the examples its numbers come from ('exercise',
+    'worked'), for checking."""
+    number: int
+    title: str
+    seed: int
+    questions: list[Question]
+    examples: dict = field(default_factory=dict)
+
+
+@dataclass
+class Exam(Node):
+    """An exam: the same questions in every version with other numbers.
+    ``context`` is what every question states first (the network);
+    ``sheet`` and ``keys`` are the printable documents (a page per
+    version, and each version's key); ``data`` holds the spec and the seed."""
+    title: str
+    versions: list[Version]
+    context: list[Node]
+    sheet: "Derivation"
+    keys: "Derivation"
+    diagram: object = None
+    names: object = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
 class Neuron:
     """One circle of a network diagram: its label (SymPy expression or text)."""
     label: object

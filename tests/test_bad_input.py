@@ -19,7 +19,8 @@ from chainrule.cli import build_parser, main
 
 VALID = {"derive": ["mlp-2-3-1"], "codegen": ["mlp-2-3-1", "-o", "out.py"], "explore": ["mlp-2-3-1", "-o", "out.html"],
          "handout": ["mlp-2-3-1", "-o", "out.tex"], "train": ["mlp-2-3-1", "--data", "d.npz", "--epochs", "1",
-                                                             "-o", "p.npz"]}
+                                                             "-o", "p.npz"],
+         "exam": ["mlp-2-3-1", "--versions", "1", "-o", "e.xml"]}
 BAD_VALUES = ["abc", "", "1e999999999", "-5", "ｘ", "9" * 60, "nan", "inf"]
 
 
@@ -131,13 +132,15 @@ MUTATIONS = ["zero_width", "huge_width", "unknown_layer", "unknown_activation", 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(base=st.sampled_from(BASES), how=st.sampled_from(MUTATIONS), index=st.integers(0, 1000),
-       command=st.sampled_from(["derive", "codegen", "handout", "train", "explore"]))
+       command=st.sampled_from(["derive", "codegen", "handout", "train", "explore", "exam", "check"]))
 def test_corrupted_specs_are_refused(tmp_path_factory, base, how, index, command):
     cwd = tmp_path_factory.mktemp("bad")
     spec = corrupt(base, how, index)
     args = {"derive": ["derive", spec], "codegen": ["codegen", spec, "-o", "o.py"],
             "handout": ["handout", spec, "-o", "o.tex"], "explore": ["explore", spec, "-o", "o.html"],
-            "train": ["train", spec, "--data", "d.npz", "--epochs", "1", "-o", "p.npz"]}[command]
+            "train": ["train", spec, "--data", "d.npz", "--epochs", "1", "-o", "p.npz"],
+            "exam": ["exam", spec, "--versions", "1", "-o", "e.xml"],
+            "check": ["check", spec, "--grad", "W1", "--answer", "X"]}[command]
     assert_refused(args, cwd)
 
 

@@ -18,7 +18,7 @@ import pytest
 import codegen
 import derive
 from chainrule import pdf
-from derive import handout
+from derive import exam, handout
 from derive.derivation import build
 from derive.printers import render
 
@@ -62,6 +62,8 @@ def documents() -> dict[str, str]:
             docs[f"handout {name} {'teacher' if answers else 'student'}"] = handout.render(
                 net, answers=answers, code_listing=listing)
         docs[f"derive {name} --format latex"] = render(build(net), "latex")
+    for name in ("mlp-2-3-1", "small-cnn"):   # an exam: the handout's preamble, its own frame
+        docs[f"exam {name}"] = exam.render(exam.build(derive.PRESETS[name](), 1), "tex")[0]
     return docs
 
 
@@ -102,7 +104,7 @@ def test_every_loaded_package_comes_from_a_listed_debian_package():
 CTEX = "\\documentclass[UTF8]{ctexart}\n\\begin{document}\n反向传播 backpropagation $\\delta$\n\\end{document}\n"
 
 
-@pytest.mark.parametrize("which, engine", [("handout mlp-2-3-1 teacher", "pdflatex"),
+@pytest.mark.parametrize("which, engine", [("handout mlp-2-3-1 teacher", "pdflatex"), ("exam mlp-2-3-1", "pdflatex"),
                                            ("derive softmax-2hidden --format latex", "pdflatex"),
                                            ("ctexart", "xelatex")])
 def test_every_file_latex_reads_comes_from_a_listed_debian_package(which, engine):

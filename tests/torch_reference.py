@@ -75,6 +75,16 @@ def recurrent(net, layer, x, P):
     return out[:, -1, :]
 
 
+def per_example_loss(net, yhat, y):
+    """Each example's loss (a vector), torch's operations."""
+    t = _torch()
+    if net.loss in ("se", "half_se", "mse"):
+        return ((yhat - y) ** 2).sum(dim=1) * {"se": 1.0, "half_se": 0.5, "mse": 1.0 / y.shape[1]}[net.loss]
+    if net.loss == "bce":
+        return -(y * t.log(yhat) + (1 - y) * t.log(1 - yhat)).sum(dim=1)
+    return -(y * t.log(yhat)).sum(dim=1)
+
+
 def loss_and_grads(net, X, Y, params: dict, masks: dict | None = None):
     """J and dJ/dparam for numpy inputs (float64): (float, {key: ndarray})."""
     t = _torch()
@@ -83,12 +93,7 @@ def loss_and_grads(net, X, Y, params: dict, masks: dict | None = None):
     x = t.tensor(np.asarray(X, dtype=np.float64))
     y = t.tensor(np.asarray(Y, dtype=np.float64))
     yhat = forward(net, net.layers, x, P, M)
-    if net.loss in ("se", "half_se", "mse"):
-        per = ((yhat - y) ** 2).sum(dim=1) * {"se": 1.0, "half_se": 0.5, "mse": 1.0 / y.shape[1]}[net.loss]
-    elif net.loss == "bce":
-        per = -(y * t.log(yhat) + (1 - y) * t.log(1 - yhat)).sum(dim=1)
-    else:
-        per = -(y * t.log(yhat)).sum(dim=1)
+    per = per_example_loss(net, yhat, y)
     J = per.sum() if net.reduction == "sum" else per.mean()
     if net.l2 is not None:
         J = J + float(net.l2) / 2 * sum((P[k] ** 2).sum() for k in P if k.startswith(("W", "Wx", "Wh")))

@@ -843,4 +843,24 @@ MESSAGES.update({
                                 "{limit}, so it shows the drawing and the matrix view only."),
     "explore.too_large": ("This network's scalar graph has about {n} terms (at most {limit} are evaluated), so "
                           "the page shows the drawing and the matrix view only, without numbers."),
+    # -- exams (derive/views/exam.py, chainrule exam) --------------------------------------------
+    "ex.sgd_title": "One step of gradient descent",
+    "ex.sgd_q": ("On a batch ({how}), {theta} and {grad}. Take one step of gradient descent with learning "
+                 "rate η = {lr}: what is {symbol} after the step?"),
+    "ex.sgd_note": "η = {lr}",
+    "exam.title": "Exam: {name}",
+    "exam.version": "{title}, version {n}",
+    "exam.name_line": "Name: ______________________________",
+    "exam.network": "The network is {spec}. Each question gives every number it needs.",
+    "exam.instructions": "Give each answer to four significant digits: an answer within {tol} of the key counts.",
+    "exam.question": "Question {n}: {title}",
+    "exam.short": "Q{n}{part} {title}",
+    "exam.moodle_name": "Q{n}{part} {title}, version {v}",
+    "exam.enter": "Enter {what}.",
+    "exam.keys_title": "Keys: {title}",
+    "exam.key_title": "{title}, version {n}: key",
+    "exam.key_question": "question",
+    "exam.key_asked": "asked",
+    "exam.key_answer": "answer",
+    "exam.key_tolerance": "accepted within ±",
 })

@@ -648,3 +648,25 @@ MESSAGES.update({
     "explore.too_many_params": "这个网络有 {n} 个参数；本页最多为 {limit} 个参数给出推导，所以只显示网络图和矩阵视图。",
     "explore.too_large": "这个网络的标量图约有 {n} 项（最多计算 {limit} 项），所以本页只显示网络图和矩阵视图，没有数值。",
 })
+
+MESSAGES.update({
+    # -- exams (derive/exam.py, derive/views/exam.py) --------------------------------------------
+    "ex.sgd_title": "梯度下降的一步",
+    "ex.sgd_q": "在一个批量上（{how}），{theta}，{grad}。以学习率 η = {lr} 做一步梯度下降：这一步之后 {symbol} 是多少？",
+    "ex.sgd_note": "η = {lr}",
+    "exam.title": "考试：{name}",
+    "exam.version": "{title}，第 {n} 卷",
+    "exam.name_line": "姓名：______________________________",
+    "exam.network": "网络为 {spec}。每道题都给出了它需要的全部数值。",
+    "exam.instructions": "每个答案给出四位有效数字：与答案相差不超过 {tol} 即为正确。",
+    "exam.question": "第 {n} 题：{title}",
+    "exam.short": "Q{n}{part} {title}",
+    "exam.moodle_name": "Q{n}{part} {title}，第 {v} 卷",
+    "exam.enter": "填写 {what}。",
+    "exam.keys_title": "答案：{title}",
+    "exam.key_title": "{title}，第 {n} 卷：答案",
+    "exam.key_question": "题",
+    "exam.key_asked": "所求",
+    "exam.key_answer": "答案",
+    "exam.key_tolerance": "允许误差 ±",
+})

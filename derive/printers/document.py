@@ -28,8 +28,8 @@ def environment() -> jinja2.Environment:
 
 
 class DocumentPrinter:
-    def __init__(self, names=None, template: str = "handout.tex.j2"):
-        self.body = LatexPrinter(names, levels=LEVELS, code_env="lstlisting")
+    def __init__(self, names=None, template: str = "handout.tex.j2", levels: tuple = LEVELS):
+        self.body = LatexPrinter(names, levels=levels, code_env="lstlisting")
         self.template = template
 
     def doprint(self, doc, *, header: str, subtitle: str) -> str:

@@ -17,10 +17,14 @@ from .unicode_math import _RUN, to_latex
 from .tex_escape import escape, shown  # noqa: F401  (escape is this module's public name too)
 
 
-def prose(text: str) -> str:
+def prose(text: str, math=None, plain=None) -> str:
     """Prose for LaTeX: notation runs (w⁽¹⁾₂₁, ∂J/∂ŷ) and numbers with an
     exponent (1.5e-07) become inline maths, the rest is escaped to print
-    literally, and long unbreakable tokens (a spec) may break after - / :."""
+    literally, and long unbreakable tokens (a spec) may break after - / :.
+    ``math`` (TeX -> inline maths) and ``plain`` (text -> escaped text) set
+    prose for another host of TeX (HTML with MathJax)."""
+    math = math or (lambda tex_: "$" + tex_ + "$")
+    plain = plain or _plain
     out, last = [], 0
     for m in _RUN.finditer(text):
         run = m.group(0)
@@ -31,10 +35,10 @@ def prose(text: str) -> str:
             run, start = run[1:], start + 1
         if not run:
             continue
-        out.append(_plain(text[last:start]))
-        out.append("$" + to_latex(run) + "$")
+        out.append(plain(text[last:start]))
+        out.append(math(to_latex(run)))
         last = end
-    out.append(_plain(text[last:]))
+    out.append(plain(text[last:]))
     return "".join(out)
 
 
@@ -755,6 +759,14 @@ class LatexPrinter(Printer):
         return f"${whole}$ & " + (f"${rest}$" if rest else "")
 
     # -- MathJax (Jupyter) ------------------------------------------------------------
+    def mathjax_chain(self, m) -> str:
+        """A Math node as one line of TeX for MathJax: its parts joined by =,
+        its label and note as text after them."""
+        parts = [self.expr(p) for p in m.parts if not (isinstance(p, str) and p == "")]
+        tag = r"\quad\text{(%s)}" % mathjax_text(m.label) if m.label else ""
+        note = r"\quad\text{%s}" % mathjax_text(m.note) if m.note else ""
+        return " = ".join(parts) + tag + note
+
     def doprint_mathjax(self, d) -> str:
         """Pieces MathJax renders with its default configuration: one display
         block per equation or table, prose as Markdown-safe text between them."""
@@ -763,40 +775,37 @@ class LatexPrinter(Printer):
     def _mathjax_pieces(self, node) -> list[str]:
         out = []
         if hasattr(node, "title") and hasattr(node, "body"):
-            out.append(r"$\textbf{%s}$" % _mathjax_text(node.title))
+            out.append(r"$\textbf{%s}$" % mathjax_text(node.title))
             for child in node.body:
                 out += self._mathjax_pieces(child)
         elif hasattr(node, "lines"):
             for m in node.lines:
                 out += self._mathjax_pieces(m)
         elif type(node).__name__ == "Para":
-            out.append("$" + "".join(r"\text{%s}" % _mathjax_text(p) if isinstance(p, str) else self.expr(p)
+            out.append("$" + "".join(r"\text{%s}" % mathjax_text(p) if isinstance(p, str) else self.expr(p)
                                      for p in node.parts) + "$")
         elif type(node).__name__ == "Items":
             for item in node.items:
                 out += self._mathjax_pieces(item)
         elif type(node).__name__ == "Exercise":
-            out.append(r"$\textbf{%s}$" % _mathjax_text(node.title))
+            out.append(r"$\textbf{%s}$" % mathjax_text(node.title))
             for child in node.question + (node.answer or []):
                 out += self._mathjax_pieces(child)
         elif hasattr(node, "parts"):
-            parts = [self.expr(p) for p in node.parts if not (isinstance(p, str) and p == "")]
-            tag = r"\quad\text{(%s)}" % _mathjax_text(node.label) if node.label else ""
-            note = r"\quad\text{%s}" % _mathjax_text(node.note) if node.note else ""
-            out.append("$$" + " = ".join(parts) + tag + note + "$$")
+            out.append("$$" + self.mathjax_chain(node) + "$$")
         elif hasattr(node, "text") and not hasattr(node, "language"):
-            out += [r"$\text{%s}$" % _mathjax_text(p) for p in node.text.split("\n") if p]
+            out += [r"$\text{%s}$" % mathjax_text(p) for p in node.text.split("\n") if p]
         elif hasattr(node, "rows"):
             cols = "l" * len(node.header)
-            head = " & ".join(r"\text{%s}" % _mathjax_text(h) for h in node.header)
+            head = " & ".join(r"\text{%s}" % mathjax_text(h) for h in node.header)
             body = r" \\ ".join(" & ".join(Printer.cell(self, c) if not isinstance(c, str)
-                                          else r"\text{%s}" % _mathjax_text(c) for c in row)
+                                          else r"\text{%s}" % mathjax_text(c) for c in row)
                                 for row in node.rows)
             out.append(r"$$\begin{array}{%s} %s \\ \hline %s \end{array}$$" % (cols, head, body))
         return out
 
 
-def _mathjax_text(text: str) -> str:
+def mathjax_text(text: str) -> str:
     """Prose inside \\text{} for MathJax: braces and backslashes made safe."""
     return "".join({"\\": "/", "{": "(", "}": ")", "$": "", "#": "", "%": "", "&": "and", "_": " "}.get(c, c)
                    for c in str(text))

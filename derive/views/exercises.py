@@ -24,9 +24,9 @@ from .. import names
 from ..evaluate import as_sympy, to_mp, value as evaluate_at
 from ..example import random_example
 from ..example_numbers import numbers_for
-from ..format import DIGITS, fmt
+from ..format import DIGITS, SMALL, fmt
 from ..graph import Graph, Partial
-from ..model import Equations, Exercise, Math, Notation, Para, Shape, Table, Value
+from ..model import Equations, Exercise, Math, Notation, Numeric, Para, Shape, Table, Value
 from ..rules import ACTIVATIONS, fprime, softmax, z as Z_SYM
 from .delta import M, DeltaView, forward_z
 from .notes import central_difference, CHECK_DIGITS
@@ -39,7 +39,8 @@ H = Fraction(1, 10 ** 4)
 TOLERANCE = Fraction(1, 10 ** 4)   # printed givens carry 6 significant digits
 SHOWN_INPUTS = 3                   # inputs given in the forward exercise; the others are 0
 SHOWN_TERMS = 3                    # terms of a long BP2 sum written out; the rest given as one number
-SPACE = {"forward": 4.0, "bp1": 3.0, "bp2": 4.0, "batch": 4.5, "shapes": 4.0, "changes": 4.0, "check": 3.0}
+SPACE = {"forward": 4.0, "bp1": 3.0, "bp2": 4.0, "batch": 4.5, "shapes": 4.0, "changes": 4.0, "check": 3.0,
+         "sgd": 2.5}
 
 
 class AnswerError(AssertionError):
@@ -52,7 +53,27 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
     one; ``worked`` the worked example's numbers (for the gradient check);
     ``example`` the two examples the dense exercises use (drawn from ``seed``
     when not given)."""
-    rng = random.Random(seed)
+    made = sheet(net, t, seed=seed, graph=graph, worked=worked, view=view, example=example)
+    return [exercise(t, i, m, answers) for i, m in enumerate(made, 1)]
+
+
+def exercise(t, n: int, made, answers: bool = True, title_key: str = "ex.title") -> Exercise:
+    """Exercise ``n`` of the sheet from its (key, title, question, solution, asked)."""
+    key, title, question, solution, _ = made
+    return Exercise(t(title_key, n=n, title=title), question, solution if answers else None,
+                    SPACE.get(key, kind_exercises.SPACE.get(key)), t("ex.solution"))
+
+
+def sheet(net, t, *, seed: int = 0, graph: Graph | None = None, worked=None, view: DeltaView | None = None,
+          example=None, pick: int | None = None, descent: bool = False) -> list[tuple]:
+    """The exercises as (key, title, question, solution, asked): ``asked`` are
+    the numbers each asks for (model.Numeric), computed from the numbers it
+    gives.  ``pick`` seeds the choices that shape the questions (which
+    neuron, which layer; default ``seed``), so that one ``pick`` with
+    different examples gives the same questions with other numbers (an
+    exam's versions).  ``descent`` adds one step of gradient descent."""
+    rng = random.Random(seed if pick is None else pick)
+    drawn = rng if pick is None else random.Random(seed)   # numbers drawn here: batch norm's, the saturated z
     made = []
     dense_grad = None
     nums = None
@@ -67,17 +88,15 @@ def exercises(net, t, *, seed: int = 0, answers: bool = True, graph: Graph | Non
         batch, dense_grad = batch_gradient(net, t, nums, view, rng)
         made.append(batch)
         made.append(shapes(net, t, nums, view, rng))
-    made += kind_exercises.exercises(net, t, graph, worked, rng)
+    made += kind_exercises.exercises(net, t, graph, worked, drawn)
     if worked is not None:
-        changes = what_changes(net, t, nums if nums is not None else worked, graph, rng, dense_grad)
+        changes = what_changes(net, t, nums if nums is not None else worked, graph, drawn, dense_grad)
         if changes is not None:
             made.append(changes)
         made.append(gradient_check(net, t, worked, rng))
-    out = []
-    for i, (key, title, question, solution) in enumerate(made, 1):
-        out.append(Exercise(t("ex.title", n=i, title=title), question, solution if answers else None,
-                            SPACE.get(key, kind_exercises.SPACE.get(key)), t("ex.solution")))
-    return out
+        if descent:
+            made.append(sgd_step(net, t, worked, rng))
+    return made
 
 
 def exercise_example(net, seed: int):
@@ -241,7 +260,8 @@ def forward(net, t, nums, view, rng):
                         rest=t("ex.rest_zero") if zero else "", bias=t("ex.and_bias") if net.bias else "",
                         j=j, weights=equalities(weights), z=zsym, others=equalities(others), a=asym)
     check(a, nums.value("a", 1, j, 0))
-    return "forward", t("ex.forward_title"), [question], [Equations(lines)]
+    asked = [Numeric(zsym, z, ("z", 1, j, 1, "exercise")), Numeric(asym, a, ("a", 1, j, 1, "exercise"))]
+    return "forward", t("ex.forward_title"), [question], [Equations(lines)], asked
 
 
 def output_error(net, t, nums, view):
@@ -257,7 +277,7 @@ def output_error(net, t, nums, view):
     note = t("ex.one_hot") if step.note else ""
     question = para(t, "ex.bp1_q", givens=equalities(env), d=d, act=str(act), loss=net.loss, note=note)
     solution = [chain(d, formula, plug(formula, env), answer(value))]
-    return "bp1", t("ex.bp1_title"), [question], solution
+    return "bp1", t("ex.bp1_title"), [question], solution, [Numeric(d, value, ("d", L, 1, 1, "exercise"))]
 
 
 def hidden_error(net, t, nums, view):
@@ -303,7 +323,7 @@ def hidden_error(net, t, nums, view):
     question = para(t, "ex.bp2_q", l=l, act=str(net.act(l)), own=equalities(own), next=l + 1,
                     deltas=equalities(deltas), weights=equalities(weights), rest=rest, d=d)
     solution = [chain(d, formula, plug(formula, env), answer(value))]
-    return "bp2", t("ex.bp2_title"), [question], solution
+    return "bp2", t("ex.bp2_title"), [question], solution, [Numeric(d, value, ("d", l, 1, 1, "exercise"))]
 
 
 def _exactish(v):
@@ -324,7 +344,7 @@ def batch_gradient(net, t, nums, view, rng):
     l = rng.randint(1, L)
     ls = view.layers[l]
     m = nums.m
-    lines, env, asked = [], {}, []
+    lines, env, asked, keys = [], {}, [], []
     wname = f"w{l}_1_1"
     for label, param in (("BP4", names.w(l, 1, 1)), ("BP3", names.b(l, 1) if net.bias else None)):
         if param is None:
@@ -346,6 +366,7 @@ def batch_gradient(net, t, nums, view, rng):
         check(value, nums.gradient(param.name), *[_value_of(e, env) for e in sp.Add.make_args(body)])
         lines.append(Math([Partial(J, param), formula, plug(formula, env), answer(value)], label=label))
         asked.append(Partial(J, param))
+        keys.append(Numeric(Partial(J, param), value, ("grad", param.name, "exercise")))
     givens = {s: v for s, v in env.items() if not s.name.startswith(("w", "b"))}
     params = {s: v for s, v in env.items() if s.name.startswith(("w", "b"))}
     question = para(t, "ex.batch_q", m=m, givens=equalities(givens), asked=asked,
@@ -353,7 +374,7 @@ def batch_gradient(net, t, nums, view, rng):
                     l2=t("ex.l2", lam=fmt(net.l2).plain()) if net.l2 is not None else "",
                     params=equalities(params) if params else "")
     title = t("ex.batch_title_bias") if net.bias else t("ex.batch_title")
-    return ("batch", title, [question], [Equations(lines)]), (wname, l)
+    return ("batch", title, [question], [Equations(lines)], keys), (wname, l)
 
 
 def shapes(net, t, nums, view, rng):
@@ -385,7 +406,7 @@ def shapes(net, t, nums, view, rng):
     solution = [Table([t("ex.quantity"), t("ex.shape")], rows), verdict]
     if net.bias:
         solution.append(para(t, "ex.shapes_bias", db=Partial(J, ls.b.matrix), m=m))
-    return "shapes", t("ex.shapes_title"), [question], solution
+    return "shapes", t("ex.shapes_title"), [question], solution, []
 
 
 def gradient_check_of_bp4(net, nums, view, l: int) -> None:
@@ -402,7 +423,7 @@ def what_changes(net, t, nums, graph, rng, dense_grad):
     """(a) the other reduction, on the batch of ``nums`` (when it has more than
     one example); (b) a saturated or switched-off hidden unit.  None when
     neither applies."""
-    parts, lines, explain = [], [], []
+    parts, lines, explain, keys = [], [], [], []
     m = nums.m
     if m > 1:
         other = "sum" if net.reduction == "mean" else "mean"
@@ -420,18 +441,21 @@ def what_changes(net, t, nums, graph, rng, dense_grad):
         parts.append(para(t, "ex.changes_a_q", other=other, now=net.reduction, grad=Partial(J, theta),
                           value=shown(before), m=m))
         lines.append(Math([Partial(J, theta), answer(after)], note=t("ex.changes_a_note", other=other)))
+        keys.append(Numeric(Partial(J, theta), after, ("grad", name, "worked" if dense_grad is None else "exercise",
+                                                       other)))
         explain.append(para(t, "ex.changes_a" if net.l2 is None else "ex.changes_a_l2",
                             old=_scale_text(net.reduction, m), new=_scale_text(other, m),
                             factor=fmt(factor).plain()))
     b = activation_part(net, t, rng, "(b)" if parts else "(a)")
     if b is not None:
-        q, line, why = b
+        q, line, why, key = b
+        keys.append(key)
         parts.append(q)
         lines.append(line)
         explain.append(why)
     if not parts:
         return None
-    return "changes", t("ex.changes_title"), parts, [Equations(lines)] + explain
+    return "changes", t("ex.changes_title"), parts, [Equations(lines)] + explain, keys
 
 
 def _scale_text(reduction: str, m: int) -> str:
@@ -496,7 +520,7 @@ def activation_part(net, t, rng, mark: str):
     line = Math([fz, fp.expr.subs(fp.var, a1 if fp.in_output else z1), shown(slope)],
                 note=t("ex.at", z=fmt(zv).plain()) + ("" if not fp.in_output else t("sep.clause") + t("ex.with_a", a=fmt(a).plain())))
     why = para(t, "ex.changes_b", mark=mark, factor=fmt(slope).plain(), verdict=verdict, l=layer.l)
-    return question, line, why
+    return question, line, why, Numeric(fz, slope, ("fprime", act.name, act.alpha, zv))
 
 
 def _first_symbol(net, layer, prefix: str) -> sp.Symbol:
@@ -550,4 +574,31 @@ def gradient_check(net, t, worked, rng):
                 if diff > _resolution(plus) else
                 para(t, "ex.check_a_digits", diff=fmt(diff, 2).plain(), rel=fmt(rel, 2).plain(),
                      digits=CHECK_DIGITS, res=fmt(_resolution(plus), 1).plain())]
-    return "check", t("ex.check_title"), [question], solution
+    return "check", t("ex.check_title"), [question], solution, [Numeric(estimate_of, estimate,
+                                                                         ("central", name, H, "worked"))]
+
+
+LEARNING_RATES = (Fraction(1, 10), Fraction(1, 5), Fraction(1, 2))
+
+
+def sgd_step(net, t, worked, rng):
+    """One step of gradient descent on one parameter: θ - η ∂J/∂θ from the
+    printed value and gradient, checked against the network's own descent."""
+    candidates = [names.entries(key, (1,) * len(shape))[0] for key, shape in net.param_shapes().items()]
+    start = rng.randrange(len(candidates))
+    order = candidates[start:] + candidates[:start]
+    # the chosen parameter, or the next whose gradient shows (a bias before batch norm has none)
+    name = next((p for p in order if abs(to_mp(worked.gradient(p))) >= to_mp(SMALL)), order[0])
+    lr = rng.choice(LEARNING_RATES)
+    theta, grad = given(worked.param(name)), given(worked.gradient(name))
+    value = theta - lr * grad
+    after = worked.trace(1, lr, [name])[-1][1]
+    check(value, after[name], lr * grad)
+    symbol, eta = names.sym(name), sp.Symbol("η")
+    rule = sp.Add(symbol, sp.Mul(-1, eta, Partial(J, symbol), evaluate=False), evaluate=False)
+    plugged = sp.Add(shown(theta), sp.Mul(-1, shown(lr), shown(grad), evaluate=False), evaluate=False)
+    question = para(t, "ex.sgd_q", theta=sp.Eq(symbol, shown(theta), evaluate=False),
+                    grad=sp.Eq(Partial(J, symbol), shown(grad), evaluate=False), lr=fmt(lr).plain(),
+                    how=t(f"ex.batch_{net.reduction}"), symbol=symbol)
+    solution = [Math([rule, plugged, answer(value)], note=t("ex.sgd_note", lr=fmt(lr).plain()))]
+    return "sgd", t("ex.sgd_title"), [question], solution, [Numeric(rule, value, ("sgd", name, lr, "worked"))]

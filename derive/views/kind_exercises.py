@@ -16,7 +16,7 @@ from .. import names
 from ..evaluate import to_mp
 from ..graph import Partial, linear_table
 from ..layers.norm import EPS
-from ..model import Math, Shape, Table, Value
+from ..model import Math, Notation, Numeric, Shape, Table, Value
 from .prose import para
 
 SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0}
@@ -45,7 +45,7 @@ def _agree(a, b, what: str) -> None:
 
 
 def exercises(net, t, graph, worked, rng) -> list[tuple]:
-    """(key, title, question, solution) for each kind the network has."""
+    """(key, title, question, solution, asked) for each kind the network has."""
     kinds = {layer.kind: layer for layer in reversed(net.numbered)}   # the first of each kind
     out = []
     conv = next((layer for layer in net.numbered if layer.kind == "conv"), None)
@@ -80,7 +80,7 @@ def conv_shape(net, t, layer):
                       sp.floor(sp.Rational(H + 2 * P - K, S), evaluate=False) + 1, Value(sp.Integer(h_out))]),
                 para(t, "kx.conv_shape_a", shape=Shape(layer.channels, h_out, w_out), w=w_out,
                      n=n_params, c=layer.channels, cin=C, k=K, bias=layer.channels if net.bias else 0)]
-    return "conv_shape", t("kx.conv_shape_title"), question, solution
+    return "conv_shape", t("kx.conv_shape_title"), question, solution, []
 
 
 def conv_gradient(net, t, layer, graph, worked):
@@ -123,7 +123,8 @@ def conv_gradient(net, t, layer, graph, worked):
                 Math([Partial(sp.Symbol("ℓ₁"), w), Value(sp.Rational(total))]),
                 para(t, "kx.conv_grad_batch", m=len(per_row), grad=Partial(J, w),
                      value=Value(sp.Rational(_frac(worked.gradient(str(w))))))]
-    return "conv_grad", t("kx.conv_grad_title"), question, solution
+    asked = [Numeric(Partial(sp.Symbol("ℓ₁"), w), total, ("example_grad", str(w), 1, "worked"))]
+    return "conv_grad", t("kx.conv_grad_title"), question, solution, asked
 
 
 def batch_norm(t, rng):
@@ -158,7 +159,9 @@ def batch_norm(t, rng):
                 para(t, "kx.bn_a2", s1=Value(s1), s2=Value(sp.N(s2, 20))),
                 Table(["", "x", "x̂", "dy", "dx"], rows),
                 para(t, "kx.bn_a3", total=Value(sp.N(sum(simplified), 20)))]
-    return "bn", t("kx.bn_title"), question, solution
+    asked = [Numeric(Notation(f"dx{'₁₂₃'[i]}", f"dx_{{{i + 1}}}"), sp.N(simplified[i], 30),
+                     ("bn_dx", i + 1, tuple(xs), tuple(dys), gamma, eps)) for i in range(m)]
+    return "bn", t("kx.bn_title"), question, solution, asked
 
 
 def dropout(t, layer):
@@ -173,4 +176,4 @@ def dropout(t, layer):
     solution = [Math([sp.Symbol("E[a]"), sp.Add(kept, sp.Mul(p, 0, evaluate=False), evaluate=False),
                       sp.simplify(expectation)]),
                 para(t, "kx.dropout_a", keep=Value(keep), p=Value(p))]
-    return "dropout", t("kx.dropout_title"), question, solution
+    return "dropout", t("kx.dropout_title"), question, solution, []

@@ -13,11 +13,16 @@ NAMED = 3     # weights named into each layer's first neuron
 def section(src) -> Section:
     t, net = src.t, src.net
     if src.dense:
-        body = [dense_diagram(net, t), Text(t("handout.diagram_caption") +
-                                            (" " + t("handout.diagram_bias") if net.bias else ""))]
+        body = [drawing(net, t), Text(t("handout.diagram_caption") +
+                                      (" " + t("handout.diagram_bias") if net.bias else ""))]
     else:
-        body = [block_diagram(net, t), Text(t("handout.diagram_blocks"))]
+        body = [drawing(net, t), Text(t("handout.diagram_blocks"))]
     return Section(t("handout.diagram_title"), body, key="diagram")
+
+
+def drawing(net, t) -> Diagram:
+    """The network drawn: neuron by neuron when it is dense, else block by block."""
+    return dense_diagram(net, t) if net.is_mlp else block_diagram(net, t)
 
 
 def _drawn(n: int) -> list:

@@ -60,18 +60,23 @@ def shows_weights(net) -> bool:
 WIDE_FAN_IN = 16   # inputs per neuron beyond which a drawn example's weights are scaled down
 
 
-def sources(net, t, seed: int | None) -> Sources:
+def sources(net, t, seed: int | None, shared: Sources | None = None) -> Sources:
     """The worked example is the network's own (a preset's, a TOML file's),
-    else one drawn from ``seed``; the exercises always draw from ``seed``."""
+    else one drawn from ``seed``; the exercises always draw from ``seed``.
+    ``shared``: the sources of another draw for the same network, whose
+    graph and delta view (which do not depend on the numbers) are reused."""
     drawn = net.example is None
     example = net.example if not drawn else scaled(net, random_example(net, seed or 0), t)
     graph = None
-    if shows_weights(net):
+    if shared is not None and shared.example.m == example.m:
+        graph = shared.graph
+    elif shows_weights(net):
         if couples_rows(net):
             graph = Graph(net, rows=list(range(1, example.m + 1))) if can_build(net, example.m) else None
         else:
             graph = Graph(net)
-    src = Sources(net, t, example, graph, None, seed or 0)
+    src = Sources(net, t, example, graph, None, seed or 0,
+                  _delta=shared._delta if shared is not None and shared.net == net else None)
     src.numbers = numbers_for(net, example, graph, src.delta)
     if net.is_mlp:
         # the exercises' two examples: the worked example's when it was drawn

@@ -180,3 +180,21 @@ def test_chinese_file_names_work_from_the_command_line(tmp_path):
     again = subprocess.run([sys.executable, "-m", "chainrule", "handout", "mlp-2-3-1", "--lang", "zh", "--no-answers",
                             "--title", "第五周：反向传播", "-o", str(tmp_path / "讲义2.tex")], capture_output=True, text=True)
     assert (tmp_path / "讲义2.tex").read_bytes() == (tmp_path / "讲义.tex").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_chinese_exam_compiles_and_its_moodle_files_are_chinese(tmp_path):
+    from derive import exam
+    questions = exam.build(derive.load("mlp-2-3-1"), 2, seed=3, lang="zh")
+    tex, = exam.render(questions, "tex", "together")
+    c = compile_all({"exam": tex}, tmp_path, engine="xelatex")["exam"]
+    assert c.ok, c.errors()
+    assert "第 2 卷" in c.flat and "答案" in c.flat and "Missing character" not in c.log
+    assert set(CJK.findall(c.tex)) <= set(CJK.findall(c.text))
+    xml, = exam.render(questions, "xml", "together")
+    gift, = exam.render(questions, "gift", "together")
+    assert "第 1 卷" in xml and "第 1 卷" in gift
+    # the numbers are the language's business no more than the maths: the keys agree
+    english = exam.build(derive.load("mlp-2-3-1"), 2, seed=3)
+    assert re.findall(r"<text>([-\d.eE+]+)</text>", exam.render(english, "xml", "together")[0]) == \
+        re.findall(r"<text>([-\d.eE+]+)</text>", xml)

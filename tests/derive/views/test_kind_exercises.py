@@ -40,8 +40,9 @@ def test_a_wrong_conv_gradient_is_caught(monkeypatch):
 
 
 def test_batch_norm_dx_sums_to_zero_and_matches_diff():
-    key, title, question, solution = kind_exercises.batch_norm(messages("en"), random.Random(3))
+    key, title, question, solution, asked = kind_exercises.batch_norm(messages("en"), random.Random(3))
     assert key == "bn"
+    assert abs(sum(a.value for a in asked)) < 1e-20 and len(asked) == 3   # the dx it asks for sum to 0
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
