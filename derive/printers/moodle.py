@@ -17,6 +17,7 @@ by a backslash).
 from __future__ import annotations
 
 import base64
+import html
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -43,8 +44,8 @@ def category_path(exam_title: str, part_category: str) -> str:
 
 def _diagram_image(diagram, names) -> str | None:
     """The network drawn as SVG for the question text, or None for none."""
-    # TODO(lead): svg -- return derive.printers.svg's drawing of ``diagram`` once that branch is merged
-    return None
+    from .svg import diagram_svg
+    return diagram_svg(diagram, names)
 
 
 class _Quiz:
@@ -54,13 +55,17 @@ class _Quiz:
     def __init__(self, names=None):
         self.html = QuizHtmlPrinter(names)
 
-    def items(self, exam):
-        """(category path, [(name, text html, feedback html, numeric), ...]) per category."""
+    def items(self, exam, inline: bool = False):
+        """(category path, [(name, text html, feedback html, numeric), ...]) per category,
+        and the drawing; ``inline`` puts the drawing into the text as a data URI
+        (GIFT carries no files), else the text refers to the file Moodle XML embeds."""
         self.html.names = exam.names or self.html.names
         image = _diagram_image(exam.diagram, exam.names) if exam.diagram is not None else None
         context = "".join(self.html.doprint(n) for n in exam.context)
         if image is not None:
-            context += '<p><img src="@@PLUGINFILE@@/%s" alt="%s"></p>' % (IMAGE, exam.data.get("spec", ""))
+            src = ("data:image/svg+xml;base64," + base64.b64encode(image.encode("utf-8")).decode("ascii")
+                   if inline else f"@@PLUGINFILE@@/{IMAGE}")
+            context += '<p><img src="%s" alt="%s"></p>' % (src, html.escape(exam.data.get("spec", "")))
         groups: dict[str, list] = {}
         for version in exam.versions:
             for q in version.questions:
@@ -129,7 +134,7 @@ def gift_escape(text: str) -> str:
 
 class GiftPrinter(_Quiz):
     def doprint(self, exam, header: str) -> str:
-        groups, _ = self.items(exam)   # GIFT carries no files: the question names the network
+        groups, _ = self.items(exam, inline=True)
         out = [header.rstrip("\n"), ""]
         for path, items in groups:
             out += [f"$CATEGORY: {path}", ""]

@@ -157,7 +157,20 @@ def test_the_diagram_goes_in_as_an_embedded_file(made, monkeypatch):
         assert f.get("name") == "network.svg" and f.get("encoding") == "base64" and f.get("path") == "/"
         assert base64.b64decode(f.text).decode() == svg
         assert '<img src="@@PLUGINFILE@@/network.svg"' in q.find("questiontext/text").text
-    assert "@@PLUGINFILE@@" not in made("logistic")[1]   # without the image: no reference to it
+    monkeypatch.undo()
+    exam, xml_text, gift_text = made("logistic")
+    root = ET.fromstring(xml_text.encode())
+    drawings = {base64.b64decode(f.text) for f in root.iter("file")}
+    assert len(drawings) == 1
+    drawing = drawings.pop()
+    svg_root = ET.fromstring(drawing)
+    assert svg_root.tag.endswith("svg")
+    # the real drawing of 2-1:sigmoid/bce: a circle per neuron (two inputs, one output)
+    assert len([e for e in svg_root.iter() if e.tag.endswith("circle")]) == 3
+    # GIFT carries no files: the same drawing is inline, as a data URI
+    assert "@@PLUGINFILE@@" not in gift_text
+    inline = re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', gift_unescape(gift_text))
+    assert inline and {base64.b64decode(x) for x in inline} == {drawing}
 
 
 # ------------------------------------------------------------------ GIFT --
@@ -236,14 +249,17 @@ def read_gift(text: str):
 @pytest.mark.parametrize("spec", list(derive.PRESETS))
 def test_gift_reads_back_as_the_moodle_xml(made, spec):
     """The GIFT file, read as Moodle reads it, gives the XML's categories,
-    names, question texts, feedback and answers exactly."""
+    names, question texts, feedback and answers exactly (the drawing, a file
+    in XML, is inline in GIFT)."""
     _, xml, gift = made(spec)
     from_xml, from_gift = read_xml(xml), read_gift(gift)
     assert len(from_gift) == len(from_xml)
+    drawing = re.compile(r'src="(?:@@PLUGINFILE@@/network\.svg|data:image/svg\+xml;base64,[A-Za-z0-9+/=]+)"')
     for g, x in zip(from_gift, from_xml):
         assert g[0] == x[0] and g[1] == x[1] and g[4:] == x[4:]
         # HTML entities (&#92; for a backslash Moodle would read as an escape) read as the browser does
-        assert html.unescape(g[2]) == html.unescape(x[2]) and html.unescape(g[3]) == html.unescape(x[3])
+        assert drawing.sub("DRAWING", html.unescape(g[2])) == drawing.sub("DRAWING", html.unescape(x[2]))
+        assert html.unescape(g[3]) == html.unescape(x[3])
 
 
 def test_a_slash_in_a_category_name_is_doubled():
