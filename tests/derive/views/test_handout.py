@@ -329,3 +329,10 @@ def test_other_kinds_get_the_exercises_that_apply():
         kinds = {layer.kind for layer in derive.load(spec).numbered}
         # the index view of each kind the network has, e.g. conv's flipped kernel
         assert "index level" in text and ("flipped kernel" in text or "conv" not in kinds), spec
+
+
+def test_a_central_difference_across_a_kink_asks_about_another_parameter():
+    """small-cnn with seed 5 drew a parameter whose θ ± h crosses a max-pooling switch:
+    the difference disagreed with backprop and the handout failed (exit 1)."""
+    text = handout.render(derive.PRESETS["small-cnn"](), seed=5, code_listing=LISTING)
+    assert "Checking a gradient numerically" in text
