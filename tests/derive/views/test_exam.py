@@ -224,11 +224,11 @@ def test_a_draw_whose_answer_fails_its_check_is_drawn_again(monkeypatch):
     from derive.views import exercises
     real, calls = exercises.gradient_check, []
 
-    def first_fails(*args):
+    def first_fails(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise exercises.AnswerError("across a kink")
-        return real(*args)
+        return real(*args, **kwargs)
     monkeypatch.setattr(exercises, "gradient_check", first_fails)
     exam = exam_view.build(derive.load("mlp-2-3-1"), 1, 4)
     assert len(calls) >= 2 and exam.versions[0].seed != exam_view.version_seed(4, 1, 0)
