@@ -720,3 +720,17 @@ MESSAGES.update({
                                 "this network is too large for it. The generated module's fit() runs every "
                                 "optimizer at any size."),
 })
+
+MESSAGES.update({
+    # -- feature maps, the unrolled RNN and the weight-decay comparison (helper 'kinds') --------
+    "diagram.conv": "conv {k}×{k}",
+    "diagram.stride": ", stride {s}",
+    "diagram.pad": ", pad {p}",
+    "diagram.maxpool": "max pool {k}×{k}",
+    "diagram.avgpool": "avg pool {k}×{k}",
+    "diagram.maps": ("Each stack is the feature maps of one example after a layer, one sheet per channel, "
+                     "larger for a larger height and width; its caption gives channels × height × width."),
+    "diagram.maps_more": "At most {shown} maps of a stack are drawn; the dots stand for the rest (up to {c}).",
+    "diagram.window": ("The coloured square on a stack is one window of the next layer (its kernel or pooling "
+                       "window); the lines lead to the one entry of the next stack that it makes."),
+})

@@ -99,7 +99,7 @@ def conv_gradient(net, t, layer, graph, worked):
             d = names.sym(names.plain("d", layer.l, 1, i + 1, j + 1))
             seen = linear_table(graph.by_symbol[z].expr).get(w, sp.Integer(0))
             x = _frac(ev.at(seen, 0)) if seen.free_symbols else _frac(seen)
-            delta = _frac(ev.at(d, 0))
+            delta = _error(ev, d, 0)
             total += delta * x
             rows.append([sp.Symbol(f"({i + 1},{j + 1})"), d, Value(sp.Rational(delta)), seen,
                          Value(sp.Rational(x))])
@@ -112,7 +112,7 @@ def conv_gradient(net, t, layer, graph, worked):
                 z = names.sym(names.plain("z", layer.l, 1, i + 1, j + 1))
                 seen = linear_table(graph.by_symbol[z].expr).get(w, sp.Integer(0))
                 x = _frac(ev.at(seen, r)) if seen.free_symbols else _frac(seen)
-                s += _frac(ev.at(names.sym(names.plain("d", layer.l, 1, i + 1, j + 1)), r)) * x
+                s += _error(ev, names.sym(names.plain("d", layer.l, 1, i + 1, j + 1)), r) * x
         per_row.append(s)
     scale = Fraction(1) if net.reduction == "sum" else Fraction(1, len(per_row))
     l2 = Fraction(0) if net.l2 is None else Fraction(net.l2) * _frac(worked.param(str(w)))
@@ -124,6 +124,12 @@ def conv_gradient(net, t, layer, graph, worked):
                 para(t, "kx.conv_grad_batch", m=len(per_row), grad=Partial(J, w),
                      value=Value(sp.Rational(_frac(worked.gradient(str(w))))))]
     return "conv_grad", t("kx.conv_grad_title"), question, solution
+
+
+def _error(ev, d, row: int) -> Fraction:
+    """The error of an output entry at one example; an entry the loss never
+    reads (a pooling window that drops the edge) has none in the graph: 0."""
+    return _frac(ev.rows[row if ev.per_row else 0].get(d, 0))
 
 
 def batch_norm(t, rng):

@@ -3,8 +3,8 @@ layer's first neuron named."""
 from __future__ import annotations
 
 from ... import names
-from ...layers import shape_text
-from ...model import Column, Diagram, Edge, Neuron, Section, Text
+from ...layers import Conv, Pool
+from ...model import Column, Diagram, Edge, FeatureMaps, Neuron, Section, Text
 
 DRAWN = 6     # neurons drawn per layer; a wider layer shows its first three, a gap, its last two
 NAMED = 3     # weights named into each layer's first neuron
@@ -16,8 +16,25 @@ def section(src) -> Section:
         body = [dense_diagram(net, t), Text(t("handout.diagram_caption") +
                                             (" " + t("handout.diagram_bias") if net.bias else ""))]
     else:
-        body = [block_diagram(net, t), Text(t("handout.diagram_blocks"))]
+        drawing = block_diagram(net, t)
+        body = [drawing, Text(caption(drawing, t))]
     return Section(t("handout.diagram_title"), body, key="diagram")
+
+
+def caption(drawing: Diagram, t) -> str:
+    """What the drawing shows, sentence by sentence as it applies: blocks,
+    stacks of maps (with the ones not drawn), windows."""
+    items = [n for c in drawing.columns for n in c.neurons]
+    stacks = [n for n in items if isinstance(n, FeatureMaps)]
+    out = [t("handout.diagram_blocks")] if len(stacks) < len(items) else []
+    if stacks:
+        out.append(t("diagram.maps"))
+        widest = max(stacks, key=lambda n: n.channels)
+        if widest.channels > widest.drawn:
+            out.append(t("diagram.maps_more", shown=widest.drawn, c=widest.channels))
+        if any(n.kernel is not None for n in stacks):
+            out.append(t("diagram.window"))
+    return " ".join(out)
 
 
 def _drawn(n: int) -> list:
@@ -49,13 +66,46 @@ def dense_diagram(net, t) -> Diagram:
 
 
 def block_diagram(net, t) -> Diagram:
-    """Any network: one block per layer, with what it outputs."""
+    """Any network: one block per layer with what it outputs; a layer whose
+    output is an image is a stack of its feature maps instead, with the
+    window (kernel or pooling) that makes each entry."""
     shapes = net.shapes()
-    columns = [Column([Neuron("x", shaded=True)], [t("handout.input"), shape_text(net.input)])]
+    first = _maps(net.input, None, shaded=True) or Neuron("x", shaded=True)
+    columns = [Column([first], [t("handout.input"), _shape(net.input)])]
     for layer, shape in zip(net.numbered, shapes[1:]):
-        columns.append(Column([Neuron(layer.token())], [t("handout.layer", l=layer.l), shape_text(shape)]))
+        maps = _maps(shape, layer)
+        what = _what(layer, t) if maps else []      # a block carries its token already
+        columns.append(Column([maps or Neuron(layer.token())], [t("handout.layer", l=layer.l)] + what + [_shape(shape)]))
     edges = [Edge((i, 0), (i + 1, 0)) for i in range(len(columns) - 1)]
     return Diagram(columns, edges, sink=[t("handout.loss"), net.loss])
+
+
+def _maps(shape, layer, shaded: bool = False) -> FeatureMaps | None:
+    """An image-shaped output as a stack of maps, with the window that made it."""
+    if len(shape) != 3:
+        return None
+    c, h, w = shape
+    if isinstance(layer, Conv):
+        return FeatureMaps(c, h, w, layer.k, layer.stride, layer.pad)
+    if isinstance(layer, Pool):
+        return FeatureMaps(c, h, w, layer.k, layer.k)
+    return FeatureMaps(c, h, w, shaded=shaded)
+
+
+def _what(layer, t) -> list[str]:
+    """A stack's caption lines: the layer, its window written out ('conv 3×3',
+    'relu'), else its token."""
+    if isinstance(layer, Conv):
+        window = t("diagram.conv", k=layer.k) + (t("diagram.stride", s=layer.stride) if layer.stride != 1 else "") + \
+            (t("diagram.pad", p=layer.pad) if layer.pad else "")
+        return [window] + ([] if layer.activation.name == "identity" else [str(layer.activation)])
+    if isinstance(layer, Pool):
+        return [t(f"diagram.{layer.mode}pool", k=layer.k)]
+    return [layer.token()]
+
+
+def _shape(shape) -> str:
+    return "×".join(str(n) for n in shape)
 
 
 def _sub(l: int) -> str:
