@@ -108,6 +108,12 @@ class Neuron:
 
 
 @dataclass
+class Empty:
+    """A place in a column left empty, so that the rows of several columns line
+    up (the unrolled RNN: h_t above x_t, h_0 alone in the h row)."""
+
+
+@dataclass
 class FeatureMaps:
     """An image-shaped layer of a network diagram, in a column's place of a
     neuron: ``channels`` feature maps of ``height`` x ``width``, drawn as a
@@ -138,8 +144,9 @@ class FeatureMaps:
 @dataclass
 class Column:
     """One layer of a network diagram, drawn top to bottom.  ``neurons`` holds
-    Neuron (or one FeatureMaps, for an image) or None where a gap stands for
-    the neurons not drawn; ``caption`` is the lines written under the column."""
+    Neuron (or one FeatureMaps, for an image), None where a gap stands for
+    the neurons not drawn, or Empty; ``caption`` is the lines written under
+    the column."""
     neurons: list
     caption: list[str]
 

@@ -734,3 +734,21 @@ MESSAGES.update({
     "diagram.window": ("The coloured square on a stack is one window of the next layer (its kernel or pooling "
                        "window); the lines lead to the one entry of the next stack that it makes."),
 })
+
+MESSAGES.update({
+    # -- the unrolled recurrent network (derive/views/handout/unrolled.py) ---------------------
+    "unroll.start": "h₀ = 0",
+    "unroll.start_lstm": "h₀ = c₀ = 0",
+    "unroll.step": "t = {t}",
+    "unroll.output": "output",
+    "unroll.caption": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ "
+                       "below the hidden state hₜ. Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled "
+                       "once), so their gradients are sums over the steps; h₀ = 0, and only the last "
+                       "hidden state goes on to the loss. Backpropagation through time runs the arrows backwards: the error of hₜ "
+                       "comes from hₜ₊₁, and at t = T from the output."),
+    "unroll.gap": "Steps {first} to {last} are not drawn.",
+    "unroll.lstm": ("The top row is the LSTM's cell state cₜ: the error passes from cₜ to cₜ₋₁ through the "
+                    "forget gate alone, with no weight matrix in the way."),
+    "unroll.gru": ("Inside each step of the GRU the reset gate rₜ scales hₜ₋₁ before the candidate reads it, "
+                   "and the update gate zₜ mixes hₜ₋₁ with the candidate."),
+})

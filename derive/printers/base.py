@@ -47,6 +47,8 @@ class Printer:
             for n in col.neurons:
                 if n is None:
                     cells.append("⋮")
+                elif type(n).__name__ == "Empty":
+                    continue
                 elif type(n).__name__ == "FeatureMaps":
                     cells.append("▦" * n.drawn + ("…" if n.channels > n.drawn else ""))
                 else:

@@ -4,9 +4,10 @@ arrows part; image layers as stacks of feature maps with the window that
 makes one entry of the next stack (``maps_layout`` places them)."""
 from __future__ import annotations
 
-from .maps_layout import Stacks, is_maps
+from .maps_layout import Stacks, is_empty, is_maps
 
 GAP_Y = 1.35        # between two neurons of a column
+GAP_Y_EDGE = 2.0    # ... when an arrow joins two neurons of one column (x_t -> h_t), to leave it room
 GAP = 0.6           # between two columns' widest parts, when stacks set the widths
 CHAR = 0.19         # width of a character of a caption (\small), cm
 BLOCK_CHAR = 0.16   # of a block's text (\footnotesize)
@@ -23,12 +24,15 @@ STYLES = (r"\begin{tikzpicture}[x=1cm,y=1cm,"
 def tikz_diagram(d, math, prose) -> str:
     """``math(e)`` sets an expression inline, ``prose(text)`` typesets text."""
     stacks = Stacks(d.columns) if any(is_maps(n) for c in d.columns for n in c.neurons) else None
-    xs, low, sink_x = _places(d, stacks)
+    gap_y = GAP_Y_EDGE if any(e.src[0] == e.dst[0] for e in d.edges) else GAP_Y
+    xs, low, sink_x = _places(d, stacks, gap_y)
     lines = [STYLES]
     for i, col in enumerate(d.columns):
         x = xs[i]
         for k, n in enumerate(col.neurons):
-            y = (len(col.neurons) - 1) * GAP_Y / 2 - k * GAP_Y
+            y = _y(col, k, gap_y)
+            if is_empty(n):
+                continue
             if n is None:
                 lines.append(rf"\node at ({x:.2f},{y:.2f}) {{$\vdots$}};")
             elif is_maps(n):
@@ -49,7 +53,8 @@ def tikz_diagram(d, math, prose) -> str:
         else:
             named[(e.src, e.dst)] = e.label
     for (src, dst), label in named.items():
-        lines.append(rf"\draw[->,thick] (n{src[0]}_{src[1]}) -- node[wlabel,pos=0.3] "
+        where = "midway,right=2pt" if src[0] == dst[0] else "pos=0.3"   # beside an arrow up a column
+        lines.append(rf"\draw[->,thick] (n{src[0]}_{src[1]}) -- node[wlabel,{where}] "
                      rf"{{{math(label)}}} (n{dst[0]}_{dst[1]});")
     for i, col in enumerate(d.columns):
         caption = r"\\ ".join(prose(c) for c in col.caption)
@@ -58,32 +63,40 @@ def tikz_diagram(d, math, prose) -> str:
     if d.sink:
         last = len(d.columns) - 1
         sink = r"\\ ".join(prose(c) for c in d.sink)
-        lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({sink_x:.2f},0) "
+        feeds = [_y(d.columns[last], k, gap_y) for k, n in enumerate(d.columns[last].neurons)
+                 if n is not None and not is_empty(n)]
+        sink_y = (max(feeds) + min(feeds)) / 2 if feeds else 0.0   # level with what feeds it
+        lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({sink_x:.2f},{sink_y:.2f}) "
                      rf"{{{sink}}};")
         for k, n in enumerate(d.columns[last].neurons):
-            if n is not None:
+            if n is not None and not is_empty(n):
                 lines.append(rf"\draw[->,gray!70] (n{last}_{k}) -- (sink);")
     lines.append(r"\end{tikzpicture}")
     return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
             + "\n".join(lines) + "%\n}\n\\end{center}\n")
 
 
-def _places(d, stacks) -> tuple[list[float], float, float]:
+def _y(col, k: int, gap_y: float) -> float:
+    """Where the k-th neuron of a column sits: the column centred on the middle line."""
+    return (len(col.neurons) - 1) * gap_y / 2 - k * gap_y
+
+
+def _places(d, stacks, gap_y) -> tuple[list[float], float, float]:
     """Each column's x, the top of the captions, and the loss box's x."""
     tall = max(len(c.neurons) for c in d.columns)
     boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons
-                if n is not None and not is_maps(n))
+                if n is not None and not is_maps(n) and not is_empty(n))
     if stacks is None:   # neurons and blocks: evenly spaced
         gap_x = 3.4 if boxes else (3.8 if len(d.columns) <= 4 else 2.8)
         xs = [i * gap_x for i in range(len(d.columns))]
-        return xs, -(tall - 1) * GAP_Y / 2 - 0.7, xs[-1] + (2.4 if boxes else 2.0)
+        return xs, -(tall - 1) * gap_y / 2 - 0.7, xs[-1] + (2.4 if boxes else 2.0)
     bodies = [max(_body(stacks, n)[0] for n in c.neurons) for c in d.columns]
     widths = [max(b, CHAR * max(map(len, c.caption), default=0)) for b, c in zip(bodies, d.columns)]
     xs, x = [], 0.0
     for i, w in enumerate(widths):
         x = w / 2 if i == 0 else x + widths[i - 1] / 2 + GAP + w / 2
         xs.append(x)
-    height = max(max(_body(stacks, n)[1] for n in c.neurons) if len(c.neurons) == 1 else len(c.neurons) * GAP_Y
+    height = max(max(_body(stacks, n)[1] for n in c.neurons) if len(c.neurons) == 1 else len(c.neurons) * gap_y
                  for c in d.columns)
     sink = CHAR * max(map(len, map(str, d.sink)), default=0) + 0.3
     return xs, -height / 2 - 0.35, xs[-1] + bodies[-1] / 2 + 1.0 + sink / 2
@@ -91,7 +104,7 @@ def _places(d, stacks) -> tuple[list[float], float, float]:
 
 def _body(stacks, n) -> tuple[float, float]:
     """Width and height of what a column draws for ``n``."""
-    if n is None:
+    if n is None or is_empty(n):
         return 0.3, 0.5
     if is_maps(n):
         return stacks.size(n)

@@ -20,6 +20,10 @@ def is_maps(item) -> bool:
     return type(item).__name__ == "FeatureMaps"
 
 
+def is_empty(item) -> bool:
+    return type(item).__name__ == "Empty"
+
+
 @dataclass(frozen=True)
 class Rect:
     x0: float

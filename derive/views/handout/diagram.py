@@ -1,10 +1,14 @@
-"""Section 2: the network drawn, neurons by layer, the weights into each
-layer's first neuron named."""
+"""Section 2: the network drawn: a dense network neuron by neuron, the
+weights into each layer's first neuron named; a recurrent one unrolled over
+time (``unrolled``); any other one block by block, its image layers as
+stacks of feature maps."""
 from __future__ import annotations
 
 from ... import names
 from ...layers import Conv, Pool
 from ...model import Column, Diagram, Edge, FeatureMaps, Neuron, Section, Text
+from ..delta_kinds.common import SUB
+from . import unrolled
 
 DRAWN = 6     # neurons drawn per layer; a wider layer shows its first three, a gap, its last two
 NAMED = 3     # weights named into each layer's first neuron
@@ -15,6 +19,8 @@ def section(src) -> Section:
     if src.dense:
         body = [dense_diagram(net, t), Text(t("handout.diagram_caption") +
                                             (" " + t("handout.diagram_bias") if net.bias else ""))]
+    elif unrolled.applies(net):
+        body = [unrolled.unrolled_diagram(net, t), Text(unrolled.caption(net, t))]
     else:
         drawing = block_diagram(net, t)
         body = [drawing, Text(caption(drawing, t))]
@@ -109,4 +115,4 @@ def _shape(shape) -> str:
 
 
 def _sub(l: int) -> str:
-    return str(l).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return str(l).translate(SUB)
