@@ -752,3 +752,33 @@ MESSAGES.update({
     "unroll.gru": ("Inside each step of the GRU the reset gate rₜ scales hₜ₋₁ before the candidate reads it, "
                    "and the update gate zₜ mixes hₜ₋₁ with the candidate."),
 })
+
+MESSAGES.update({
+    # -- exercises on backpropagation through time (derive/views/rnn_exercises.py) -------------
+    "rx.step": "t",
+    "rx.h": "hₜ",
+    "rx.bptt_title": "Backpropagation through time by hand",
+    "rx.bptt_q": ("A tanh RNN with one hidden unit reads the sequence x₁, x₂, x₃ = {x}, starting from h₀ = 0: "
+                  "zₜ = wₓ xₜ + wₕ hₜ₋₁, hₜ = tanh(zₜ). The output is ŷ = v h₃ and the loss ℓ = ½ (ŷ - y)². "
+                  "Take wₓ = {wx}, wₕ = {wh}, v = {v} and y = {y}. The forward pass gives (to four decimals):"),
+    "rx.bptt_q2": ("and ŷ = {yhat}. (a) Working backwards, compute ∂ℓ/∂h₃, ∂ℓ/∂h₂ and ∂ℓ/∂h₁, with "
+                   "δₜ = ∂ℓ/∂zₜ on the way. (b) {wh} is used at every step: compute ∂ℓ/∂wₕ."),
+    "rx.bptt_a1": ("(a) The error enters at the output and runs back one step at a time; each hₜ₋₁ feeds zₜ "
+                   "only, so its error is δₜ times wₕ, and tanh′ = 1 - h² turns ∂ℓ/∂hₜ into δₜ:"),
+    "rx.bptt_a2": ("(b) {wh} multiplies hₜ₋₁ in every zₜ, so its gradient is a sum over the steps of δₜ "
+                   "times hₜ₋₁ (the term of step 1 vanishes, as h₀ = 0):"),
+    "rx.bptt_a3": ("In code: one backward sweep from t = T down to 1, accumulating dwₕ += δₜ hₜ₋₁ at every "
+                   "step, never overwriting it."),
+    "rx.vanish_title": "The factor that repeats: vanishing gradients",
+    "rx.vanish_q": ("In the previous exercise, one step back multiplies the error by {f} = ∂hₜ/∂hₜ₋₁: "
+                    "∂ℓ/∂hₜ₋₁ = fₜ ∂ℓ/∂hₜ. Write fₜ in terms of wₕ and hₜ and compute f₃ and f₂. By what "
+                    "factor is the error of h₁ smaller than that of h₃? Since |tanh′| ≤ 1, what bound does "
+                    "|wₕ| put on the error that reaches a step {far} steps before the output?"),
+    "rx.vanish_a1": ("So {first} = f₂ f₃ {last}: the error of h₁ is {ratio} times that of h₃ (check it against "
+                     "the previous exercise)."),
+    "rx.vanish_a2": ("Each factor is wₕ tanh′(zₜ) and |tanh′| ≤ 1, so |fₜ| ≤ |wₕ| = {wh}: {far} steps back "
+                     "the error is at most {wh}^{far} = {bound} of its size. With several hidden units wₕ "
+                     "becomes the matrix Wₕᵀ and the same product of Wₕᵀ diag(f′(zₜ)) decides: the gradient "
+                     "vanishes when the factors are small and explodes when they are large. The LSTM's cell "
+                     "state avoids the product of weight matrices."),
+})

@@ -1,6 +1,7 @@
 """Exercises on the layer kinds beyond dense (issue #10): the output shape of
 a convolution, one entry of its kernel gradient by hand, the batch-norm
-backward on a batch of three, and why dropout scales by 1/(1 - p).
+backward on a batch of three, and why dropout scales by 1/(1 - p); for a
+recurrent network, backpropagation through time (``rnn_exercises``).
 
 Each answer is computed for the network at hand and checked against an
 independent route (the graph's own gradient, sympy.diff of the definition,
@@ -17,9 +18,10 @@ from ..evaluate import to_mp
 from ..graph import Partial, linear_table
 from ..layers.norm import EPS
 from ..model import Math, Shape, Table, Value
+from . import rnn_exercises
 from .prose import para
 
-SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0}
+SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0, "bptt": 6.0, "vanish": 4.0}
 J = sp.Symbol("J")
 
 
@@ -59,6 +61,8 @@ def exercises(net, t, graph, worked, rng) -> list[tuple]:
         out.append(batch_norm(t, rng))
     if "dropout" in kinds:
         out.append(dropout(t, kinds["dropout"]))
+    if "recurrent" in kinds:
+        out += rnn_exercises.exercises(t, rng)
     return out
 
 
