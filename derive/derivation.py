@@ -13,7 +13,7 @@ from .lang import messages
 from .model import Derivation, Section, Text
 from .names import Scheme
 from .plain import plain
-from .views import delta, jsondata, notes, numbers, scalar, verify as verifying
+from .views import bptt_numbers, delta, jsondata, notes, numbers, scalar, verify as verifying
 from .views.delta_kinds import verify as verify_index
 from .worked import evaluate
 
@@ -92,6 +92,7 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
     out = [numbers.data_section(net, example, g, t)]
     if not params:
         out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t)]
+        out += [s for s in [bptt_numbers.section(net, g, ev, t)] if s is not None]
     out.append(numbers.gradient_section(net, ev, shown, t))
     def batch_data(data):
         # with numbers, the top-level definitions, loss and gradients are the batch's

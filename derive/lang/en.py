@@ -782,3 +782,17 @@ MESSAGES.update({
                      "vanishes when the factors are small and explodes when they are large. The LSTM's cell "
                      "state avoids the product of weight matrices."),
 })
+
+MESSAGES.update({
+    # -- the factor that repeats, with its numbers (derive/views/bptt_numbers.py) --------------
+    "bptt.factor_title": "Backpropagation through time at example 1: the factor that repeats",
+    "bptt.factor_intro": ("One step back multiplies the error of the hidden state by the same kind of factor, "
+                          "Jₜ = ∂hₜ/∂hₜ₋₁ = Wₕᵀ diag(f′(zₜ)): ∂ℓ/∂hₛ = Jₛ₊₁ ∂ℓ/∂hₛ₊₁ for s < T = {T}, and "
+                          "the error of the last state comes from the output. Each entry Jₜ[q, j] is the product "
+                          "of the graph's two local derivatives, ∂zₜⱼ/∂hₜ₋₁,q (an entry of Wₕ) and tanh′ at "
+                          "zₜⱼ; the table gives them at every step, with the error they carry back (each product "
+                          "checked against the backward pass above)."),
+    "bptt.factor_wide": "With {H} hidden units Jₜ has too many entries to list; the errors follow.",
+    "bptt.factor_outro": ("Over the {steps} steps back from step {T} to step 1 the error's size changes by a "
+                          "factor of {ratio}, about {per_step} per step: the product of the Jₜ."),
+})
