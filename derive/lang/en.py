@@ -755,6 +755,8 @@ MESSAGES.update({
 
 MESSAGES.update({
     # -- exercises on backpropagation through time (derive/views/rnn_exercises.py) -------------
+    "handout.exercises_bptt": ("The two on backpropagation through time use a tanh RNN of their own, with one "
+                               "hidden unit, small enough to work by hand."),
     "rx.step": "t",
     "rx.h": "hₜ",
     "rx.bptt_title": "Backpropagation through time by hand",
