@@ -13,7 +13,7 @@ from .lang import messages
 from .model import Derivation, Section, Text
 from .names import Scheme
 from .plain import plain
-from .views import bptt_numbers, delta, jsondata, notes, numbers, scalar, verify as verifying
+from .views import bptt_numbers, decay, delta, jsondata, notes, numbers, scalar, verify as verifying
 from .views.delta_kinds import verify as verify_index
 from .worked import evaluate
 
@@ -117,6 +117,8 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
         out.append(section)
         data["trace"] = [{"step": r.step, "parameters": {p: jsondata.number(v) for p, v in r.params.items()},
                           "loss": jsondata.number(r.loss)} for r in trace]
+        if optimizer in ("adam", "adamw"):   # L2 in the loss against AdamW's decoupled decay
+            out += [s for s in [decay.section(net, example, steps, rate, g, g.scheme(), t)] if s is not None]
         if optimizer not in (None, "sgd"):
             data["optimizer"] = optimizer
             for row, after in zip(data["trace"], trace[1:]):

@@ -798,3 +798,33 @@ MESSAGES.update({
     "bptt.factor_outro": ("Over the {steps} steps back from step {T} to step 1 the error's size changes by a "
                           "factor of {ratio}, about {per_step} per step: the product of the Jₜ."),
 })
+
+MESSAGES.update({
+    # -- L2 in the loss against decoupled weight decay (derive/views/decay.py) -----------------
+    "decay.title": "L2 in the loss or decoupled weight decay (AdamW)",
+    "decay.intro": ("With l2(λ) the loss gains (λ/2) Σ w² over the weights, so each weight's gradient gains "
+                    "the extra λ w. Decoupled weight decay (AdamW) leaves the loss alone and shrinks the "
+                    "weights in the update instead. Here λ = {lam} ({source}), on the weights only, not on "
+                    "the biases (nor γ, β)."),
+    "decay.given": "the spec's l2",
+    "decay.default": "AdamW's default; the spec has no l2",
+    "decay.sgd": ("Under plain SGD the two are one update. The first step of each, the rules composed by "
+                  "SymPy (g is ∂J/∂θ without the penalty; torch writes decoupled decay with the learning "
+                  "rate, θ(1 - ηλ), so no rescaling of λ is needed), expands to the same expression:"),
+    "decay.with_l2": "L2 in the loss",
+    "decay.decoupled": "decoupled",
+    "decay.adam": "Under Adam they differ. The first step of each (m = v = 0, t = 1):",
+    "decay.why": ("Adam divides the decay λθ, together with the gradient, by √v̂ + ε: a weight whose gradients "
+                  "are large is hardly decayed, one whose gradients are small is decayed hard. AdamW shrinks "
+                  "every weight by the same factor 1 - ηλ per step, whatever its gradients."),
+    "decay.table": "The weight {p} over {steps} steps of the worked example, learning rate {lr}, four ways:",
+    "decay.sgd_l2": "SGD, L2",
+    "decay.sgd_decoupled": "SGD, decoupled",
+    "decay.adam_l2": "Adam, L2",
+    "decay.adamw": "AdamW",
+    "decay.exactly": "exactly",
+    "decay.within": "to within {gap}, the rounding of the {digits} significant digits carried",
+    "decay.outro": ("Under SGD the two columns agree {how}, every parameter at every step. Under Adam, after "
+                    "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
+                    "penalty is {j_l2} with L2 against {j_w} with AdamW."),
+})

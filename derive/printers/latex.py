@@ -355,6 +355,7 @@ def _is_value(cell) -> bool:
 
 
 LONG_TABLE = 32   # rows beyond which a table is set small
+WIDE_TABLE = 96   # estimated characters beyond which a table is set small (1.2 times: smaller still)
 
 
 class LatexPrinter(Printer):
@@ -642,14 +643,20 @@ class LatexPrinter(Printer):
         table = ("\\begin{center}\n\\begin{tabular}{%s}\n\\toprule\n%s\n\\midrule\n%s\n"
                  "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % ("".join(spec), head, "\n".join(body)))
         # a long table of indexed names (z with three indices) is taller than
-        # a page at the body's size
-        return "{\\small\n" + table + "}\n" if len(t.rows) > LONG_TABLE else table
+        # a page at the body's size; a wide one of numbers (an optimizer's
+        # state in scientific notation) wider than the line
+        wide = wrap is None and sum(widths) + 3 * ncol
+        if len(t.rows) > LONG_TABLE or wide > WIDE_TABLE:
+            size, sep = ("footnotesize", 3) if wide > 1.2 * WIDE_TABLE else ("small", 4)
+            return "{\\%s\\setlength{\\tabcolsep}{%dpt}\n" % (size, sep) + table + "}\n"
+        return table
 
     def _cell_width(self, c) -> float:
         if isinstance(c, str):
             return len(c)
         if _is_value(c):
-            return len(fmt(c.args[0]).plain())
+            n = fmt(c.args[0])
+            return len(n.mantissa) + (5 + len(str(n.exponent)) if n.exponent is not None else 0)   # × 10^e
         return self._width(c)
 
     def _aligned(self, c) -> str:

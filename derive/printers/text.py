@@ -180,6 +180,9 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_PlusEquals(self, e):
         return f"{self._print(e.args[0])} += {self._print(e.args[1])}"
 
+    def _print_Abs(self, expr):
+        return "|" + self._print(expr.args[0]) + "|"
+
     def _print_ceiling(self, expr):
         return f"⌈{self._print(expr.args[0])}⌉"
 
