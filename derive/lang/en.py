@@ -792,9 +792,12 @@ MESSAGES.update({
                           "Jₜ = ∂hₜ/∂hₜ₋₁ = Wₕᵀ diag(f′(zₜ)): ∂ℓ/∂hₛ = Jₛ₊₁ ∂ℓ/∂hₛ₊₁ for s < T = {T}, and "
                           "the error of the last state comes from the output. Each entry Jₜ[q, j] is the product "
                           "of the graph's two local derivatives, ∂zₜⱼ/∂hₜ₋₁,q (an entry of Wₕ) and tanh′ at "
-                          "zₜⱼ; the table gives them at every step, with the error they carry back (each product "
-                          "checked against the backward pass above)."),
-    "bptt.factor_wide": "With {H} hidden units Jₜ has too many entries to list; the errors follow.",
+                          "zₜⱼ; each product is checked against the backward pass above."),
+    "bptt.factor_entries": "The table gives them at every step, with the error they carry back.",
+    "bptt.factor_wide": ("With {H} hidden units Jₜ and the errors have too many entries to list; the size of "
+                         "the error at each step follows."),
+    "bptt.factor_slopes": ("With {H} hidden units Jₜ has too many entries to list; Wₕ is the same at every step, "
+                           "so the table gives what changes, the diagonal f′(zₜ), with the errors."),
     "bptt.factor_outro": ("Over the {steps} steps back from step {T} to step 1 the error's size changes by a "
                           "factor of {ratio}, about {per_step} per step: the product of the Jₜ."),
 })

@@ -167,6 +167,16 @@ class NetworkLatexPrinter(SympyLatexPrinter):
         # Iverson brackets: the Greek delta is already the error term
         return r"[%s = %s]" % (self._print(expr.args[0]), self._print(expr.args[1]))
 
+    def _print_And(self, expr):
+        """A long conjunction (max pooling's 'the first maximum of its window'
+        over a 3 x 3 window has eight) stacked three to a row, so that the
+        cases it sits in fit the line."""
+        terms = [self._print(a) for a in expr.args]
+        if len(terms) <= AND_ROW:
+            return r" \wedge ".join(terms)
+        rows = [r" \wedge ".join(terms[i:i + AND_ROW]) for i in range(0, len(terms), AND_ROW)]
+        return r"\begin{array}{@{}l@{}}" + r" \wedge \\ ".join(rows) + r"\end{array}"
+
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
 
@@ -354,6 +364,7 @@ def _is_value(cell) -> bool:
     return type(cell).__name__ == "Value"
 
 
+AND_ROW = 3       # terms of a long conjunction per row
 LONG_TABLE = 32   # rows beyond which a table is set small
 WIDE_TABLE = 96   # estimated characters beyond which a table is set small (1.2 times: smaller still)
 

@@ -67,7 +67,7 @@ def test_factors_and_errors_are_torchs(spec, seed):
             assert abs(float(errors[s][q]) - dh[s][q].item()) < 1e-12 * max(1, abs(dh[s][q].item()))
     section = bptt_numbers.section(net, g, ev, t)
     text = TextPrinter(g.scheme()).doprint(section)
-    assert f"step {T} to step 1" in text and ("Jₛ₊₁[1,2]" in text) == (H <= bptt_numbers.WIDEST)
+    assert f"step {T} to step 1" in text and ("Jₛ₊₁[1,2]" in text) == (H <= bptt_numbers.WIDEST) and ("f′(zₛ₊₁)[1]" in text) == (H > bptt_numbers.WIDEST)
 
 
 def test_only_tanh_rnns_get_the_section():

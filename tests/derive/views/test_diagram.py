@@ -144,7 +144,9 @@ def test_text_and_markdown_print_a_line_per_column(spec):
 
 @NEEDS_TEX
 def test_cnn_handouts_compile_with_their_stacks(tmp_path):
-    specs = {"lenet": LENET, "conv": CNNS[1], "cnn": "small-cnn", "stride": CNNS[4]}
+    specs = {"lenet": LENET, "conv": CNNS[1], "cnn": "small-cnn", "stride": CNNS[4],
+             # max pooling over 3 x 3: its local derivative's eight conditions stack in rows
+             "pool3": "1x6x6-conv(1,2):relu-maxpool(3)-flatten-2/mse"}
     compiled = compile_all({k: handout.render(derive.load(s)) for k, s in specs.items()}, tmp_path)
     for name, c in compiled.items():
         assert c.ok, (name, c.errors())

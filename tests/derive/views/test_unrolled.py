@@ -73,7 +73,8 @@ def test_only_a_network_that_starts_recurrent_is_unrolled():
 
 @NEEDS_TEX
 def test_recurrent_handouts_compile(tmp_path):
-    specs = {"lstm": "20x16-lstm(32)-10:softmax/ce", "gru": "5x3-gru(4)-2/mse", "rnn": "tiny-rnn"}
+    specs = {"lstm": "20x16-lstm(32)-10:softmax/ce", "gru": "5x3-gru(4)-2/mse", "rnn": "tiny-rnn",
+             "rnn3": "4x2-rnn(3)-1/mse"}
     compiled = compile_all({k: handout.render(derive.load(s)) for k, s in specs.items()}, tmp_path)
     for name, c in compiled.items():
         assert c.ok, (name, c.errors())
