@@ -18,7 +18,6 @@ from .prose import para
 
 WIDEST = 2           # hidden units up to which Jₜ is shown entry by entry
 SLOPES = 4           # ... up to which its diagonal f′(zₜ) and the errors are
-_SUB = str.maketrans("0123456789+", "₀₁₂₃₄₅₆₇₈₉₊")
 
 
 class FactorError(AssertionError):

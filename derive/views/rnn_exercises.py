@@ -22,6 +22,7 @@ import sympy as sp
 from .. import names
 from ..evaluate import as_sympy, to_mp
 from ..model import Math, Notation, Table, Value
+from .delta_kinds.common import SUB
 from .plug import plug
 from .prose import para
 
@@ -39,7 +40,6 @@ def _n(name: str, tex: str) -> Notation:
     return Notation(name, tex)
 
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 _sym = names.sym
@@ -129,7 +129,7 @@ def _display() -> dict:
            _sym("y1"): _n("y", "y"), _sym("a2_1"): _n("ŷ", r"\hat{y}"), _sym("z2_1"): _n("ŷ", r"\hat{y}"),
            _sym("d2_1"): _n("∂ℓ/∂ŷ", r"\frac{\partial \ell}{\partial \hat{y}}")}
     for s in range(1, T + 1):
-        i = str(s).translate(_SUB)
+        i = str(s).translate(SUB)
         out[_sym(names.plain("x", s, 1))] = _n(f"x{i}", f"x_{{{s}}}")
         out[_sym(names.plain("h", 1, s, 1))] = _n(f"h{i}", f"h_{{{s}}}")
         out[_sym(names.plain("z", 1, s, 1))] = _n(f"z{i}", f"z_{{{s}}}")
@@ -210,7 +210,7 @@ def vanishing(t, b: BPTT):
     question = [para(t, "rx.vanish_q", f=_n("fₜ", "f_t"), T=T, far=FAR)]
     lines = []
     for step, (f, value) in sorted(b.factors.items(), reverse=True):
-        i = str(step).translate(_SUB)
+        i = str(step).translate(SUB)
         lines.append(Math([_n(f"f{i}", f"f_{{{step}}}"), _show(b, f),
                            _plug(b, f), _shown(value)]))
     ratio = 1
