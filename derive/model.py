@@ -158,6 +158,7 @@ class Edge:
     src: tuple[int, int]
     dst: tuple[int, int]
     label: object = None
+    skip: bool = False      # drawn as an arc over the columns between (a residual block's skip)
 
 
 @dataclass

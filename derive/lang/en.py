@@ -731,6 +731,10 @@ MESSAGES.update({
     "diagram.maps": ("Each stack is the feature maps of one example after a layer, one sheet per channel, "
                      "larger for a larger height and width; its caption gives channels × height × width."),
     "diagram.maps_more": "At most {shown} maps of a stack are drawn; the dots stand for the rest (up to {c}).",
+    "diagram.skip": ("The arc over a residual block is its skip: the block's input is added to the output "
+                     "of its last layer, so the gradient reaches the input both ways and the two add up."),
+    "diagram.skip_add": "+ skip",
+    "diagram.skip_add_act": "+ skip, then {act}",
     "diagram.window": ("The coloured square on a stack is one window of the next layer (its kernel or pooling "
                        "window); the lines lead to the one entry of the next stack that it makes."),
 })

@@ -54,6 +54,9 @@ class Printer:
                 else:
                     cells.append(n.label if isinstance(n.label, str) else label(n.label))
             lines.append(" ".join(cells) + "   [" + ", ".join(col.caption) + "]")
+        for e in d.edges:
+            if e.skip:
+                lines.append(f"↷ {d.columns[e.src[0]].caption[0]} → {d.columns[e.dst[0]].caption[0]} (+)")
         if d.sink:
             lines.append("→ " + " ".join(d.sink))
         return lines

@@ -45,7 +45,10 @@ def tikz_diagram(d, math, prose) -> str:
     named, windows = {}, 0
     for e in d.edges:
         src, dst = (d.columns[e.src[0]].neurons[e.src[1]], d.columns[e.dst[0]].neurons[e.dst[1]])
-        if is_maps(src) and is_maps(dst) and dst.kernel is not None:
+        if e.skip:   # over the columns between, leaving the source's top and landing on the target's
+            lines.append(rf"\draw[->,thick,orange!80!black] (n{e.src[0]}_{e.src[1]}.north) to[out=50,in=130] "
+                         rf"node[wlabel,above] {{$+$}} (n{e.dst[0]}_{e.dst[1]}.north);")
+        elif is_maps(src) and is_maps(dst) and dst.kernel is not None:
             lines += _window(stacks, src, xs[e.src[0]], dst, xs[e.dst[0]], WINDOWS[windows % len(WINDOWS)])
             windows += 1
         elif e.label is None:

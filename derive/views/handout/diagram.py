@@ -5,7 +5,7 @@ stacks of feature maps."""
 from __future__ import annotations
 
 from ... import names
-from ...layers import Conv, Pool
+from ...layers import Conv, Pool, Residual
 from ...model import Column, Diagram, Edge, FeatureMaps, Neuron, Section, Text
 from ..delta_kinds.common import SUB
 from . import unrolled
@@ -33,6 +33,8 @@ def caption(drawing: Diagram, t) -> str:
     items = [n for c in drawing.columns for n in c.neurons]
     stacks = [n for n in items if isinstance(n, FeatureMaps)]
     out = [t("handout.diagram_blocks")] if len(stacks) < len(items) else []
+    if any(e.skip for e in drawing.edges):
+        out.append(t("diagram.skip"))
     if stacks:
         out.append(t("diagram.maps"))
         widest = max(stacks, key=lambda n: n.channels)
@@ -83,7 +85,22 @@ def block_diagram(net, t) -> Diagram:
         what = _what(layer, t) if maps else []      # a block carries its token already
         columns.append(Column([maps or Neuron(layer.token())], [t("handout.layer", l=layer.l)] + what + [_shape(shape)]))
     edges = [Edge((i, 0), (i + 1, 0)) for i in range(len(columns) - 1)]
+    for first, last, act in _blocks(net.layers):   # column l holds layer l's output
+        edges.append(Edge((first - 1, 0), (last, 0), skip=True))
+        columns[last].caption.insert(-1, t("diagram.skip_add") if act.name == "identity" else
+                                     t("diagram.skip_add_act", act=str(act)))   # the shape stays last
     return Diagram(columns, edges, sink=[t("handout.loss"), net.loss])
+
+
+def _blocks(layers) -> list[tuple]:
+    """(first layer, last layer, activation) of every residual block, nested ones too."""
+    out = []
+    for layer in layers:
+        if isinstance(layer, Residual):
+            inside = layer.numbered()
+            out.append((inside[0].l, inside[-1].l, layer.activation))
+            out += _blocks(layer.inner)
+    return out
 
 
 def _maps(shape, layer, shaded: bool = False) -> FeatureMaps | None:

@@ -168,3 +168,25 @@ def test_kernel_exercise_when_pooling_drops_the_edge():
     doc = build(derive.load(CNNS[4]))
     found = [n for s in doc.body for n in getattr(s, "body", []) if isinstance(n, Exercise) and "by hand" in n.title]
     assert len(found) == 1
+
+
+@pytest.mark.parametrize("spec,arcs", [("residual-mlp", [(0, 2)]),
+                                       ("4-res(4:relu-4):relu-2/mse", [(0, 2)]),
+                                       ("3-2:tanh-res(2:relu-res(2:tanh-2))-1/mse", [(1, 4), (2, 4)]),
+                                       ("1x6x6-conv(2,3,pad=1):relu-res(conv(2,3,pad=1):relu-conv(2,3,pad=1))"
+                                        "-flatten-2/mse", [(1, 3)])])
+def test_a_residual_block_gets_its_skip(spec, arcs):
+    """An arc from the block's input column to its last layer's column, each
+    res block (nested ones too); the last column says the input is added."""
+    net = derive.load(spec)
+    d = block_diagram(net, t)
+    skips = sorted((e.src[0], e.dst[0]) for e in d.edges if e.skip)
+    assert skips == arcs
+    for _, last in arcs:
+        assert any(c.startswith("+ skip") for c in d.columns[last].caption)
+    assert "The arc over a residual block" in caption(d, t)
+    text = TextPrinter().doprint(d)
+    assert text.count("↷") == len(arcs)
+    tex = LatexPrinter().doprint_fragment(d)
+    assert tex.count("to[out=50,in=130]") == len(arcs)
+    assert "arc" not in caption(block_diagram(derive.load("small-cnn"), t), t)
