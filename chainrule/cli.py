@@ -161,7 +161,10 @@ def build_parser() -> Parser:
                                    "pass, chain rule, BP1-BP4 with shapes, a worked example, "
                                    "why reverse mode, the NumPy code, and exercises.",
                        epilog="examples:\n  chainrule handout mlp-2-3-1 -o backprop.tex --pdf\n"
-                              "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n",
+                              "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n"
+                              "  chainrule handout small-cnn -o cnn.tex --pdf        # feature maps drawn as stacks\n"
+                              "  chainrule handout tiny-rnn -o rnn.tex --pdf         # unrolled over time, BPTT exercises\n"
+                              "  chainrule handout mlp-2-3-1 --optimizer adam -o adam.tex   # + L2 against AdamW\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     h.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     h.add_argument("-o", "--output", required=True, metavar="FILE.tex", help="where to write the handout")
