@@ -190,7 +190,8 @@ def build_parser() -> Parser:
     d.add_argument("--seed", type=_seed, metavar="N",
                    help="draw a reproducible random example (for specs without one)")
     d.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
-                   help="the descent trace's update rule (torch.optim's, with its defaults); prints its state")
+                   help="the descent trace's update rule (torch.optim's, with its defaults); prints its state "
+                        "(adam, adamw: and L2 in the loss against decoupled weight decay)")
     d.add_argument("--verify", action="store_true",
                    help="check every gradient against sympy.diff of the fully expanded J")
     d.add_argument("--format", choices=["text", "latex", "markdown", "json", "html"], default="text",
@@ -223,7 +224,10 @@ def build_parser() -> Parser:
                                    "pass, chain rule, BP1-BP4 with shapes, a worked example, "
                                    "why reverse mode, the NumPy code, and exercises.",
                        epilog="examples:\n  chainrule handout mlp-2-3-1 -o backprop.tex --pdf\n"
-                              "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n",
+                              "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n"
+                              "  chainrule handout small-cnn -o cnn.tex --pdf        # feature maps drawn as stacks\n"
+                              "  chainrule handout tiny-rnn -o rnn.tex --pdf         # unrolled over time, BPTT exercises\n"
+                              "  chainrule handout mlp-2-3-1 --optimizer adam -o adam.tex   # + L2 against AdamW\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     h.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     h.add_argument("-o", "--output", required=True, metavar="FILE.tex", help="where to write the handout")
@@ -238,8 +242,8 @@ def build_parser() -> Parser:
     h.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the prose: en (default) or zh (Simplified Chinese; --pdf then uses XeLaTeX)")
     h.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
-                   help="add a section on this optimizer: its update rule (torch.optim's) and the worked "
-                        "example's steps with it")
+                   help="add a section on this optimizer: its update rule (torch.optim's), the worked "
+                        "example's steps with it, and L2 in the loss against decoupled weight decay (AdamW)")
     h.add_argument("--lr", type=_positive_fraction, metavar="LR",
                    help="with --optimizer: the learning rate (default: the example's)")
     h.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")

@@ -13,7 +13,7 @@ from .lang import messages
 from .model import Derivation, Section, Text
 from .names import Scheme
 from .plain import plain
-from .views import delta, jsondata, notes, numbers, scalar, verify as verifying
+from .views import bptt_numbers, decay, delta, jsondata, notes, numbers, scalar, verify as verifying
 from .views.delta_kinds import verify as verify_index
 from .worked import evaluate
 
@@ -108,6 +108,7 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
     out = [numbers.data_section(net, example, g, t)]
     if not params:
         out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t)]
+        out += [s for s in [bptt_numbers.section(net, g, ev, t)] if s is not None]
     out.append(numbers.gradient_section(net, ev, shown, t))
     def batch_data(data):
         # with numbers, the top-level definitions, loss and gradients are the batch's
@@ -132,6 +133,8 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
         out.append(section)
         data["trace"] = [{"step": r.step, "parameters": {p: jsondata.number(v) for p, v in r.params.items()},
                           "loss": jsondata.number(r.loss)} for r in trace]
+        if optimizer in ("adam", "adamw"):   # L2 in the loss against AdamW's decoupled decay
+            out += [s for s in [decay.section(net, example, steps, rate, g, g.scheme(), t)] if s is not None]
         if optimizer not in (None, "sgd"):
             data["optimizer"] = optimizer
             for row, after in zip(data["trace"], trace[1:]):

@@ -177,10 +177,45 @@ class Neuron:
 
 
 @dataclass
+class Empty:
+    """A place in a column left empty, so that the rows of several columns line
+    up (the unrolled RNN: h_t above x_t, h_0 alone in the h row)."""
+
+
+@dataclass
+class FeatureMaps:
+    """An image-shaped layer of a network diagram, in a column's place of a
+    neuron: ``channels`` feature maps of ``height`` x ``width``, drawn as a
+    stack of rectangles the way CNN figures draw them (a printer may draw
+    only the first few and mark the rest).  ``kernel``, ``stride`` and ``pad``
+    describe the window that produced each output entry from the previous
+    column's maps (a conv's kernel, a pooling window); ``kernel`` None: the
+    layer has no window (the input, batch norm, dropout).  At most ``shown``
+    maps are drawn; the rest are marked as not drawn."""
+    channels: int
+    height: int
+    width: int
+    kernel: int | None = None
+    stride: int = 1
+    pad: int = 0
+    shaded: bool = False        # the input
+    shown: int = 4
+
+    @property
+    def drawn(self) -> int:
+        return min(self.channels, self.shown)
+
+    @property
+    def shape(self) -> str:
+        return f"{self.channels}×{self.height}×{self.width}"
+
+
+@dataclass
 class Column:
     """One layer of a network diagram, drawn top to bottom.  ``neurons`` holds
-    Neuron or None where a gap stands for the neurons not drawn; ``caption``
-    is the lines written under the column."""
+    Neuron (or one FeatureMaps, for an image), None where a gap stands for
+    the neurons not drawn, or Empty; ``caption`` is the lines written under
+    the column."""
     neurons: list
     caption: list[str]
 
@@ -192,6 +227,7 @@ class Edge:
     src: tuple[int, int]
     dst: tuple[int, int]
     label: object = None
+    skip: bool = False      # drawn as an arc over the columns between (a residual block's skip)
 
 
 @dataclass

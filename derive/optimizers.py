@@ -72,17 +72,30 @@ OPTIMIZERS: dict[str, Optimizer] = {o.name: o for o in [
 ]}
 
 
-class Stepper:
-    """One optimizer's equations, compiled, applied to every parameter."""
+# SGD with decoupled weight decay (the AdamW way, without Adam): not one of
+# torch.optim's, kept for comparing L2 in the loss with decoupled decay.
+SGD_DECOUPLED = Optimizer("sgd, decoupled decay", (), ((theta, theta * (1 - lr * wd)), (theta, theta - lr * g)),
+                          {wd: "0.01"})
 
-    def __init__(self, name: str, hyper: dict):
-        self.opt = OPTIMIZERS[name]
+
+class Stepper:
+    """One optimizer's equations, compiled, applied to every parameter.
+    ``decayed``: the parameters weight decay applies to (None: all of them,
+    as one torch.optim parameter group; the others get λ = 0, as a second
+    group with weight_decay=0)."""
+
+    def __init__(self, name, hyper: dict, decayed: set | None = None):
+        self.opt = OPTIMIZERS[name] if isinstance(name, str) else name
         self.hyper = hyper
-        self.compiled = [(s, compile_expr(e.xreplace({k: _sym(v) for k, v in hyper.items()})))
-                         for s, e in self.opt.steps]
-        self.first = {s: compile_expr(e.xreplace({k: _sym(v) for k, v in hyper.items()}))
-                      for s, e in self.opt.first}
+        self.decayed = decayed
+        self.compiled = self._compile(hyper)
+        self.plain = self._compile({**hyper, wd: Fraction(0)}) if decayed is not None else self.compiled
         self.state: dict[str, dict] = {}
+
+    def _compile(self, hyper: dict) -> tuple[list, dict]:
+        values = {k: _sym(v) for k, v in hyper.items()}
+        return ([(s, compile_expr(e.xreplace(values))) for s, e in self.opt.steps],
+                {s: compile_expr(e.xreplace(values)) for s, e in self.opt.first})
 
     def step(self, params: dict, grads: dict, step: int) -> tuple[dict, dict]:
         """New parameters; and per parameter the values of every assignment."""
@@ -90,8 +103,9 @@ class Stepper:
         for p, value in params.items():
             env = {theta: value, g: grads[p], t: Fraction(step)}
             env.update(self.state.get(p, {s: Fraction(0) for s in self.opt.state}))
-            for s, f in self.compiled:
-                env[s] = (self.first[s] if step == 1 and s in self.first else f)(env)
+            compiled, first = self.compiled if self.decayed is None or p in self.decayed else self.plain
+            for s, f in compiled:
+                env[s] = (first[s] if step == 1 and s in first else f)(env)
             self.state[p] = {s: env[s] for s in self.opt.state}
             out[p] = env[theta]
             shown[p] = {s: env[s] for s, _ in self.opt.steps if s not in (theta, g)}

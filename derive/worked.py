@@ -108,10 +108,11 @@ class TraceRow:
 
 
 def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = None,
-            optimizer: str | None = None, **hyper) -> list[TraceRow]:
+            optimizer=None, decayed: set | None = None, **hyper) -> list[TraceRow]:
     """Gradient descent from the example's parameters, recording J before each
-    step: plain p <- p - lr * dJ/dp, or one of derive.optimizers' rules (whose
-    state after each step is recorded too).
+    step: plain p <- p - lr * dJ/dp, or one of derive.optimizers' rules (a
+    name, or an Optimizer; its state after each step is recorded too).
+    ``decayed`` limits weight decay to those parameters (None: all).
 
     Values stay exact while they are short; after that they are carried at
     fixed precision (evaluate.DIGITS), so each step costs the same."""
@@ -120,7 +121,8 @@ def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = No
     stepper = None
     if optimizer not in (None, "sgd") or hyper:
         from .optimizers import OPTIMIZERS, Stepper
-        stepper = Stepper(optimizer or "sgd", OPTIMIZERS[optimizer or "sgd"].hyper(lr, **hyper))
+        rule = OPTIMIZERS[optimizer or "sgd"] if not hasattr(optimizer, "steps") else optimizer
+        stepper = Stepper(rule, rule.hyper(lr, **hyper), decayed)
     out, state = [], None
     for step in range(steps + 1):
         ev = start if step == 0 and start is not None else evaluate(graph, example, params)

@@ -173,7 +173,10 @@ def test_cnn_page_blocks_and_buttons(driver, pages):
     net = derive.load(CNN)
     names = sorted(e.get_attribute("data-param") for e in driver.find_elements("css selector", "[data-param]"))
     assert names == sorted(net.param_names())
-    assert len(driver.find_elements("css selector", "svg g.neuron rect")) == len(net.numbered) + 1
+    # image layers as stacks of maps (the input, conv, pool), the rest as blocks
+    stacks = driver.find_elements("css selector", "svg g.maps")
+    assert [s.get_attribute("aria-label") for s in stacks] == ["1×6×6", "2×4×4", "2×2×2"]
+    assert len(driver.find_elements("css selector", "svg g.neuron rect")) == 2
     shown = choose(driver, "w1_1_1_2_2")
     data = derive_json(CNN)
     assert slots(shown)[1] == fmt(data["numbers"]["gradients"]["w1_1_1_2_2"]).plain()

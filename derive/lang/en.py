@@ -863,4 +863,116 @@ MESSAGES.update({
     "exam.key_asked": "asked",
     "exam.key_answer": "answer",
     "exam.key_tolerance": "accepted within ±",
+    # -- feature maps, the unrolled RNN and the weight-decay comparison (helper 'kinds') --------
+    "diagram.conv": "conv {k}×{k}",
+    "diagram.stride": ", stride {s}",
+    "diagram.pad": ", pad {p}",
+    "diagram.maxpool": "max pool {k}×{k}",
+    "diagram.avgpool": "avg pool {k}×{k}",
+    "diagram.maps": ("Each stack is the feature maps of one example after a layer, one sheet per channel, "
+                     "larger for a larger height and width; its caption gives channels × height × width."),
+    "diagram.maps_more": "At most {shown} maps of a stack are drawn; the dots stand for the rest (up to {c}).",
+    "diagram.skip": ("The arc over a residual block is its skip: the block's input is added to the output "
+                     "of its last layer, so the gradient reaches the input both ways and the two add up."),
+    "diagram.skip_add": "+ skip",
+    "diagram.skip_add_act": "+ skip, then {act}",
+    "diagram.window": ("The coloured square on a stack is one window of the next layer (its kernel or pooling "
+                       "window); the lines lead to the one entry of the next stack that it makes."),
+})
+
+MESSAGES.update({
+    # -- the unrolled recurrent network (derive/views/handout/unrolled.py) ---------------------
+    "unroll.start": "h₀ = 0",
+    "unroll.start_lstm": "h₀ = c₀ = 0",
+    "unroll.step": "t = {t}",
+    "unroll.output": "output",
+    "unroll.caption": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ "
+                       "below the hidden state hₜ. Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled "
+                       "once), so their gradients are sums over the steps; h₀ = 0, and only the last "
+                       "hidden state goes on to the loss. Backpropagation through time runs the arrows backwards: the error of hₜ "
+                       "comes from hₜ₊₁, and at t = T from the output."),
+    "unroll.gap": "Steps {first} to {last} are not drawn.",
+    "unroll.lstm": ("The top row is the LSTM's cell state cₜ: the error passes from cₜ to cₜ₋₁ through the "
+                    "forget gate alone, with no weight matrix in the way."),
+    "unroll.gru": ("Inside each step of the GRU the reset gate rₜ scales hₜ₋₁ before the candidate reads it, "
+                   "and the update gate zₜ mixes hₜ₋₁ with the candidate."),
+})
+
+MESSAGES.update({
+    # -- exercises on backpropagation through time (derive/views/rnn_exercises.py) -------------
+    "handout.exercises_bptt": ("The two on backpropagation through time use a tanh RNN of their own, with one "
+                               "hidden unit, small enough to work by hand."),
+    "rx.step": "t",
+    "rx.h": "hₜ",
+    "rx.bptt_title": "Backpropagation through time by hand",
+    "rx.bptt_q": ("A tanh RNN with one hidden unit reads the sequence x₁, x₂, x₃ = {x}, starting from h₀ = 0: "
+                  "zₜ = wₓ xₜ + wₕ hₜ₋₁, hₜ = tanh(zₜ). The output is ŷ = v h₃ and the loss ℓ = ½ (ŷ - y)². "
+                  "Take wₓ = {wx}, wₕ = {wh}, v = {v} and y = {y}. The forward pass gives (to four decimals):"),
+    "rx.bptt_q2": ("and ŷ = {yhat}. (a) Working backwards, compute ∂ℓ/∂h₃, ∂ℓ/∂h₂ and ∂ℓ/∂h₁, with "
+                   "δₜ = ∂ℓ/∂zₜ on the way. (b) {wh} is used at every step: compute ∂ℓ/∂wₕ."),
+    "rx.bptt_a1": ("(a) The error enters at the output and runs back one step at a time; each hₜ₋₁ feeds zₜ "
+                   "only, so its error is δₜ times wₕ, and tanh′ = 1 - h² turns ∂ℓ/∂hₜ into δₜ:"),
+    "rx.bptt_a2": ("(b) {wh} multiplies hₜ₋₁ in every zₜ, so its gradient is a sum over the steps of δₜ "
+                   "times hₜ₋₁ (the term of step 1 vanishes, as h₀ = 0):"),
+    "rx.bptt_a3": ("In code: one backward sweep from t = T down to 1, accumulating dwₕ += δₜ hₜ₋₁ at every "
+                   "step, never overwriting it."),
+    "rx.vanish_title": "The factor that repeats: vanishing gradients",
+    "rx.vanish_q": ("In the previous exercise, one step back multiplies the error by {f} = ∂hₜ/∂hₜ₋₁: "
+                    "∂ℓ/∂hₜ₋₁ = fₜ ∂ℓ/∂hₜ. Write fₜ in terms of wₕ and hₜ and compute f₃ and f₂. By what "
+                    "factor is the error of h₁ smaller than that of h₃? Since |tanh′| ≤ 1, what bound does "
+                    "|wₕ| put on the error that reaches a step {far} steps before the output?"),
+    "rx.vanish_a1": ("So {first} = f₂ f₃ {last}: the error of h₁ is {ratio} times that of h₃ (check it against "
+                     "the previous exercise)."),
+    "rx.vanish_a2": ("Each factor is wₕ tanh′(zₜ) and |tanh′| ≤ 1, so |fₜ| ≤ |wₕ| = {wh}: {far} steps back "
+                     "the error is at most {wh}^{far} = {bound} of its size. With several hidden units wₕ "
+                     "becomes the matrix Wₕᵀ and the same product of Wₕᵀ diag(f′(zₜ)) decides: the gradient "
+                     "vanishes when the factors are small and explodes when they are large. The LSTM's cell "
+                     "state avoids the product of weight matrices."),
+})
+
+MESSAGES.update({
+    # -- the factor that repeats, with its numbers (derive/views/bptt_numbers.py) --------------
+    "bptt.factor_title": "Backpropagation through time at example 1: the factor that repeats",
+    "bptt.factor_intro": ("One step back multiplies the error of the hidden state by the same kind of factor, "
+                          "Jₜ = ∂hₜ/∂hₜ₋₁ = Wₕᵀ diag(f′(zₜ)): ∂ℓ/∂hₛ = Jₛ₊₁ ∂ℓ/∂hₛ₊₁ for s < T = {T}, and "
+                          "the error of the last state comes from the output. Each entry Jₜ[q, j] is the product "
+                          "of the graph's two local derivatives, ∂zₜⱼ/∂hₜ₋₁,q (an entry of Wₕ) and tanh′ at "
+                          "zₜⱼ; each product is checked against the backward pass above."),
+    "bptt.factor_entries": "The table gives them at every step, with the error they carry back.",
+    "bptt.factor_wide": ("With {H} hidden units Jₜ and the errors have too many entries to list; the size of "
+                         "the error at each step follows."),
+    "bptt.factor_slopes": ("With {H} hidden units Jₜ has too many entries to list; Wₕ is the same at every step, "
+                           "so the table gives what changes, the diagonal f′(zₜ), with the errors."),
+    "bptt.factor_outro": ("Over the {steps} steps back from step {T} to step 1 the error's size changes by a "
+                          "factor of {ratio}, about {per_step} per step: the product of the Jₜ."),
+})
+
+MESSAGES.update({
+    # -- L2 in the loss against decoupled weight decay (derive/views/decay.py) -----------------
+    "decay.title": "L2 in the loss or decoupled weight decay (AdamW)",
+    "decay.intro": ("With l2(λ) the loss gains (λ/2) Σ w² over the weights, so each weight's gradient gains "
+                    "the extra λ w. Decoupled weight decay (AdamW) leaves the loss alone and shrinks the "
+                    "weights in the update instead. Here λ = {lam} ({source}), on the weights only, not on "
+                    "the biases (nor γ, β)."),
+    "decay.given": "the spec's l2",
+    "decay.default": "AdamW's default; the spec has no l2",
+    "decay.sgd": ("Under plain SGD the two are one update. The first step of each, the rules composed by "
+                  "SymPy (g is ∂J/∂θ without the penalty; torch writes decoupled decay with the learning "
+                  "rate, θ(1 - ηλ), so no rescaling of λ is needed), expands to the same expression:"),
+    "decay.with_l2": "L2 in the loss",
+    "decay.decoupled": "decoupled",
+    "decay.adam": "Under Adam they differ. The first step of each (m = v = 0, t = 1):",
+    "decay.why": ("Adam divides the decay λθ, together with the gradient, by √v̂ + ε: a weight whose gradients "
+                  "are large is hardly decayed, one whose gradients are small is decayed hard. AdamW shrinks "
+                  "every weight by the same factor 1 - ηλ per step, whatever its gradients."),
+    "decay.table": "The weight {p} over {steps} steps of the worked example, learning rate {lr}, four ways:",
+    "decay.sgd_l2": "SGD, L2",
+    "decay.sgd_decoupled": "SGD, decoupled",
+    "decay.adam_l2": "Adam, L2",
+    "decay.adamw": "AdamW",
+    "decay.exactly": "exactly",
+    "decay.within": "to within {gap}, the rounding of the {digits} significant digits carried",
+    "decay.outro": ("Under SGD the two columns agree {how}, every parameter at every step. Under Adam, after "
+                    "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
+                    "penalty is {j_l2} with L2 against {j_w} with AdamW."),
 })

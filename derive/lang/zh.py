@@ -670,3 +670,74 @@ MESSAGES.update({
     "exam.key_answer": "答案",
     "exam.key_tolerance": "允许误差 ±",
 })
+
+MESSAGES.update({
+    # -- the handout's drawings: feature maps, skips, the unrolled RNN --------------------------
+    "diagram.conv": "卷积 {k}×{k}",
+    "diagram.stride": "，步幅 {s}",
+    "diagram.pad": "，填充 {p}",
+    "diagram.maxpool": "最大池化 {k}×{k}",
+    "diagram.avgpool": "平均池化 {k}×{k}",
+    "diagram.maps": "每一摞是一个样本经过某层之后的特征图，每个通道一张，高和宽越大图越大；下方标注为 通道 × 高 × 宽。",
+    "diagram.maps_more": "每摞最多画出 {shown} 张特征图；省略号代表其余的（共 {c} 张）。",
+    "diagram.skip": "残差块上方的弧线是它的跳跃连接：残差块的输入加到其最后一层的输出上，所以梯度经两条路到达输入，两者相加。",
+    "diagram.skip_add": "+ 跳跃连接",
+    "diagram.skip_add_act": "+ 跳跃连接，再 {act}",
+    "diagram.window": "一摞上的彩色方块是下一层的一个窗口（卷积核或池化窗口）；连线指向它在下一摞中生成的那一个元素。",
+    "unroll.start": "h₀ = 0",
+    "unroll.start_lstm": "h₀ = c₀ = 0",
+    "unroll.step": "t = {t}",
+    "unroll.output": "输出",
+    "unroll.caption": ("{cell} 层按它的 T = {T} 个时间步展开：每个时间步一列，输入 xₜ 在隐藏状态 hₜ 下方。每一步使用相同的 Wₓ⁽{l}⁾ 和 "
+                       "Wₕ⁽{l}⁾（只标注一次），所以它们的梯度是对各时间步的求和；h₀ = 0，只有最后一个隐藏状态进入损失。随时间反向传播沿"
+                       "箭头反向进行：hₜ 的误差项来自 hₜ₊₁，在 t = T 时来自输出。"),
+    "unroll.gap": "第 {first} 到第 {last} 步没有画出。",
+    "unroll.lstm": "最上面一行是 LSTM 的细胞状态 cₜ：误差项从 cₜ 传到 cₜ₋₁ 只经过遗忘门，中间没有权重矩阵。",
+    "unroll.gru": "在 GRU 的每一步中，重置门 rₜ 先缩放 hₜ₋₁ 再交给候选值，更新门 zₜ 把 hₜ₋₁ 与候选值混合。",
+    "handout.exercises_bptt": "关于随时间反向传播的两道题使用一个自己的 tanh RNN，只有一个隐藏单元，小到可以手算。",
+    "rx.step": "t",
+    "rx.h": "hₜ",
+    "rx.bptt_title": "手算随时间反向传播",
+    "rx.bptt_q": ("一个只有一个隐藏单元的 tanh RNN 读取序列 x₁, x₂, x₃ = {x}，从 h₀ = 0 开始：zₜ = wₓ xₜ + wₕ hₜ₋₁，hₜ = tanh(zₜ)。"
+                  "输出为 ŷ = v h₃，损失为 ℓ = ½ (ŷ - y)²。取 wₓ = {wx}，wₕ = {wh}，v = {v}，y = {y}。前向传播给出（保留四位小数）："),
+    "rx.bptt_q2": "以及 ŷ = {yhat}。(a) 从后往前，计算 ∂ℓ/∂h₃、∂ℓ/∂h₂ 和 ∂ℓ/∂h₁，途中算出 δₜ = ∂ℓ/∂zₜ。(b) {wh} 在每一步都被使用：计算 ∂ℓ/∂wₕ。",
+    "rx.bptt_a1": "(a) 误差项从输出进入，一次一步往回走；每个 hₜ₋₁ 只影响 zₜ，所以它的误差项是 δₜ 乘以 wₕ，而 tanh′ = 1 - h² 把 ∂ℓ/∂hₜ 变成 δₜ：",
+    "rx.bptt_a2": "(b) {wh} 在每个 zₜ 中乘以 hₜ₋₁，所以它的梯度是对各时间步求 δₜ 乘以 hₜ₋₁ 之和（第 1 步的项为零，因为 h₀ = 0）：",
+    "rx.bptt_a3": "在代码中：从 t = T 到 1 反向扫一遍，每一步累加 dwₕ += δₜ hₜ₋₁，绝不覆盖。",
+    "rx.vanish_title": "反复出现的因子：梯度消失",
+    "rx.vanish_q": ("在上一题中，往回一步把误差项乘以 {f} = ∂hₜ/∂hₜ₋₁：∂ℓ/∂hₜ₋₁ = fₜ ∂ℓ/∂hₜ。用 wₕ 和 hₜ 写出 fₜ，并计算 f₃ 和 f₂。"
+                    "h₁ 的误差项比 h₃ 的小多少倍？由于 |tanh′| ≤ 1，|wₕ| 对传到输出之前 {far} 步的误差项给出什么上界？"),
+    "rx.vanish_a1": "所以 {first} = f₂ f₃ {last}：h₁ 的误差项是 h₃ 的 {ratio} 倍（与上一题核对）。",
+    "rx.vanish_a2": ("每个因子都是 wₕ tanh′(zₜ)，且 |tanh′| ≤ 1，所以 |fₜ| ≤ |wₕ| = {wh}：往回 {far} 步，误差项至多为原来的 "
+                     "{wh}^{far} = {bound}。有多个隐藏单元时 wₕ 变成矩阵 Wₕᵀ，起决定作用的是同样的 Wₕᵀ diag(f′(zₜ)) 的乘积："
+                     "因子小时梯度消失，因子大时梯度爆炸。LSTM 的细胞状态避开了权重矩阵的连乘。"),
+    "bptt.factor_title": "样本 1 上的随时间反向传播：反复出现的因子",
+    "bptt.factor_intro": ("往回一步总是把隐藏状态的误差项乘以同一类因子 Jₜ = ∂hₜ/∂hₜ₋₁ = Wₕᵀ diag(f′(zₜ))：对 s < T = {T}，"
+                          "∂ℓ/∂hₛ = Jₛ₊₁ ∂ℓ/∂hₛ₊₁，最后一个状态的误差项来自输出。每个元素 Jₜ[q, j] 是计算图中两个局部导数的乘积，"
+                          "即 ∂zₜⱼ/∂hₜ₋₁,q（Wₕ 的一个元素）与 zₜⱼ 处的 tanh′；每个乘积都与上面的反向传播核对过。"),
+    "bptt.factor_entries": "表中给出每一步的这些因子，以及它们往回传的误差项。",
+    "bptt.factor_wide": "有 {H} 个隐藏单元时，Jₜ 和误差项的元素太多，无法列出；下面给出每一步误差项的大小。",
+    "bptt.factor_slopes": "有 {H} 个隐藏单元时，Jₜ 的元素太多，无法列出；Wₕ 每一步都相同，所以表中给出变化的部分，即对角线 f′(zₜ)，以及误差项。",
+    "bptt.factor_outro": "从第 {T} 步往回 {steps} 步到第 1 步，误差项的大小变为 {ratio} 倍，每步约 {per_step} 倍：这就是各 Jₜ 的乘积。",
+    "decay.title": "损失中的 L2 与解耦的权重衰减（AdamW）",
+    "decay.intro": ("用 l2(λ) 时，损失加上对各权重求和的 (λ/2) Σ w²，所以每个权重的梯度多出 λ w。解耦的权重衰减（AdamW）不动损失，"
+                    "而是在更新中缩小权重。这里 λ = {lam}（{source}），只作用于权重，不作用于偏置（也不作用于 γ、β）。"),
+    "decay.given": "网络描述中的 l2",
+    "decay.default": "AdamW 的默认值；网络描述中没有 l2",
+    "decay.sgd": ("在普通 SGD 下两者是同一个更新。各自的第一步由 SymPy 组合规则得到（g 是不含惩罚项的 ∂J/∂θ；torch 把解耦衰减写成带学习率的 "
+                  "θ(1 - ηλ)，所以 λ 不需要换算），展开后是同一个表达式："),
+    "decay.with_l2": "损失中的 L2",
+    "decay.decoupled": "解耦",
+    "decay.adam": "在 Adam 下两者不同。各自的第一步（m = v = 0，t = 1）：",
+    "decay.why": ("Adam 把衰减项 λθ 连同梯度一起除以 √v̂ + ε：梯度大的权重几乎不衰减，梯度小的权重衰减得很厉害。AdamW 每一步把每个权重"
+                  "都缩小同一个因子 1 - ηλ，而与它的梯度无关。"),
+    "decay.table": "算例中权重 {p} 在 {steps} 步中的变化，学习率 {lr}，四种方式：",
+    "decay.sgd_l2": "SGD，L2",
+    "decay.sgd_decoupled": "SGD，解耦",
+    "decay.adam_l2": "Adam，L2",
+    "decay.adamw": "AdamW",
+    "decay.exactly": "完全",
+    "decay.within": "相差不超过 {gap}，即所保留的 {digits} 位有效数字的舍入误差",
+    "decay.outro": ("在 SGD 下，两列{how}一致，每个参数、每一步都是如此。在 Adam 下，{steps} 步之后参数最多相差 {adam_gap}（在 {worst}），"
+                    "不含惩罚项的 J 在 L2 下为 {j_l2}，在 AdamW 下为 {j_w}。"),
+})

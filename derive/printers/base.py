@@ -37,6 +37,30 @@ class Printer:
     def expr(self, e) -> str:
         raise NotImplementedError
 
+    def diagram_lines(self, d, label) -> list[str]:
+        """A Diagram as lines of text, one per column, for printers that do not
+        draw: the column's neurons (``label(x)`` sets a neuron's label), a stack
+        of feature maps as one square per map drawn, then its caption."""
+        lines = []
+        for col in d.columns:
+            cells = []
+            for n in col.neurons:
+                if n is None:
+                    cells.append("⋮")
+                elif type(n).__name__ == "Empty":
+                    continue
+                elif type(n).__name__ == "FeatureMaps":
+                    cells.append("▦" * n.drawn + ("…" if n.channels > n.drawn else ""))
+                else:
+                    cells.append(n.label if isinstance(n.label, str) else label(n.label))
+            lines.append(" ".join(cells) + "   [" + ", ".join(col.caption) + "]")
+        for e in d.edges:
+            if e.skip:
+                lines.append(f"↷ {d.columns[e.src[0]].caption[0]} → {d.columns[e.dst[0]].caption[0]} (+)")
+        if d.sink:
+            lines.append("→ " + " ".join(d.sink))
+        return lines
+
     def number(self, value) -> str:
         return fmt(value).plain()
 

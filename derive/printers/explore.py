@@ -49,7 +49,7 @@ class ExplorePrinter(HtmlPrinter):
             style=asset("page.css"), explore_style=asset("explore.css"), words=e.words,
             intro=Markup("".join(self._print(n) for n in e.intro)),
             drawing=Markup(svg), min_width=_min_width(svg),
-            chips=[] if any(x.label is not None for x in e.diagram.edges) else self._chips(e),
+            chips=[] if _all_drawn(e) else self._chips(e),
             options=options, templates=templates, matrix=matrix,
             program=Markup(program_js(program)) if program is not None else "",
             runtime=asset("explore.js"), has_program=program is not None, loss_slot=loss, loss_text=loss_text)
@@ -69,3 +69,11 @@ class ExplorePrinter(HtmlPrinter):
                 order.append(key)
             groups[key].append((name, self.names.unicode(name)))
         return [(key, groups[key]) for key in order]
+
+
+def _all_drawn(e) -> bool:
+    """Whether every parameter is a mark of the drawing (a dense network's
+    arrows and bias squares); else they get buttons under it."""
+    marks = {str(x.label) for x in e.diagram.edges if x.label is not None}
+    marks |= {str(n.bias) for c in e.diagram.columns for n in c.neurons if getattr(n, "bias", None) is not None}
+    return all(name in marks for name, _ in e.parameters)

@@ -12,6 +12,7 @@ from sympy.printing.precedence import PRECEDENCE
 from ..format import fmt
 from ..model import Literal
 from .base import Printer
+from .diagram_tikz import tikz_diagram
 from .unicode_math import _RUN, to_latex
 
 from .tex_escape import escape, shown  # noqa: F401  (escape is this module's public name too)
@@ -189,6 +190,16 @@ class NetworkLatexPrinter(SympyLatexPrinter):
     def _print_KroneckerDelta(self, expr, exp=None):
         # Iverson brackets: the Greek delta is already the error term
         return r"[%s = %s]" % (self._print(expr.args[0]), self._print(expr.args[1]))
+
+    def _print_And(self, expr):
+        """A long conjunction (max pooling's 'the first maximum of its window'
+        over a 3 x 3 window has eight) stacked three to a row, so that the
+        cases it sits in fit the line."""
+        terms = [self._print(a) for a in expr.args]
+        if len(terms) <= AND_ROW:
+            return r" \wedge ".join(terms)
+        rows = [r" \wedge ".join(terms[i:i + AND_ROW]) for i in range(0, len(terms), AND_ROW)]
+        return r"\begin{array}{@{}l@{}}" + r" \wedge \\ ".join(rows) + r"\end{array}"
 
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
@@ -402,6 +413,11 @@ def _whole_ticks(plot) -> str:
     return f", xtick distance={step}"
 
 
+AND_ROW = 3       # terms of a long conjunction per row
+LONG_TABLE = 32   # rows beyond which a table is set small
+WIDE_TABLE = 96   # estimated characters beyond which a table is set small (1.2 times: smaller still)
+
+
 class LatexPrinter(Printer):
     def __init__(self, names=None, levels: tuple = LEVELS, code_env: str = "verbatim"):
         super().__init__(names)
@@ -528,59 +544,7 @@ class LatexPrinter(Printer):
         return "\n".join(lines) + "\n"
 
     def _print_Diagram(self, d):
-        """TikZ: columns side by side, each centred on the middle line; the
-        named weights labelled near their source, where their arrows part."""
-        tall = max(len(c.neurons) for c in d.columns)
-        gap_x = 3.8 if len(d.columns) <= 4 else 2.8
-        gap_y = 1.35
-        boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons if n is not None)
-        if boxes:
-            gap_x = 3.4
-        lines = [r"\begin{tikzpicture}[x=1cm,y=1cm,"
-                 r"neuron/.style={circle,draw,thick,minimum size=10mm,inner sep=0pt,font=\footnotesize},"
-                 r"block/.style={rectangle,rounded corners,draw,thick,minimum height=8mm,inner sep=3pt,"
-                 r"font=\footnotesize,align=center},"
-                 r"wlabel/.style={font=\scriptsize,fill=white,inner sep=1pt}]"]
-        for i, col in enumerate(d.columns):
-            x = i * gap_x
-            for k, n in enumerate(col.neurons):
-                y = (len(col.neurons) - 1) * gap_y / 2 - k * gap_y
-                if n is None:
-                    lines.append(rf"\node at ({x:.2f},{y:.2f}) {{$\vdots$}};")
-                    continue
-                if isinstance(n.label, str):
-                    style, text = "block", prose(n.label)
-                else:
-                    style, text = "neuron", "$" + self.expr(n.label) + "$"
-                if n.shaded:
-                    style += ",fill=gray!10"
-                lines.append(rf"\node[{style}] (n{i}_{k}) at ({x:.2f},{y:.2f}) {{{text}}};")
-        named = {}
-        for e in d.edges:
-            if e.label is None:
-                lines.append(rf"\draw[->,gray!70] (n{e.src[0]}_{e.src[1]}) -- (n{e.dst[0]}_{e.dst[1]});")
-            else:
-                named[(e.src, e.dst)] = e.label
-        for (src, dst), label in named.items():
-            lines.append(rf"\draw[->,thick] (n{src[0]}_{src[1]}) -- node[wlabel,pos=0.3] "
-                         rf"{{${self.expr(label)}$}} (n{dst[0]}_{dst[1]});")
-        low = -(tall - 1) * gap_y / 2 - 0.7
-        for i, col in enumerate(d.columns):
-            caption = r"\\ ".join(prose(c) for c in col.caption)
-            lines.append(rf"\node[font=\small,align=center,anchor=north] at ({i * gap_x:.2f},{low:.2f}) "
-                         rf"{{{caption}}};")
-        if d.sink:
-            last = len(d.columns) - 1
-            x = last * gap_x + (2.0 if not boxes else 2.4)
-            sink = r"\\ ".join(prose(c) for c in d.sink)
-            lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({x:.2f},0) "
-                         rf"{{{sink}}};")
-            for k, n in enumerate(d.columns[last].neurons):
-                if n is not None:
-                    lines.append(rf"\draw[->,gray!70] (n{last}_{k}) -- (sink);")
-        lines.append(r"\end{tikzpicture}")
-        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
-                + "\n".join(lines) + "%\n}\n\\end{center}\n")
+        return tikz_diagram(d, lambda e: "$" + self.expr(e) + "$", prose)
 
     def _print_Code(self, c):
         env = self.code_env
@@ -737,14 +701,23 @@ class LatexPrinter(Printer):
                 else:
                     cells.append(self.cell(c))
             body.append(" & ".join(cells) + r" \\")
-        return ("\\begin{center}\n\\begin{tabular}{%s}\n\\toprule\n%s\n\\midrule\n%s\n"
-                "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % ("".join(spec), head, "\n".join(body)))
+        table = ("\\begin{center}\n\\begin{tabular}{%s}\n\\toprule\n%s\n\\midrule\n%s\n"
+                 "\\bottomrule\n\\end{tabular}\n\\end{center}\n" % ("".join(spec), head, "\n".join(body)))
+        # a long table of indexed names (z with three indices) is taller than
+        # a page at the body's size; a wide one of numbers (an optimizer's
+        # state in scientific notation) wider than the line
+        wide = wrap is None and sum(widths) + 3 * ncol
+        if len(t.rows) > LONG_TABLE or wide > WIDE_TABLE:
+            size, sep = ("footnotesize", 3) if wide > 1.2 * WIDE_TABLE else ("small", 4)
+            return "{\\%s\\setlength{\\tabcolsep}{%dpt}\n" % (size, sep) + table + "}\n"
+        return table
 
     def _cell_width(self, c) -> float:
         if isinstance(c, str):
             return len(c)
         if _is_value(c):
-            return len(fmt(c.args[0]).plain())
+            n = fmt(c.args[0])
+            return len(n.mantissa) + (5 + len(str(n.exponent)) if n.exponent is not None else 0)   # × 10^e
         return self._width(c)
 
     def _aligned(self, c) -> str:

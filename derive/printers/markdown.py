@@ -44,6 +44,9 @@ class MarkdownPrinter(Printer):
             out += (f"\n**{e.label}**\n\n" if e.label else "\n") + "\n".join(self._print(n) for n in e.answer)
         return out
 
+    def _print_Diagram(self, d):
+        return "\n".join("- " + line for line in self.diagram_lines(d, lambda e: f"${self.expr(e)}$")) + "\n"
+
     def _print_Code(self, c):
         return f"```{c.language}\n{c.text.rstrip()}\n```\n"
 

@@ -21,6 +21,8 @@ from html import escape
 import sympy as sp
 
 from .base import NO_SCHEME
+from .diagram_tikz import GAP_Y, GAP_Y_EDGE, _places, _y
+from .maps_layout import Stacks, is_empty, is_maps
 from .text import UnicodeExprPrinter, columns as text_columns
 
 UNIT = 50.0          # pixels per TikZ centimetre
@@ -31,6 +33,8 @@ CAPTION = 13         # captions and the loss box (\small)
 BIAS = 14            # side of a bias mark, pixels
 PAD = 12             # margin around the drawing, pixels
 ARROW = "cr-arrow"   # marker id (prefixed by ``uid``)
+WINDOWS = ("#1f5fbf", "#c0392b")   # one window's colour, the next one's (as TikZ's blue, red)
+LIFT = 0.2           # how high a skip arcs, per unit of the distance it spans
 DRAWN_ARROWS = 6     # arrows out of a column this tall or shorter get heads (the handout's six)
 
 
@@ -59,11 +63,25 @@ class _Svg:
     def __init__(self, d, names, interactive, uid, spread=1.0):
         self.d, self.names, self.interactive, self.uid = d, names, interactive, uid
         self.exprs = UnicodeExprPrinter(names)
-        self.boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons if n is not None)
+        self.boxes = any(self.is_box(n) for c in d.columns for n in c.neurons)
         gap_x = 3.8 if len(d.columns) <= 4 else 2.8
         self.gap_x = (3.4 if self.boxes else gap_x) * spread
-        self.gap_y = 1.35
+        # an arrow inside a column (x_t -> h_t of an unrolled RNN) wants more room, as in TikZ
+        self.gap_y = GAP_Y_EDGE if any(e.src[0] == e.dst[0] for e in d.edges) else GAP_Y
         self.tall = max((len(c.neurons) for c in d.columns), default=1)
+        # stacks of feature maps set the columns' widths: the TikZ printer's places
+        self.stacks = Stacks(d.columns) if any(is_maps(n) for c in d.columns for n in c.neurons) else None
+        if self.stacks is not None:
+            self.xs, self.low, self.sink_x = _places(d, self.stacks, self.gap_y)
+        else:
+            self.xs = [i * self.gap_x for i in range(len(d.columns))]
+            self.low = -(self.tall - 1) * self.gap_y / 2 - 0.7
+            self.sink_x = (self.xs[-1] if self.xs else 0.0) + (2.4 if self.boxes else 2.0)
+
+    @staticmethod
+    def is_box(n) -> bool:
+        """A block with text in it (a layer), not a neuron, a stack or a gap."""
+        return n is not None and not is_maps(n) and not is_empty(n) and isinstance(n.label, str)
 
     # -- text -----------------------------------------------------------------
     def label(self, x) -> str:
@@ -80,13 +98,17 @@ class _Svg:
 
     # -- geometry (TikZ centimetres, y up) --------------------------------------
     def at(self, i: int, k: int) -> tuple[float, float]:
-        n = len(self.d.columns[i].neurons)
-        return i * self.gap_x, (n - 1) * self.gap_y / 2 - k * self.gap_y
+        return self.xs[i], _y(self.d.columns[i], k, self.gap_y)
 
     def half(self, i: int, k: int) -> tuple[float, float]:
         """Half the width and height of neuron (i, k)'s shape, in centimetres."""
         n = self.d.columns[i].neurons[k]
-        if n is not None and isinstance(n.label, str):
+        if is_empty(n):
+            return 0.0, 0.0
+        if is_maps(n):
+            w, h = self.stacks.size(n)
+            return w / 2, h / 2
+        if self.is_box(n):
             w = max(_text_width(n.label, FONT) / UNIT + 0.3, 1.0)
             return w / 2, 0.4
         return RADIUS, RADIUS
@@ -98,14 +120,15 @@ class _Svg:
         length = math.hypot(dx, dy) or 1.0
         hw, hh = self.half(i, k)
         n = self.d.columns[i].neurons[k]
-        if n is not None and isinstance(n.label, str):   # a rectangle
+        if self.is_box(n) or is_maps(n):   # a rectangle
             scale = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
             return x + dx * scale, y + dy * scale
         return x + dx / length * hw, y + dy / length * hw
 
     def sink_at(self) -> tuple[float, float]:
-        last = len(self.d.columns) - 1
-        return last * self.gap_x + (2.4 if self.boxes else 2.0), 0.0
+        last = self.d.columns[-1]
+        feeds = [_y(last, k, self.gap_y) for k, n in enumerate(last.neurons) if n is not None and not is_empty(n)]
+        return self.sink_x, (max(feeds) + min(feeds)) / 2 if feeds else 0.0   # level with what feeds it
 
     def sink_half(self) -> tuple[float, float]:
         w = max((_text_width(line, CAPTION) for line in self.d.sink), default=0) / UNIT + 0.4
@@ -114,7 +137,7 @@ class _Svg:
     # -- drawing ---------------------------------------------------------------
     def draw(self) -> str:
         d = self.d
-        low = -(self.tall - 1) * self.gap_y / 2 - 0.7      # top of the captions
+        low = self.low      # top of the captions
         caption_lines = max((len(c.caption) for c in d.columns), default=0)
         xs, ys = [], []
         for i, col in enumerate(d.columns):
@@ -124,8 +147,9 @@ class _Svg:
                 xs += [x - hw, x + hw]
                 ys += [y - hh, y + hh + (0.3 if self.bias_of(i, k) is not None else 0)]
             w = max((_text_width(c, CAPTION) for c in col.caption), default=0) / UNIT / 2
-            xs += [i * self.gap_x - w, i * self.gap_x + w]
+            xs += [self.xs[i] - w, self.xs[i] + w]
         ys.append(low - caption_lines * CAPTION * 1.3 / UNIT)
+        ys += [self.arc_top(e) + 0.3 for e in d.edges if e.skip]
         if d.sink:
             sx, sy = self.sink_at()
             hw, hh = self.sink_half()
@@ -140,8 +164,9 @@ class _Svg:
                f'<marker id="{self.uid}-{ARROW}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" '
                f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
                "</marker></defs>"]
-        out += self.edges()
+        out += self.skips()
         out += self.neurons()
+        out += self.edges()
         out += self.captions(low)
         out += self.sink()
         out.append("</svg>")
@@ -153,11 +178,62 @@ class _Svg:
     def focus(self) -> str:
         return ' tabindex="0" role="button"' if self.interactive else ""
 
-    def edges(self) -> list[str]:
-        """Unnamed arrows first (grey, thin), then the named ones over them, as in TikZ."""
+    def arc_top(self, e) -> float:
+        """The height a skip's arc reaches (its + sits there)."""
+        (x1, y1), (x2, y2) = self.at(*e.src), self.at(*e.dst)
+        return max(y1 + self.half(*e.src)[1], y2 + self.half(*e.dst)[1]) + 0.75 * LIFT * (x2 - x1)
+
+    def skips(self) -> list[str]:
+        """A residual block's skip: an arc over the columns between, from the top
+        of its source to the top of its target, marked +."""
         out = []
+        for e in self.d.edges:
+            if not e.skip:
+                continue
+            (x1, y1), (x2, y2) = self.at(*e.src), self.at(*e.dst)
+            t1, t2 = y1 + self.half(*e.src)[1], y2 + self.half(*e.dst)[1]
+            lift = LIFT * (x2 - x1)
+            (a, b), (c, d), (f, g), (h, k) = (self.px(x1, t1), self.px(x1 + 0.3 * (x2 - x1), t1 + lift),
+                                              self.px(x2 - 0.3 * (x2 - x1), t2 + lift), self.px(x2, t2))
+            (mx, my) = self.px((x1 + x2) / 2, self.arc_top(e))
+            out.append(f'<g class="skip"><path d="M{a},{b} C{c},{d} {f},{g} {h},{k}" fill="none" stroke="#b35900" '
+                       f'stroke-width="1.6" marker-end="url(#{self.uid}-{ARROW})"/>'
+                       f'<text x="{mx}" y="{my}" font-size="{CAPTION}" text-anchor="middle" '
+                       f'dominant-baseline="central" fill="#b35900">+</text></g>')
+        return out
+
+    def window(self, e, color: str) -> list[str]:
+        """The window (kernel or pooling) on the source stack's front map, the
+        entry of the next stack it makes, and the lines joining them."""
+        src, dst = (self.d.columns[e.src[0]].neurons[e.src[1]], self.d.columns[e.dst[0]].neurons[e.dst[1]])
+        win, cell = self.stacks.window(src, self.xs[e.src[0]], dst, self.xs[e.dst[0]])
+        out = []
+        for r, opacity in ((win, "0.15"), (cell, "0.5")):
+            (x0, y0), (x1, y1) = self.px(r.x0, r.y1), self.px(r.x1, r.y0)
+            out.append(f'<rect class="window" x="{x0}" y="{y0}" width="{_n(float(x1) - float(x0))}" '
+                       f'height="{_n(float(y1) - float(y0))}" fill="{color}" fill-opacity="{opacity}" '
+                       f'stroke="{color}" stroke-width="2"/>')
+        tip = self.px((cell.x0 + cell.x1) / 2, (cell.y0 + cell.y1) / 2)
+        for corner in ((win.x1, win.y1), (win.x1, win.y0)):
+            a = self.px(*corner)
+            out.append(f'<line class="window" x1="{a[0]}" y1="{a[1]}" x2="{tip[0]}" y2="{tip[1]}" '
+                       f'stroke="{color}" stroke-width="1"/>')
+        return out
+
+    def edges(self) -> list[str]:
+        """Unnamed arrows first (grey, thin), then the named ones over them, as in TikZ;
+        between two stacks of maps, the window that makes one entry instead."""
+        out, windows = [], 0
+        for e in self.d.edges:
+            src, dst = (self.d.columns[e.src[0]].neurons[e.src[1]], self.d.columns[e.dst[0]].neurons[e.dst[1]])
+            if not e.skip and is_maps(src) and is_maps(dst) and dst.kernel is not None:
+                out += self.window(e, WINDOWS[windows % len(WINDOWS)])
+                windows += 1
         for named in (False, True):
             for e in self.d.edges:
+                src, dst = (self.d.columns[e.src[0]].neurons[e.src[1]], self.d.columns[e.dst[0]].neurons[e.dst[1]])
+                if e.skip or (is_maps(src) and is_maps(dst) and dst.kernel is not None):
+                    continue
                 if (e.label is not None) != named:
                     continue
                 # from a column of more than DRAWN_ARROWS neurons the heads would merge into a blot
@@ -185,7 +261,7 @@ class _Svg:
 
     def bias_of(self, i, k):
         n = self.d.columns[i].neurons[k]
-        return getattr(n, "bias", None) if n is not None else None
+        return getattr(n, "bias", None)
 
     def neurons(self) -> list[str]:
         out = []
@@ -197,11 +273,16 @@ class _Svg:
                     out.append(f'<text class="gap" x="{cx}" y="{cy}" font-size="{FONT + 4}" text-anchor="middle" '
                                f'dominant-baseline="central">⋮</text>')
                     continue
+                if is_empty(n):
+                    continue
+                if is_maps(n):
+                    out.append(self.stack(n, x))
+                    continue
                 text = escape(self.label(n.label))
                 fill = "#eee" if n.shaded else "#fff"
                 node = self.plain(n.label)
                 data = f' data-node="{escape(node)}"' if node else ""
-                if isinstance(n.label, str):
+                if self.is_box(n):
                     hw, hh = self.half(i, k)
                     rx, ry = self.px(x - hw, y + hh)
                     shape = (f'<rect x="{rx}" y="{ry}" width="{_n(2 * hw * UNIT)}" height="{_n(2 * hh * UNIT)}" '
@@ -215,6 +296,25 @@ class _Svg:
                 if bias is not None:
                     out.append(self.bias_mark(x, y, bias))
         return out
+
+    def stack(self, maps, x: float) -> str:
+        """The maps back to front, a grid on a small front map, dots for the maps not drawn."""
+        fill = "#eee" if maps.shaded else "#fff"
+        parts = []
+        for r in self.stacks.maps(maps, x):
+            (x0, y0), (x1, y1) = self.px(r.x0, r.y1), self.px(r.x1, r.y0)
+            parts.append(f'<rect x="{x0}" y="{y0}" width="{_n(float(x1) - float(x0))}" '
+                         f'height="{_n(float(y1) - float(y0))}" fill="{fill}" stroke="#222" stroke-width="1.6"/>')
+        for x0, y0, x1, y1 in self.stacks.grid(maps, x):
+            (a, b), (c, d) = self.px(x0, y0), self.px(x1, y1)
+            parts.append(f'<line x1="{a}" y1="{b}" x2="{c}" y2="{d}" stroke="#aaa" stroke-width="0.8"/>')
+        more = self.stacks.more(maps, x)
+        if more is not None:
+            mx, my = self.px(*more)
+            parts.append(f'<text x="{mx}" y="{my}" font-size="{FONT + 2}" text-anchor="middle" '
+                         f'dominant-baseline="central" transform="rotate(-45 {mx} {my})">⋯</text>')
+        what = f"{maps.channels}×{maps.height}×{maps.width}"
+        return f'<g class="maps" aria-label="{what}"><title>{what}</title>{"".join(parts)}</g>'
 
     def bias_mark(self, x, y, bias) -> str:
         """A small square on the neuron's upper right rim: the bias it adds."""
@@ -234,7 +334,7 @@ class _Svg:
         for i, col in enumerate(self.d.columns):
             if not col.caption:
                 continue
-            x, _ = self.px(i * self.gap_x, low)
+            x, _ = self.px(self.xs[i], low)
             _, top = self.px(0, low)
             spans = "".join(f'<tspan x="{x}" dy="{_n(CAPTION * (1.0 if j == 0 else 1.3))}">{escape(c)}</tspan>'
                             for j, c in enumerate(col.caption))
@@ -253,7 +353,7 @@ class _Svg:
         out = []
         last = len(d.columns) - 1
         for k, n in enumerate(d.columns[last].neurons):
-            if n is None:
+            if n is None or is_empty(n):
                 continue
             a = self.boundary(last, k, (sx - hw, sy))
             (x1, y1), (x2, y2) = self.px(*a), self.px(sx - hw, sy)

@@ -180,6 +180,9 @@ class UnicodeExprPrinter(StrPrinter):
     def _print_PlusEquals(self, e):
         return f"{self._print(e.args[0])} += {self._print(e.args[1])}"
 
+    def _print_Abs(self, expr):
+        return "|" + self._print(expr.args[0]) + "|"
+
     def _print_ceiling(self, expr):
         return f"⌈{self._print(expr.args[0])}⌉"
 
@@ -263,15 +266,7 @@ class TextPrinter(Printer):
         return "\n".join(lines) + "\n"
 
     def _print_Diagram(self, d):
-        def label(x):
-            return x if isinstance(x, str) else self.expr(x)
-        lines = []
-        for col in d.columns:
-            cells = ["⋮" if n is None else label(n.label) for n in col.neurons]
-            lines.append("  " + " ".join(cells) + "   [" + ", ".join(col.caption) + "]")
-        if d.sink:
-            lines.append("  → " + " ".join(d.sink))
-        return "\n".join(lines) + "\n"
+        return "\n".join("  " + line for line in self.diagram_lines(d, self.expr)) + "\n"
 
     def _print_Code(self, c):
         return "\n".join("    " + line for line in c.text.rstrip("\n").split("\n")) + "\n"

@@ -22,7 +22,7 @@ from ..lang import messages
 from ..model import Explorer, Math, Partial, Program, Table, Text, Value
 from ..worked import evaluate
 from . import delta, scalar
-from .handout.diagram import block_diagram, dense_diagram
+from .handout.diagram import dense_diagram, drawing
 from .jsondata import mask_values
 
 DRAW_LIMIT = 200        # neurons drawn one by one
@@ -44,7 +44,7 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
     g = build_graph(net, example) if net.n_params <= PARAM_LIMIT else None
     title = t("title", name=(net.name + " = " if net.name else "") + net.spec)
     names_ = g.scheme() if g is not None else names.Scheme(L=net.depth if net.is_mlp else None)
-    diagram = dense_diagram(net, t, full=True) if net.is_mlp else block_diagram(net, t)
+    diagram = dense_diagram(net, t, full=True) if net.is_mlp else drawing(net, t)
     words = {key: t(f"explore.{key}") for key in WORDS}
     if not net.is_mlp:
         words["choose"] = t("explore.choose_blocks")

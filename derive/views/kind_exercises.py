@@ -1,6 +1,7 @@
 """Exercises on the layer kinds beyond dense (issue #10): the output shape of
 a convolution, one entry of its kernel gradient by hand, the batch-norm
-backward on a batch of three, and why dropout scales by 1/(1 - p).
+backward on a batch of three, and why dropout scales by 1/(1 - p); for a
+recurrent network, backpropagation through time (``rnn_exercises``).
 
 Each answer is computed for the network at hand and checked against an
 independent route (the graph's own gradient, sympy.diff of the definition,
@@ -17,9 +18,10 @@ from ..evaluate import to_mp
 from ..graph import Partial, linear_table
 from ..layers.norm import EPS
 from ..model import Math, Notation, Numeric, Shape, Table, Value
+from . import rnn_exercises
 from .prose import para
 
-SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0}
+SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0, "bptt": 6.0, "vanish": 4.0}
 J = sp.Symbol("J")
 
 
@@ -59,6 +61,8 @@ def exercises(net, t, graph, worked, rng) -> list[tuple]:
         out.append(batch_norm(t, rng))
     if "dropout" in kinds:
         out.append(dropout(t, kinds["dropout"]))
+    if "recurrent" in kinds:
+        out += rnn_exercises.exercises(t, rng)
     return out
 
 
@@ -99,7 +103,7 @@ def conv_gradient(net, t, layer, graph, worked):
             d = names.sym(names.plain("d", layer.l, 1, i + 1, j + 1))
             seen = linear_table(graph.by_symbol[z].expr).get(w, sp.Integer(0))
             x = _frac(ev.at(seen, 0)) if seen.free_symbols else _frac(seen)
-            delta = _frac(ev.at(d, 0))
+            delta = _error(ev, d, 0)
             total += delta * x
             rows.append([sp.Symbol(f"({i + 1},{j + 1})"), d, Value(sp.Rational(delta)), seen,
                          Value(sp.Rational(x))])
@@ -112,7 +116,7 @@ def conv_gradient(net, t, layer, graph, worked):
                 z = names.sym(names.plain("z", layer.l, 1, i + 1, j + 1))
                 seen = linear_table(graph.by_symbol[z].expr).get(w, sp.Integer(0))
                 x = _frac(ev.at(seen, r)) if seen.free_symbols else _frac(seen)
-                s += _frac(ev.at(names.sym(names.plain("d", layer.l, 1, i + 1, j + 1)), r)) * x
+                s += _error(ev, names.sym(names.plain("d", layer.l, 1, i + 1, j + 1)), r) * x
         per_row.append(s)
     scale = Fraction(1) if net.reduction == "sum" else Fraction(1, len(per_row))
     l2 = Fraction(0) if net.l2 is None else Fraction(net.l2) * _frac(worked.param(str(w)))
@@ -125,6 +129,12 @@ def conv_gradient(net, t, layer, graph, worked):
                      value=Value(sp.Rational(_frac(worked.gradient(str(w))))))]
     asked = [Numeric(Partial(sp.Symbol("ℓ₁"), w), total, ("example_grad", str(w), 1, "worked"))]
     return "conv_grad", t("kx.conv_grad_title"), question, solution, asked
+
+
+def _error(ev, d, row: int) -> Fraction:
+    """The error of an output entry at one example; an entry the loss never
+    reads (a pooling window that drops the edge) has none in the graph: 0."""
+    return _frac(ev.rows[row if ev.per_row else 0].get(d, 0))
 
 
 def batch_norm(t, rng):

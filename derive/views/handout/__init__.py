@@ -38,5 +38,8 @@ def exercise_section(src: Sources, answers: bool) -> Section:
     t = src.t
     items = exercise_view.exercises(src.net, t, seed=src.seed, answers=answers, graph=src.graph,
                                     worked=src.numbers, view=src.delta, example=src.exercise_example)
-    intro = [Text(t("handout.exercises_intro" if src.dense else "handout.exercises_dense_only"))]
+    intro = t("handout.exercises_intro" if src.dense else "handout.exercises_dense_only")
+    if any(layer.kind == "recurrent" for layer in src.net.numbered):
+        intro += " " + t("handout.exercises_bptt")
+    intro = [Text(intro)]
     return Section(t("handout.exercises_title"), intro + items, key="exercises")

@@ -1,10 +1,14 @@
-"""Section 2: the network drawn, neurons by layer, the weights into each
-layer's first neuron named."""
+"""Section 2: the network drawn: a dense network neuron by neuron, the
+weights into each layer's first neuron named; a recurrent one unrolled over
+time (``unrolled``); any other one block by block, its image layers as
+stacks of feature maps."""
 from __future__ import annotations
 
 from ... import names
-from ...layers import shape_text
-from ...model import Column, Diagram, Edge, Neuron, Section, Text
+from ...layers import Conv, Pool, Residual
+from ...model import Column, Diagram, Edge, FeatureMaps, Neuron, Section, Text
+from ..delta_kinds.common import SUB
+from . import unrolled
 
 DRAWN = 6     # neurons drawn per layer; a wider layer shows its first three, a gap, its last two
 NAMED = 3     # weights named into each layer's first neuron
@@ -13,16 +17,40 @@ NAMED = 3     # weights named into each layer's first neuron
 def section(src) -> Section:
     t, net = src.t, src.net
     if src.dense:
-        body = [drawing(net, t), Text(t("handout.diagram_caption") +
-                                      (" " + t("handout.diagram_bias") if net.bias else ""))]
+        body = [dense_diagram(net, t), Text(t("handout.diagram_caption") +
+                                            (" " + t("handout.diagram_bias") if net.bias else ""))]
+    elif unrolled.applies(net):
+        body = [unrolled.unrolled_diagram(net, t), Text(unrolled.caption(net, t))]
     else:
-        body = [drawing(net, t), Text(t("handout.diagram_blocks"))]
+        blocks = block_diagram(net, t)
+        body = [blocks, Text(caption(blocks, t))]
     return Section(t("handout.diagram_title"), body, key="diagram")
 
 
 def drawing(net, t) -> Diagram:
-    """The network drawn: neuron by neuron when it is dense, else block by block."""
-    return dense_diagram(net, t) if net.is_mlp else block_diagram(net, t)
+    """The network drawn as the handout draws it: neuron by neuron when it is
+    dense, unrolled over time when it is recurrent, else block by block."""
+    if net.is_mlp:
+        return dense_diagram(net, t)
+    return unrolled.unrolled_diagram(net, t) if unrolled.applies(net) else block_diagram(net, t)
+
+
+def caption(drawing: Diagram, t) -> str:
+    """What the drawing shows, sentence by sentence as it applies: blocks,
+    stacks of maps (with the ones not drawn), windows."""
+    items = [n for c in drawing.columns for n in c.neurons]
+    stacks = [n for n in items if isinstance(n, FeatureMaps)]
+    out = [t("handout.diagram_blocks")] if len(stacks) < len(items) else []
+    if any(e.skip for e in drawing.edges):
+        out.append(t("diagram.skip"))
+    if stacks:
+        out.append(t("diagram.maps"))
+        widest = max(stacks, key=lambda n: n.channels)
+        if widest.channels > widest.drawn:
+            out.append(t("diagram.maps_more", shown=widest.drawn, c=widest.channels))
+        if any(n.kernel is not None for n in stacks):
+            out.append(t("diagram.window"))
+    return " ".join(out)
 
 
 def _drawn(n: int) -> list:
@@ -59,14 +87,62 @@ def dense_diagram(net, t, full: bool = False) -> Diagram:
 
 
 def block_diagram(net, t) -> Diagram:
-    """Any network: one block per layer, with what it outputs."""
+    """Any network: one block per layer with what it outputs; a layer whose
+    output is an image is a stack of its feature maps instead, with the
+    window (kernel or pooling) that makes each entry."""
     shapes = net.shapes()
-    columns = [Column([Neuron("x", shaded=True)], [t("handout.input"), shape_text(net.input)])]
+    first = _maps(net.input, None, shaded=True) or Neuron("x", shaded=True)
+    columns = [Column([first], [t("handout.input"), _shape(net.input)])]
     for layer, shape in zip(net.numbered, shapes[1:]):
-        columns.append(Column([Neuron(layer.token())], [t("handout.layer", l=layer.l), shape_text(shape)]))
+        maps = _maps(shape, layer)
+        what = _what(layer, t) if maps else []      # a block carries its token already
+        columns.append(Column([maps or Neuron(layer.token())], [t("handout.layer", l=layer.l)] + what + [_shape(shape)]))
     edges = [Edge((i, 0), (i + 1, 0)) for i in range(len(columns) - 1)]
+    for first, last, act in _blocks(net.layers):   # column l holds layer l's output
+        edges.append(Edge((first - 1, 0), (last, 0), skip=True))
+        columns[last].caption.insert(-1, t("diagram.skip_add") if act.name == "identity" else
+                                     t("diagram.skip_add_act", act=str(act)))   # the shape stays last
     return Diagram(columns, edges, sink=[t("handout.loss"), net.loss])
 
 
+def _blocks(layers) -> list[tuple]:
+    """(first layer, last layer, activation) of every residual block, nested ones too."""
+    out = []
+    for layer in layers:
+        if isinstance(layer, Residual):
+            inside = layer.numbered()
+            out.append((inside[0].l, inside[-1].l, layer.activation))
+            out += _blocks(layer.inner)
+    return out
+
+
+def _maps(shape, layer, shaded: bool = False) -> FeatureMaps | None:
+    """An image-shaped output as a stack of maps, with the window that made it."""
+    if len(shape) != 3:
+        return None
+    c, h, w = shape
+    if isinstance(layer, Conv):
+        return FeatureMaps(c, h, w, layer.k, layer.stride, layer.pad)
+    if isinstance(layer, Pool):
+        return FeatureMaps(c, h, w, layer.k, layer.k)
+    return FeatureMaps(c, h, w, shaded=shaded)
+
+
+def _what(layer, t) -> list[str]:
+    """A stack's caption lines: the layer, its window written out ('conv 3×3',
+    'relu'), else its token."""
+    if isinstance(layer, Conv):
+        window = t("diagram.conv", k=layer.k) + (t("diagram.stride", s=layer.stride) if layer.stride != 1 else "") + \
+            (t("diagram.pad", p=layer.pad) if layer.pad else "")
+        return [window] + ([] if layer.activation.name == "identity" else [str(layer.activation)])
+    if isinstance(layer, Pool):
+        return [t(f"diagram.{layer.mode}pool", k=layer.k)]
+    return [layer.token()]
+
+
+def _shape(shape) -> str:
+    return "×".join(str(n) for n in shape)
+
+
 def _sub(l: int) -> str:
-    return str(l).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return str(l).translate(SUB)

@@ -1,7 +1,8 @@
 """Pictures of learning (issue #12), drawn from the numbers: the loss against
 the step, J(w) with the descent path on it for a one-parameter network, the
 fitted function before and after training for a network of one input and
-one output; and the optimizer section a handout gets with --optimizer."""
+one output; and the optimizer section a handout gets with --optimizer, with
+L2 in the loss compared with decoupled weight decay (``decay``)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -11,7 +12,7 @@ from ...evaluate import EvaluationError, to_mp
 from ...format import fmt
 from ...model import Plot, Section, Series, Text
 from ...worked import descend, evaluate
-from .. import numbers
+from .. import decay, numbers
 
 TRAIN_STEPS = 200     # "after training": steps of the example's own descent
 CURVE_POINTS = 41     # samples of a smooth curve
@@ -108,4 +109,7 @@ def optimizer_section(src, optimizer: str | None, lr) -> Section | None:
         body.append(loss_plot(trace, t, optimizer, [("SGD", sgd)]))
     else:
         body.append(loss_plot(trace, t, "SGD"))
+    compared = decay.section(net, ex, steps, rate, g, src.scheme(), t)
+    if compared is not None:
+        body.append(compared)
     return Section(section.title, body, key="optimizer")

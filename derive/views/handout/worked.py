@@ -10,7 +10,7 @@ from ...evaluate import as_sympy
 from ...format import fmt
 from ...model import Literal, Math, Section, Table, Text, Value
 from ..prose import para
-from .. import notes, numbers
+from .. import bptt_numbers, notes, numbers
 from . import learning
 
 SHOWN_NEURONS = 2    # neurons per layer in the tables of a wide network
@@ -51,8 +51,9 @@ def graph_route(src) -> list:
     seed = notes.one_weight(net, g, ex, t)
     if seed is not None:
         out += seed
-    out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t),
-            numbers.gradient_section(net, ev, shown, t)]
+    out += [numbers.forward_section(net, ev, t), numbers.delta_section(net, ev, t)]
+    out += [s for s in [bptt_numbers.section(net, g, ev, t)] if s is not None]
+    out.append(numbers.gradient_section(net, ev, shown, t))
     if ex.steps:
         # every parameter takes the step; the table shows the first few of all of them
         section, trace = numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)

@@ -1,5 +1,6 @@
 """The SVG printer draws a Diagram: well-formed XML, one shape per neuron,
 one arrow per edge, the named weights carrying their plain names."""
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -53,9 +54,25 @@ def test_block_diagram_boxes_and_determinism():
     svg = diagram_svg(d)
     assert svg == diagram_svg(block_diagram(net, t))
     root = _parse(svg)
-    assert len(root.findall(".//s:g[@class='neuron']/s:rect", NS)) == 5
+    # the image layers as stacks of maps (input 1, conv 2, pool 2 maps), flatten and dense as blocks
+    stacks = root.findall(".//s:g[@class='maps']", NS)
+    assert [len(g.findall("s:rect", NS)) for g in stacks] == [1, 2, 2]
+    assert [g.get("aria-label") for g in stacks] == ["1×6×6", "2×4×4", "2×2×2"]
+    assert len(root.findall(".//s:g[@class='neuron']/s:rect", NS)) == 2
+    # a window on each stack that a conv or pool reads: the window and the entry it makes
+    assert len(root.findall(".//s:rect[@class='window']", NS)) == 4
     assert not root.findall(".//s:circle", NS)
-    assert "conv(2,3):relu" in svg
+    assert "conv 3×3" in svg and "max pool 2×2" in svg
+
+
+def test_a_residual_skip_is_an_arc_inside_the_drawing():
+    d = block_diagram(derive.load("residual-mlp"), t)
+    root = _parse(diagram_svg(d))
+    arcs = root.findall(".//s:g[@class='skip']/s:path", NS)
+    assert len(arcs) == sum(e.skip for e in d.edges) == 1
+    height = float(root.get("height"))
+    ys = [float(v) for v in re.findall(r"-?[\d.]+", arcs[0].get("d"))[1::2]]
+    assert len(ys) == 4 and 0 <= min(ys) and max(ys) < height   # the curve lies within its control points
 
 
 def test_interactive_marks_are_focusable_and_text_is_escaped():
