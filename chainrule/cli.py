@@ -146,6 +146,15 @@ def _count(limit: int, low: int = 0):
     return parse
 
 
+# derive.lang.LANGUAGES, named here so that --help does not import SymPy (a test checks they agree)
+LANGUAGES = ["en", "zh"]
+
+
+def _lang(parser, what: str = "prose", note: str = "") -> None:
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help=f"language of the {what}: en (default) or zh (Simplified Chinese{'; ' + note if note else ''})")
+
+
 def _seed(text: str) -> int:
     if len(text) > 20:
         raise argparse.ArgumentTypeError(f"'{text[:24]}...' is not a seed; use a whole number from 0 to {2**32 - 1}")
@@ -196,8 +205,7 @@ def build_parser() -> Parser:
                    help="check every gradient against sympy.diff of the fully expanded J")
     d.add_argument("--format", choices=["text", "latex", "markdown", "json", "html"], default="text",
                    help="output format (default text); html: one self-contained web page, maths as MathML")
-    d.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+    _lang(d)
     d.add_argument("--expr", metavar="EXPR",
                    help="derive a scalar expression instead of a network, staged like CS231n")
     d.add_argument("--wrt", metavar="NAME[,NAME...]", help="with --expr: the variables to differentiate")
@@ -239,8 +247,7 @@ def build_parser() -> Parser:
                          help="leave room for answers instead (student version)")
     h.add_argument("--seed", type=_seed, metavar="N", help="draw the exercise numbers reproducibly")
     h.add_argument("--title", metavar="TEXT", help="the handout's title (printed literally)")
-    h.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default) or zh (Simplified Chinese; --pdf then uses XeLaTeX)")
+    _lang(h, note="--pdf then uses XeLaTeX")
     h.add_argument("--optimizer", choices=OPTIMIZER_NAMES,
                    help="add a section on this optimizer: its update rule (torch.optim's), the worked "
                         "example's steps with it, and L2 in the loss against decoupled weight decay (AdamW)")
@@ -263,8 +270,7 @@ def build_parser() -> Parser:
                    help="draw a reproducible random example (for specs without one)")
     x.add_argument("--lr", type=_positive_fraction, metavar="LR",
                    help="the step button's learning rate (default: the example's)")
-    x.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+    _lang(x)
     x.add_argument("--force", action="store_true", help="overwrite FILE even if chainrule did not write it")
     e = sub.add_parser("exam", help="write an exam: N versions with other numbers, keys, Moodle XML or GIFT",
                        description="Write the exercise sheet's numeric questions (forward pass, BP1, BP2, a "
@@ -283,8 +289,7 @@ def build_parser() -> Parser:
     e.add_argument("--pdf", action="store_true", help="with .tex: also compile the PDF(s) with pdflatex")
     e.add_argument("--keys", choices=["together", "separate"],
                    help="with .tex: the keys after the versions (together, default) or in FILE-keys.tex")
-    e.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the prose: en (default) or zh (Simplified Chinese)")
+    _lang(e)
     e.add_argument("--force", action="store_true", help="overwrite files even if chainrule did not write them")
     train.add_parser(sub)
 
@@ -303,8 +308,7 @@ def build_parser() -> Parser:
     k.add_argument("--answer", required=True, metavar="EXPR",
                    help="the answer; quote it, and write --answer=EXPR when it starts with '-'")
     k.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
-    k.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="language of the verdict: en (default) or zh (Simplified Chinese)")
+    _lang(k, "verdict")
     return p
 
 

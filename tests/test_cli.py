@@ -159,6 +159,8 @@ def test_help_lists_are_the_rules_card():
     assert cli.ACTIVATION_LIST == acts and cli.LOSS_LIST == losses
     from derive.optimizers import OPTIMIZERS
     assert cli.OPTIMIZER_NAMES == list(OPTIMIZERS)
+    from derive.lang import LANGUAGES
+    assert cli.LANGUAGES == list(LANGUAGES)
     readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text()
     for name in acts.split() + losses.split():
         assert name.split("(")[0] in readme, name

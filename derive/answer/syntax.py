@@ -28,8 +28,7 @@ from fractions import Fraction
 
 from ..errors import ChainruleError, did_you_mean
 from ..views.staged import kinds
-from ..views.staged.parse import (MAX_DEPTH, MAX_TEXT, check_parentheses, nesting_depth, normalise,
-                                  read_number)
+from ..views.staged.parse import (MAX_TEXT, normalise, parse_tree, read_number)
 
 MAX_POWER = 16
 WHAT = "--answer"
@@ -94,23 +93,10 @@ def read(text, matrix: bool, example: str) -> Answer:
     text = normalise(raw, WHAT).replace("^", "**").strip()
     if not text:
         raise ChainruleError(f"{WHAT} is empty; write the gradient, e.g. {WHAT} \"{example}\"")
-    check_parentheses(text, WHAT)
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as e:
-        col = f" at column {e.offset}" if e.offset else ""
-        raise ChainruleError(f"cannot parse {WHAT}{col} ({e.msg}); write an expression such as "
-                             f"\"{example}\"") from None
-    except (RecursionError, MemoryError):
-        raise ChainruleError(f"{WHAT} nests too deeply to read; at most {MAX_DEPTH} operators, calls "
-                             f"and parentheses may sit inside one another") from None
-    except ValueError:   # a NUL byte
-        raise ChainruleError(f"cannot parse {WHAT}; write an expression such as \"{example}\"") from None
-    if nesting_depth(tree.body) > MAX_DEPTH:
-        raise ChainruleError(f"{WHAT} is nested more than {MAX_DEPTH} levels deep; write a shorter expression")
+    body = parse_tree(text, WHAT, f"write an expression such as \"{example}\"")
     names: list[str] = []
-    _Walk(text, matrix, names).check(tree.body)
-    return Answer(text, tree.body, names)
+    _Walk(text, matrix, names).check(body)
+    return Answer(text, body, names)
 
 
 def _number(node, text) -> Fraction:

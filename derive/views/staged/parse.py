@@ -119,29 +119,34 @@ def literal(node: ast.Constant, text: str) -> sp.Rational:
 
 def check_syntax(text: str) -> tuple[ast.expr, list[str]]:
     """The syntax tree of the (normalised) text and its variables, in order of first use."""
-    check_parentheses(text)
+    body = parse_tree(text, "--expr", f"write a Python-style expression such as {EXAMPLE}")
+    order: list[str] = []
+    _check_node(body, order, text)
+    if not order:
+        raise ChainruleError("--expr has no variables, so there is nothing to differentiate; "
+                             "use names such as w, x, b")
+    return body, order
+
+
+def parse_tree(text: str, what: str, hint: str) -> ast.expr:
+    """Python's syntax tree of an expression typed as option ``what``, within
+    the nesting limit; ``hint`` ends each error (what a well-formed one is)."""
+    check_parentheses(text, what)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         col = f" at column {e.offset}" if e.offset else ""
-        raise ChainruleError(f"cannot parse --expr{col} ({e.msg}); write a Python-style "
-                             f"expression such as {EXAMPLE}") from None
+        raise ChainruleError(f"cannot parse {what}{col} ({e.msg}); {hint}") from None
     except (RecursionError, MemoryError):
-        raise ChainruleError(f"--expr nests too deeply to read; at most {MAX_DEPTH} operators, calls "
+        raise ChainruleError(f"{what} nests too deeply to read; at most {MAX_DEPTH} operators, calls "
                              f"and parentheses may sit inside one another") from None
     except ValueError:   # a NUL byte
-        raise ChainruleError(f"cannot parse --expr; write a Python-style expression such as {EXAMPLE}") from None
-    depth = nesting_depth(tree.body)
-    if depth > MAX_DEPTH:
-        raise ChainruleError(f"--expr is nested more than {MAX_DEPTH} levels deep (each operator, call or sign "
+        raise ChainruleError(f"cannot parse {what}; {hint}") from None
+    if nesting_depth(tree.body) > MAX_DEPTH:
+        raise ChainruleError(f"{what} is nested more than {MAX_DEPTH} levels deep (each operator, call or sign "
                              f"applied to the result of another counts); the limit is {MAX_DEPTH}: write a "
                              f"shorter expression")
-    order: list[str] = []
-    _check_node(tree.body, order, text)
-    if not order:
-        raise ChainruleError("--expr has no variables, so there is nothing to differentiate; "
-                             "use names such as w, x, b")
-    return tree.body, order
+    return tree.body
 
 
 def check_parentheses(text: str, what: str = "--expr") -> None:
