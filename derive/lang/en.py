@@ -976,3 +976,11 @@ MESSAGES.update({
                     "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
                     "penalty is {j_l2} with L2 against {j_w} with AdamW."),
 })
+
+MESSAGES.update({
+    # -- the optimizer trace states its hyperparameters and reads its rows (derive/views/numbers.py) --
+    "optimizer.settings": "The values it runs with: the learning rate as given, the rest torch.optim's defaults.",
+    "optimizer.hyperparameter": "hyperparameter",
+    "optimizer.rows": ("Row t holds the parameter and J before step t + 1, the gradient g there, and the "
+                       "state that step leaves."),
+})
