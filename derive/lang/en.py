@@ -984,3 +984,9 @@ MESSAGES.update({
     "optimizer.rows": ("Row t holds the parameter and J before step t + 1, the gradient g there, and the "
                        "state that step leaves."),
 })
+
+MESSAGES.update({
+    # -- the target function in the handout's fit picture (derive/views/handout/learning.py) --
+    "plot.target": "y = {f}",
+    "plot.target_caption": "The examples are samples of y = {f}, drawn too: a good fit follows it between the examples, not only through them.",
+})

@@ -748,3 +748,9 @@ MESSAGES.update({
     "optimizer.hyperparameter": "超参数",
     "optimizer.rows": "第 t 行给出第 t + 1 步之前的参数和 J、该处的梯度 g，以及这一步之后的状态。",
 })
+
+MESSAGES.update({
+    # -- the target function in the handout's fit picture (derive/views/handout/learning.py) --
+    "plot.target": "y = {f}",
+    "plot.target_caption": "这些样本取自 y = {f}（图中也画出）：好的拟合在样本之间也贴近它，而不只是穿过样本。",
+})
