@@ -978,15 +978,13 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # -- the optimizer trace states its hyperparameters and reads its rows (derive/views/numbers.py) --
+    # -- issue 12 audit: the optimizer trace's hyperparameters and rows (derive/views/numbers.py),
+    #    the target function in the handout's fit picture (derive/views/handout/learning.py) --
     "optimizer.settings": "The values it runs with: the learning rate as given, the rest torch.optim's defaults.",
     "optimizer.hyperparameter": "hyperparameter",
     "optimizer.rows": ("Row t holds the parameter and J before step t + 1, the gradient g there, and the "
                        "state that step leaves."),
-})
-
-MESSAGES.update({
-    # -- the target function in the handout's fit picture (derive/views/handout/learning.py) --
     "plot.target": "y = {f}",
-    "plot.target_caption": "The examples are samples of y = {f}, drawn too: a good fit follows it between the examples, not only through them.",
+    "plot.target_caption": ("The examples are samples of y = {f}, drawn too: a good fit follows it between "
+                            "the examples, not only through them."),
 })

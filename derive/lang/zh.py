@@ -743,14 +743,11 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # -- the optimizer trace states its hyperparameters and reads its rows (derive/views/numbers.py) --
+    # -- issue 12 audit: the optimizer trace's hyperparameters and rows (derive/views/numbers.py),
+    #    the target function in the handout's fit picture (derive/views/handout/learning.py) --
     "optimizer.settings": "运行时所用的值：学习率取给定值，其余取 torch.optim 的默认值。",
     "optimizer.hyperparameter": "超参数",
     "optimizer.rows": "第 t 行给出第 t + 1 步之前的参数和 J、该处的梯度 g，以及这一步之后的状态。",
-})
-
-MESSAGES.update({
-    # -- the target function in the handout's fit picture (derive/views/handout/learning.py) --
     "plot.target": "y = {f}",
     "plot.target_caption": "这些样本取自 y = {f}（图中也画出）：好的拟合在样本之间也贴近它，而不只是穿过样本。",
 })
