@@ -17,6 +17,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 from . import blas, competitors, layers, numeric, precision, profile, report, symbolic, training, variants  # noqa: E402
+from . import fit_optimizers  # noqa: E402
 
 
 def parse_args(argv):
@@ -164,6 +165,7 @@ def main(argv=None):
                             cost=cost, blas_lines=blas.report(UNPINNED), ran=ran, previous=previous)
         text = training.keep_section(path, text)  # its own run writes it
         text = layers.keep_section(path, text)    # so does python -m benchmarks.layers
+        text = fit_optimizers.keep_section(path, text)   # and python -m benchmarks.fit_optimizers
         path.write_text(text)
         log(f"\nwrote {report.HERE / 'results.md'}")
     log(f"total {time.perf_counter() - t_start:.0f} s")

@@ -50,13 +50,14 @@ def make_data():
     return X, Y, labels
 
 
-def generated_epoch(module, params, X, Y):
+def generated_epoch(module, params, X, Y, optimizer="sgd", lr=LR):
     def run():
-        return module.fit(params, X, Y, epochs=1, batch_size=BATCH, optimizer="sgd", lr=LR, seed=SEED)
+        return module.fit(params, X, Y, epochs=1, batch_size=BATCH, optimizer=optimizer, lr=lr, seed=SEED)
     return run, lambda: run()[0]
 
 
-def torch_epoch(params, X, labels):
+def torch_epoch(params, X, labels, make_opt=None):
+    """``make_opt(parameters)``: the torch.optim optimizer (default SGD(lr=LR)), made afresh each round."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -71,7 +72,7 @@ def torch_epoch(params, X, labels):
             for layer, l in ((model[0], 1), (model[2], 2)):
                 layer.weight.copy_(start[f"W{l}"])
                 layer.bias.copy_(start[f"b{l}"])
-        opt = torch.optim.SGD(model.parameters(), lr=LR)
+        opt = torch.optim.SGD(model.parameters(), lr=LR) if make_opt is None else make_opt(model.parameters())
         total = 0.0
         for s in range(0, M, BATCH):
             rows = order[s:s + BATCH]

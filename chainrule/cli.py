@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from chainrule import train
 from derive.errors import ChainruleError
+from derive.evaluate import EvaluationError
 
 SPEC_HELP = ("a spec such as 2-3:sigmoid-1/mse, a preset name (see 'chainrule presets') "
              "or a TOML file")
@@ -498,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
     except ChainruleError as exc:
         message = " ".join(str(exc).split())
         print(f"chainrule: error: {message}", file=sys.stderr)
+        return 2
+    except EvaluationError as exc:   # the example's own numbers (its weights, --lr), not a bug
+        print(f"chainrule: error: the worked example's numbers cannot be computed: {exc} (a sigmoid or "
+              f"softmax output rounded to exactly 0 or 1, or an overflow); use smaller weights or inputs, "
+              f"or for a descent trace a smaller --lr or fewer --steps", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)

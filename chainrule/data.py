@@ -12,6 +12,7 @@ when something is wrong does a Python loop walk the file to find the line.
 """
 from __future__ import annotations
 
+import csv
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ def load(path: str | Path, fit: Fit) -> Data:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ChainruleError(f"--data '{path}' should end in .npz or .csv (see 'chainrule train --help')")
+    if path.is_dir():
+        raise ChainruleError(f"--data '{path}' is a folder; give the .npz or .csv file in it")
     if not path.is_file():
         raise ChainruleError(f"cannot read --data '{path}': no such file")
     return _read_npz(path, fit) if suffix == ".npz" else _read_csv(path, fit)
@@ -143,11 +146,15 @@ def _read_csv(path: Path, fit: Fit) -> Data:
     with_targets, with_label = fit.n_in + fit.n_out, fit.n_in + 1
     labels = fit.labels_allowed and len(header) == with_label
     if len(header) != with_targets and not labels:
-        also = (f" (or {with_label}: {fit.n_in} inputs, then one integer class label 0..{fit.n_out - 1})"
+        inputs = f"{fit.n_in} input{'s' * (fit.n_in != 1)}"
+        also = (f" (or {with_label}: {inputs}, then one integer class label 0..{fit.n_out - 1})"
                 if fit.labels_allowed else "")
-        raise ChainruleError(f"'{path}': the header has {len(header)} columns, but {fit.spec} needs "
-                             f"{with_targets}: {fit.n_in} inputs, then {fit.n_out} "
-                             f"target{'s' * (fit.n_out != 1)}{also}")
+        other = next((f"; its cells look separated by {name}, but a CSV here separates them by commas"
+                      for c, name in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")) if len(header) == 1 and c in first),
+                     "; the header ends in a comma (an empty last column)" if header[-1] == "" else "")
+        raise ChainruleError(f"'{path}': the header has {len(header)} column{'s' * (len(header) != 1)}, but "
+                             f"{fit.spec} needs {with_targets}: {inputs}, then {fit.n_out} "
+                             f"target{'s' * (fit.n_out != 1)}{also}{other}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # "input contained no data": said below, in one line
@@ -186,6 +193,9 @@ def _cell(text: str) -> str:
 
 
 def _is_number(text: str) -> bool:
+    """What np.loadtxt reads as a number (Python's float() also takes '1_000'; NumPy does not)."""
+    if "_" in text:
+        return False
     try:
         float(text)
     except ValueError:
@@ -202,6 +212,11 @@ def _lines(path: Path):
                 yield number, line.rstrip("\r\n")
 
 
+def _cells(line: str) -> list[str]:
+    """One line's cells as np.loadtxt(quotechar='"') splits them: a quoted "1,5" is one cell."""
+    return next(csv.reader([line]), [])
+
+
 def _line_of_row(path: Path, row: int) -> int:
     """The file line of data row ``row`` (0-based); walks the file, so only for errors."""
     for i, (number, _) in enumerate(_lines(path)):
@@ -213,7 +228,7 @@ def _line_of_row(path: Path, row: int) -> int:
 def _locate_bad_cell(path: Path, header: list[str]) -> str | None:
     """The first line np.loadtxt could not read, said for a person; None if not found."""
     for number, line in _lines(path):
-        cells = line.split(",")
+        cells = _cells(line)
         if len(cells) != len(header):
             return (f"'{path}' line {number} has {len(cells)} cells, but the header has {len(header)}; "
                     f"every line needs one cell per header column")
@@ -221,6 +236,8 @@ def _locate_bad_cell(path: Path, header: list[str]) -> str | None:
             if not _is_number(_cell(cell)):
                 shown = _cell(cell)
                 what = "is empty" if not shown else f"is '{shown[:20]}', not a number"
+                if shown and _is_number(shown.replace(",", ".", 1)):
+                    what += " (write the decimal point as '.')"
                 return (f"'{path}' line {number}, column {j + 1} ('{header[j]}') {what}; "
                         f"every cell after the header must be a number")
     return None

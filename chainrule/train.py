@@ -18,16 +18,17 @@ from pathlib import Path
 
 from derive.errors import ChainruleError
 
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+# "nesterov" is "momentum" with --nesterov, the name derive and handout use for it.
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
 # --lr when not given: fit's 0.1 for sgd; 0.01 for momentum (with momentum
 # 0.9 its steady step is lr / (1 - 0.9), sgd's 0.1 again); torch.optim's own
 # defaults for the adaptive ones.
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.01, "adam": 0.001, "adamw": 0.001}
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.01, "adam": 0.001, "adamw": 0.001}
 # Each command-line hyperparameter: its keyword in the generated module, and the optimizers that take it.
 HYPER_OPTIONS = {
-    "--momentum": ("momentum", ("momentum",)),
-    "--nesterov": ("nesterov", ("momentum",)),
-    "--weight-decay": ("weight_decay", ("momentum", "rmsprop", "adam", "adamw")),
+    "--momentum": ("momentum", ("momentum", "nesterov")),
+    "--nesterov": ("nesterov", ("momentum", "nesterov")),
+    "--weight-decay": ("weight_decay", ("momentum", "nesterov", "rmsprop", "adam", "adamw")),
     "--alpha": ("alpha", ("rmsprop",)),
     "--betas": ("betas", ("adam", "adamw")),
     "--eps": ("eps", ("rmsprop", "adam", "adamw")),
@@ -39,7 +40,7 @@ examples:
       -o params.npz --plot loss.png
   chainrule train 784-128:relu-10:softmax/ce --data mnist_like.csv --epochs 3 --batch 128 -o p.npz
   chainrule train 2-8:tanh-1:sigmoid/bce --data xor.csv --epochs 500 --optimizer momentum \\
-      --momentum 0.9 --nesterov -o xor.npz
+      --momentum 0.9 --nesterov -o xor.npz          # --optimizer nesterov says the same
 
 data (--data):
   .npz  arrays X (m, n0) and Y (m, nL):  np.savez("sq.npz", X=X, Y=Y)
@@ -62,11 +63,13 @@ training:
   batch holding what is left. The loss shown and plotted for an epoch is
   the mean per-example loss over that epoch's batches, each taken before
   its step. Update rules and defaults are torch.optim's.
-  --lr default: sgd 0.1, momentum 0.01, rmsprop 0.01, adam and adamw 0.001.
+  --lr default: sgd 0.1, momentum and nesterov 0.01, rmsprop 0.01, adam and
+  adamw 0.001. --momentum, --alpha and --betas are decay rates in [0, 1).
 
 output:
-  -o PARAMS.npz holds the module's keys (W1, b1, ...) and __chainrule__
-  (the spec); read it with np.load or the generated module's load().
+  -o PARAMS.npz holds exactly the module's keys (W1, b1, ...; with batch
+  norm also its running statistics), the spec in the zip comment; read it
+  with np.load or the generated module's load() (and load_state()).
   --plot LOSS.png draws the loss per epoch (needs matplotlib:
   pip install "chainrule[plot]"). Existing files are replaced only if
   chainrule wrote them, unless --force. A progress bar shows on a terminal
@@ -98,6 +101,17 @@ def _number(least: float, strict: bool = False):
     return parse
 
 
+def _decay(text: str) -> float:
+    """A decay rate (momentum, alpha): in [0, 1); 1 or more never forgets and diverges."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (write e.g. 0.9)") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not in [0, 1) (a decay rate, e.g. 0.9)")
+    return value
+
+
 def _betas(text: str) -> tuple[float, float]:
     parts = text.split(",")
     try:
@@ -124,11 +138,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="the update rule (default sgd)")
     t.add_argument("--lr", type=_number(0, strict=True), metavar="LR",
                    help="learning rate (default depends on --optimizer, see below)")
-    t.add_argument("--momentum", type=_number(0), metavar="M", help="momentum: the velocity's decay (default 0.9)")
-    t.add_argument("--nesterov", action="store_true", default=None, help="momentum: Nesterov's look-ahead")
+    t.add_argument("--momentum", type=_decay, metavar="M", help="momentum: the velocity's decay (default 0.9)")
+    t.add_argument("--nesterov", action="store_true", default=None,
+                   help="momentum: Nesterov's look-ahead (as --optimizer nesterov)")
     t.add_argument("--weight-decay", type=_number(0), metavar="WD",
                    help="L2 weight decay (AdamW: decoupled; default 0, AdamW 0.01)")
-    t.add_argument("--alpha", type=_number(0), metavar="A", help="rmsprop: decay of the mean of g^2 (default 0.99)")
+    t.add_argument("--alpha", type=_decay, metavar="A", help="rmsprop: decay of the mean of g^2 (default 0.99)")
     t.add_argument("--betas", type=_betas, metavar="B1,B2", help="adam, adamw: moment decays (default 0.9,0.999)")
     t.add_argument("--eps", type=_number(0), metavar="EPS", help="rmsprop, adam, adamw: added to the RMS (default 1e-8)")
     t.add_argument("--seed", type=_whole(0), default=0, metavar="N",
@@ -151,8 +166,10 @@ def _hyperparameters(args) -> dict:
             raise ChainruleError(f"{option} does not apply to --optimizer {args.optimizer}; "
                                  f"it goes with {' or '.join(takers)}")
         hyper[keyword] = value
+    if args.optimizer == "nesterov":
+        hyper["nesterov"] = True
     if hyper.get("nesterov") and hyper.get("momentum", 0.9) == 0:
-        raise ChainruleError("--nesterov needs --momentum > 0")
+        raise ChainruleError("Nesterov's look-ahead (--nesterov, --optimizer nesterov) needs --momentum > 0")
     return hyper
 
 
@@ -199,7 +216,8 @@ def run(args) -> str:
         # Overflow is reported once, as divergence, by the callback, not as NumPy warnings.
         with np.errstate(over="ignore", invalid="ignore"):
             params, history = module.fit(params, X, Y, epochs=args.epochs, batch_size=args.batch,
-                                         optimizer=args.optimizer, lr=lr, seed=args.seed,
+                                         optimizer="momentum" if args.optimizer == "nesterov" else args.optimizer,
+                                         lr=lr, seed=args.seed,
                                          callback=progress, **({"state": state} if state is not None else {}),
                                          **hyper)
     except ChainruleError:
@@ -251,7 +269,8 @@ class _Progress:
 def _summary(args, net, m, examples, lr, hyper, history, times, written, dtype) -> str:
     reading, seconds = times
     batches = -(-m // args.batch)
-    settings = ", ".join([f"{args.optimizer} lr {lr:g}"] + [f"{k} {v}" for k, v in hyper.items()])
+    shown = [k if v is True else f"{k} {v}" for k, v in hyper.items() if k != args.optimizer]
+    settings = ", ".join([f"{args.optimizer} lr {lr:g}"] + shown)
     labels = " (class labels one-hot encoded)" if examples.from_labels else ""
     lines = [
         f"trained {net.spec} on {args.data}: {m} examples{labels}",

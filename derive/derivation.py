@@ -133,6 +133,7 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
         out.append(section)
         data["trace"] = [{"step": r.step, "parameters": {p: jsondata.number(v) for p, v in r.params.items()},
                           "loss": jsondata.number(r.loss)} for r in trace]
+        data["hyperparameters"] = hyperparameters_data(optimizer or "sgd", rate)
         if optimizer in ("adam", "adamw"):   # L2 in the loss against AdamW's decoupled decay
             out += [s for s in [decay.section(net, example, steps, rate, g, g.scheme(), t)] if s is not None]
         if optimizer not in (None, "sgd"):
@@ -140,6 +141,20 @@ def numbers_sections(net, g, example, ev, shown, steps, lr, data: dict, t, param
             for row, after in zip(data["trace"], trace[1:]):
                 row["state"] = {p: {str(k): jsondata.number(v) for k, v in s.items()}
                                 for p, s in (after.state or {}).items()}
+    return out
+
+
+def hyperparameters_data(optimizer: str, rate) -> dict:
+    """What the trace ran with, under torch.optim's keywords: {"lr": "0.1", "betas": ["0.9", "0.999"], ...}."""
+    from .optimizers import OPTIMIZERS
+    out: dict = {}
+    for _, keyword, value in OPTIMIZERS[optimizer].settings(rate):
+        if keyword.startswith("betas["):
+            out.setdefault("betas", []).append(jsondata.number(value))
+        else:
+            out[keyword] = jsondata.number(value)
+    if optimizer == "nesterov":
+        out["nesterov"] = True
     return out
 
 

@@ -32,6 +32,7 @@ class Example:
     description: str = ""
     masks: tuple[tuple[str, tuple[tuple[Fraction, ...], ...]], ...] = ()
     description_key: str = ""   # a preset's description is a message, so that it is translated
+    target: str = ""            # the function of x the examples sample (one input, one output), e.g. "x**2"
 
     def described(self, t) -> str:
         """The description in the reader's language ('' when there is none)."""
@@ -102,7 +103,33 @@ def _rows(value, shape: tuple[int, ...], what: str, hint: str) -> tuple[tuple[Fr
     return tuple(rows)
 
 
-KNOWN = {"x", "y", "lr", "steps", "description", "params"}
+KNOWN = {"x", "y", "lr", "steps", "description", "params", "target"}
+
+
+def target_function(text: str, where: str = "target"):
+    """The example's target, a function of x, as a SymPy expression: read by
+    the --expr parser's AST whitelist (numbers, x, + - * / **, the known
+    functions), never evaluated by Python."""
+    import sympy as sp
+
+    from .errors import ChainruleError
+    from .views.staged import parse
+    hint = 'write a function of x such as "x**2" or "sin(x)"'
+    if not isinstance(text, str) or not text.strip() or len(text) > parse.MAX_TEXT:
+        raise SpecError(f"{where} must be a function of x as text; {hint}")
+    try:
+        written = parse.normalise(text, where).replace("^", "**").strip()
+        order: list[str] = []
+        parse._check_node(parse.parse_tree(written, where, hint), order, written)
+        if set(order) - {"x"}:
+            raise SpecError(f"{where} uses {', '.join(sorted(set(order) - {'x'}))}; it is a function of x "
+                            f"alone; {hint}")
+        expr = parse.reference(written, order)
+    except SpecError:
+        raise
+    except ChainruleError as exc:
+        raise SpecError(f"{where}: " + str(exc).replace("--expr", "the target")) from None
+    return expr.xreplace({sp.Symbol("x", real=True): sp.Symbol("x")})
 
 
 def example_from_table(net, table: dict, where: str) -> Example:
@@ -167,8 +194,14 @@ def example_from_table(net, table: dict, where: str) -> Example:
     description = table.get("description", "")
     if not isinstance(description, str):
         raise SpecError(f"{where}: description must be text")
+    target = table.get("target", "")
+    if target != "":
+        if shape_in != (1,) or n_out != 1:
+            raise SpecError(f"{where}: target (the function of x the examples sample) needs a network of "
+                            f"one input and one output; {net.spec} has {in_text} and {n_out}")
+        target_function(target, f"{where}: target")
     return Example(X, Y, tuple((p, params[p]) for p in order), lr, steps, description,
-                   tuple(sorted(masks.items())))
+                   tuple(sorted(masks.items())), target=target)
 
 
 def draw_masks(net, key: str, m: int, rng: random.Random) -> tuple[tuple[Fraction, ...], ...]:

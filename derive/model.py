@@ -247,6 +247,7 @@ class Series:
     label: str
     points: list            # [(x, y)] as floats
     marks: bool = True      # marks at the points (a trace); False: a smooth curve
+    line: bool = True       # the marks joined by a line (a trace); False: marks only (data points)
 
 
 @dataclass

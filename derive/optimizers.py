@@ -28,6 +28,9 @@ from .evaluate import compile_expr
 theta, g, t, lr = sp.symbols("θ g t η", real=True)
 m, v, b, m_hat, v_hat = sp.symbols("m v b m̂ v̂", real=True)
 mu, alpha, beta1, beta2, eps, wd = sp.symbols("μ α β₁ β₂ ε λ", real=True)
+# Each hyperparameter as torch.optim's constructors name it.
+TORCH_NAMES = {lr: "lr", mu: "momentum", alpha: "alpha", beta1: "betas[0]", beta2: "betas[1]", eps: "eps",
+               wd: "weight_decay"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ class Optimizer:
         for s, value in self.defaults.items():
             out.setdefault(s, Fraction(str(value)))
         return out
+
+    def settings(self, lr_value, **given) -> list[tuple]:
+        """(symbol, torch.optim's keyword, value) of every hyperparameter the
+        rule uses, in TORCH_NAMES' order: what a trace states it ran with."""
+        used = set().union(*(e.free_symbols for _, e in self.steps))
+        values = self.hyper(lr_value, **given)
+        return [(s, name, values[s]) for s, name in TORCH_NAMES.items() if s in used and s in values]
 
 
 _decayed = g + wd * theta

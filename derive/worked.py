@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from . import names
-from .evaluate import Program, exact, short, to_mp
+from .evaluate import EvaluationError, Program, exact, short, to_mp
 from .graph import Graph
 
 
@@ -125,7 +125,13 @@ def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = No
         stepper = Stepper(rule, rule.hyper(lr, **hyper), decayed)
     out, state = [], None
     for step in range(steps + 1):
-        ev = start if step == 0 and start is not None else evaluate(graph, example, params)
+        try:
+            ev = start if step == 0 and start is not None else evaluate(graph, example, params)
+        except EvaluationError as exc:
+            if step == 0:
+                raise
+            raise EvaluationError(f"after {step} step{'s' * (step != 1)} of gradient descent with learning rate "
+                                  f"{float(lr):g}: {exc}") from None
         out.append(TraceRow(step, dict(params), ev.loss, state))
         if step < steps:
             if stepper is None:

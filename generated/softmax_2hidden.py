@@ -341,19 +341,37 @@ def momentum_step(params, grads, state, lr, momentum=0.9, nesterov=False, weight
     (torch's name).  Returns (new_params, new_state); params, grads and
     state are only read.  Float32 parameters and gradients stay float32.
     """
+    return _momentum(params, grads, state, lr, momentum, nesterov, weight_decay, _owned=False)
+
+
+def _momentum(params, grads, state, lr, momentum, nesterov, weight_decay, _owned):
+    """momentum_step's arithmetic.  _owned=True (fit, on its own copies):
+    params and state are updated in place and returned; the values are the same."""
     lr, momentum, weight_decay = float(lr), float(momentum), float(weight_decay)
     velocity = state.get("momentum_buffer")
     new_params, new_velocity = {}, {}
     for name, p in params.items():
         g = grads[name]
+        p = _own(p, _owned)
         if weight_decay != 0:
             g = g + weight_decay * p
         if momentum != 0:
-            b = g.copy() if velocity is None else momentum * velocity[name] + g
+            if velocity is None:
+                b = g.copy()                          # b = g on the first step
+            else:
+                b = _own(velocity[name], _owned)
+                b *= momentum
+                b += g                                # b <- momentum * b + g
             new_velocity[name] = b
             g = g + momentum * b if nesterov else b
-        new_params[name] = p - lr * g
+        p -= lr * g                                   # p <- p - lr * d
+        new_params[name] = p
     return new_params, ({"momentum_buffer": new_velocity} if momentum != 0 else {})
+
+
+def _own(a, owned):
+    """``a`` itself when the caller owns it (fit), else a copy to update in place."""
+    return a if owned else a.copy()
 
 
 def rmsprop_step(params, grads, state, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0):
@@ -368,16 +386,29 @@ def rmsprop_step(params, grads, state, lr=0.01, alpha=0.99, eps=1e-8, weight_dec
     (torch's names).  Returns (new_params, new_state); params, grads and
     state are only read.  Float32 parameters and gradients stay float32.
     """
+    return _rmsprop(params, grads, state, lr, alpha, eps, weight_decay, _owned=False)
+
+
+def _rmsprop(params, grads, state, lr, alpha, eps, weight_decay, _owned):
+    """rmsprop_step's arithmetic; _owned as in _momentum."""
     lr, alpha, eps, weight_decay = float(lr), float(alpha), float(eps), float(weight_decay)
     square_avg = state.get("square_avg", {})
     new_params, new_square_avg = {}, {}
     for name, p in params.items():
         g = grads[name]
+        p = _own(p, _owned)
         if weight_decay != 0:
             g = g + weight_decay * p
-        v = alpha * square_avg.get(name, 0.0) + (1 - alpha) * np.square(g)
+        v = _own(square_avg[name], _owned) if name in square_avg else np.zeros_like(p)
+        v *= alpha
+        square = np.square(g)
+        square *= 1 - alpha
+        v += square                                   # v <- alpha * v + (1 - alpha) * g^2
         new_square_avg[name] = v
-        new_params[name] = p - lr * g / (np.sqrt(v) + eps)
+        step = lr * g
+        step /= np.sqrt(v) + eps
+        p -= step                                     # p <- p - lr * g / (sqrt(v) + eps)
+        new_params[name] = p
     return new_params, {"step": state.get("step", 0) + 1, "square_avg": new_square_avg}
 
 
@@ -398,7 +429,7 @@ def adam_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weigh
     params, grads and state are only read.  Float32 parameters and gradients
     stay float32.
     """
-    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=False)
+    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=False, _owned=False)
 
 
 def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
@@ -417,11 +448,11 @@ def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
     state is as adam_step's.  Returns (new_params, new_state); params, grads
     and state are only read.  Float32 parameters and gradients stay float32.
     """
-    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=True)
+    return _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled=True, _owned=False)
 
 
-def _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled):
-    """adam_step (decoupled=False) and adamw_step (decoupled=True)."""
+def _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled, _owned):
+    """adam_step (decoupled=False) and adamw_step (decoupled=True); _owned as in _momentum."""
     lr, eps, weight_decay = float(lr), float(eps), float(weight_decay)
     beta1, beta2 = float(betas[0]), float(betas[1])
     t = state.get("step", 0) + 1
@@ -430,15 +461,28 @@ def _adam(params, grads, state, lr, betas, eps, weight_decay, decoupled):
     new_params, new_exp_avg, new_exp_avg_sq = {}, {}, {}
     for name, p in params.items():
         g = grads[name]
+        p = _own(p, _owned)
         if weight_decay != 0 and decoupled:
-            p = p * (1 - lr * weight_decay)
+            p *= 1 - lr * weight_decay
         elif weight_decay != 0:
             g = g + weight_decay * p
-        m = beta1 * exp_avg.get(name, 0.0) + (1 - beta1) * g
-        v = beta2 * exp_avg_sq.get(name, 0.0) + (1 - beta2) * np.square(g)
+        m = _own(exp_avg[name], _owned) if name in exp_avg else np.zeros_like(p)
+        m *= beta1
+        m += (1 - beta1) * g                          # m <- beta1 * m + (1 - beta1) * g
+        v = _own(exp_avg_sq[name], _owned) if name in exp_avg_sq else np.zeros_like(p)
+        v *= beta2
+        square = np.square(g)
+        square *= 1 - beta2
+        v += square                                   # v <- beta2 * v + (1 - beta2) * g^2
         new_exp_avg[name], new_exp_avg_sq[name] = m, v
-        m_hat, v_hat = m / correction1, v / correction2
-        new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        denom = v / correction2                       # v_hat
+        np.sqrt(denom, out=denom)
+        denom += eps
+        step = m / correction1                        # m_hat
+        step *= lr
+        step /= denom
+        p -= step                                     # p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+        new_params[name] = p
     return new_params, {"step": t, "exp_avg": new_exp_avg, "exp_avg_sq": new_exp_avg_sq}
 
 
@@ -448,6 +492,13 @@ OPTIMIZERS = {
     "rmsprop": rmsprop_step,
     "adam": adam_step,
     "adamw": adamw_step,
+}
+# The same arithmetic for fit, which owns its parameters and state: updated in place.
+IN_PLACE = {
+    "momentum": _momentum,
+    "rmsprop": _rmsprop,
+    "adam": lambda *args, **kwargs: _adam(*args, decoupled=False, **kwargs),
+    "adamw": lambda *args, **kwargs: _adam(*args, decoupled=True, **kwargs),
 }
 # The keyword arguments fit passes on to each optimizer (all but lr).
 HYPERPARAMETERS = {
@@ -499,6 +550,15 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
         Y = Y.astype(dtype)
     m = X.shape[0]
     step = OPTIMIZERS[optimizer]
+    if optimizer != "sgd":
+        # The step's own arithmetic, in place on fit's copies and optimizer
+        # state (IN_PLACE), with the public step's defaults (torch's) for the
+        # hyperparameters not given: the same numbers, no new arrays per batch.
+        code = step.__code__
+        names = code.co_varnames[:code.co_argcount]
+        settings = {**dict(zip(names[-len(step.__defaults__):], step.__defaults__)), **hyper}
+        settings.pop("lr", None)
+        in_place = IN_PLACE[optimizer]
     step_lr = dtype.type(lr)
     rng = np.random.default_rng(seed)
     opt_state, history = {}, []   # the optimizer's state
@@ -516,7 +576,7 @@ def fit(params, X, Y, epochs, batch_size, optimizer="sgd", lr=0.1, seed=0, callb
                     g *= step_lr
                     params[name] -= g
             else:
-                params, opt_state = step(params, grads, opt_state, lr, **hyper)
+                params, opt_state = in_place(params, grads, opt_state, lr, _owned=True, **settings)
             if callback is not None:
                 callback(epoch, start + len(rows), total / (start + len(rows)))
         history.append(total / m)

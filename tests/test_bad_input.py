@@ -188,3 +188,24 @@ def test_bare_command_prints_usage_and_one_error_line(tmp_path):
     assert code == 2
     assert err.strip().splitlines()[-1].startswith("chainrule: error: ")
     assert sum(line.startswith("chainrule: error:") for line in err.splitlines()) == 1
+
+
+SATURATED = ('[network]\nspec = "1-1:sigmoid/bce"\n[example]\nx = [[1.0]]\ny = [[0.0]]\nW1 = [[{w}]]\n'
+             'b1 = [0.0]\nsteps = 2\n')
+
+
+@pytest.mark.parametrize("weight, args, says", [
+    # sigmoid(1000) is 1 to far more than 30 digits, so the bce loss is log 0 already in the example
+    ("1000.0", ["derive", "net.toml", "--numbers"], "numbers cannot be computed: log of 0"),
+    ("1000.0", ["handout", "net.toml", "-o", "h.tex"], "numbers cannot be computed: log of 0"),
+    ("1000.0", ["explore", "net.toml", "-o", "e.html", "--numbers"], "numbers cannot be computed: log of 0"),
+    # the example is fine; Adam with lr 1000 saturates it after two steps
+    ("3.0", ["derive", "net.toml", "--steps", "5", "--lr", "1000", "--optimizer", "adam"],
+     "after 2 steps of gradient descent with learning rate 1000: log of 0"),
+])
+def test_a_saturated_example_is_bad_input_not_an_internal_error(tmp_path, weight, args, says):
+    (tmp_path / "net.toml").write_text(SATURATED.format(w=weight))
+    code, err, seconds, created = run(args, tmp_path)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("chainrule: error: ") and says in err
+    assert "smaller --lr" in err and not created and seconds < 10

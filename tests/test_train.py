@@ -187,12 +187,24 @@ BAD_DATA = [
      "Y[2] (row 3): the class label 5 is not a whole number 0..2"),
     ("2-3-1", lambda t: _bad_csv(t, "a\n", name="d.txt"), "should end in .npz or .csv"),
     ("2-3-1", lambda t: t / "missing.csv", "no such file"),
+    # the first cell np.loadtxt cannot read, found as np.loadtxt splits a line (a quoted "1,5" is one cell)
+    ("2-3-1", lambda t: _bad_csv(t, 'a,b,y\n1,2,3\n"1,5",2,3\n'),
+     "line 3, column 1 ('a') is '1,5', not a number (write the decimal point as '.')"),
+    ("2-3-1", lambda t: _bad_csv(t, "a,b,y\n1,2,3\n1_000,2,3\n"), "line 3, column 1 ('a') is '1_000', not a number"),
+    ("1-4-1", lambda t: _bad_csv(t, "x;y\n1;2\n"),
+     "the header has 1 column, but 1-4:sigmoid-1:identity/mse needs 2: 1 input, then 1 target; its cells look "
+     "separated by ';', but a CSV here separates them by commas"),
+    ("1-4-1", lambda t: _bad_csv(t, "x\ty\n1\t2\n"), "its cells look separated by tabs"),
+    ("1-4-1", lambda t: _bad_csv(t, "x,y,\n1,2,\n"), "the header ends in a comma (an empty last column)"),
+    ("2-3-1", lambda t: (t / "folder.csv").mkdir() or t / "folder.csv", "'"),
 ]
 
 
 @pytest.mark.parametrize("spec, make, message", BAD_DATA, ids=[f"{i}" for i in range(len(BAD_DATA))])
 def test_bad_data_is_one_line_and_writes_nothing(tmp_path, capsys, spec, make, message):
     data = make(tmp_path)
+    if data.is_dir():
+        message = f"--data '{data}' is a folder; give the .npz or .csv file in it"
     before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run(["train", spec, "--data", data, "--epochs", 1, "-o", tmp_path / "p.npz",
                           "--plot", tmp_path / "loss.png"], capsys)
@@ -221,7 +233,12 @@ def test_bad_cell_in_a_large_csv_is_found_quickly(tmp_path, capsys):
 BAD_OPTIONS = [
     (["--optimizer", "adam", "--momentum", "0.5"], "--momentum does not apply to --optimizer adam; it goes with momentum"),
     (["--optimizer", "sgd", "--weight-decay", "0.1"], "--weight-decay does not apply to --optimizer sgd"),
-    (["--optimizer", "momentum", "--momentum", "0", "--nesterov"], "--nesterov needs --momentum > 0"),
+    (["--optimizer", "momentum", "--momentum", "0", "--nesterov"], "needs --momentum > 0"),
+    (["--optimizer", "nesterov", "--momentum", "0"], "(--nesterov, --optimizer nesterov) needs --momentum > 0"),
+    (["--optimizer", "momentum", "--momentum", "9"], "argument --momentum: 9 is not in [0, 1) (a decay rate"),
+    (["--optimizer", "rmsprop", "--alpha", "1.5"], "argument --alpha: 1.5 is not in [0, 1)"),
+    (["--optimizer", "rmsprop", "--alpha", "high"], "argument --alpha: 'high' is not a number"),
+    (["--optimizer", "nesterov", "--betas", "0.9,0.99"], "--betas does not apply to --optimizer nesterov"),
     (["--betas", "0.9"], "not two numbers in [0, 1)"),
     (["--epochs", "0"], "0 is less than 1"),
     (["--batch", "0"], "0 is less than 1"),
@@ -322,3 +339,61 @@ def test_batch_norm_running_statistics_are_saved_and_load_back(tmp_path, capsys)
     assert np.array_equal(module.predict(params, X, state), module.predict(want, X, want_state))
     module.save(params, tmp_path / "again.npz", state)
     assert all(np.array_equal(module.load_state(tmp_path / "again.npz")[k], state[k]) for k in state)
+
+
+def test_nesterov_is_torch_sgd_with_nesterov(tmp_path, capsys):
+    """--optimizer nesterov (derive's name for it) trains as torch.optim.SGD(momentum, nesterov=True,
+    weight_decay) does, over the same shuffled batches, in float64."""
+    torch = pytest.importorskip("torch")
+    X, Y = square_data(23)
+    np.savez(tmp_path / "sq.npz", X=X, Y=Y)
+    code, out, err = run(["train", SQUARE, "--data", tmp_path / "sq.npz", "--epochs", 3, "--batch", 5,
+                          "--optimizer", "nesterov", "--momentum", "0.7", "--weight-decay", "0.01",
+                          "--lr", "0.05", "--seed", "4", "-o", tmp_path / "p.npz"], capsys)
+    assert code == 0, err
+    assert "nesterov lr 0.05, momentum 0.7, weight_decay 0.01, seed 4" in out
+    start = codegen.compile(SQUARE).init_params(4)
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in start.items()}
+    opt = torch.optim.SGD(list(p.values()), lr=0.05, momentum=0.7, nesterov=True, weight_decay=0.01)
+    rng, tX, tY = np.random.default_rng(4), torch.tensor(X), torch.tensor(Y)
+    for _ in range(3):
+        order = rng.permutation(len(X))
+        for s in range(0, len(X), 5):
+            rows = torch.tensor(order[s:s + 5])
+            yhat = torch.tanh(tX[rows] @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"]
+            J = 0.5 * ((yhat - tY[rows]) ** 2).sum() / len(rows)
+            opt.zero_grad()
+            J.backward()
+            opt.step()
+    with np.load(tmp_path / "p.npz") as saved:
+        for k, v in p.items():
+            np.testing.assert_allclose(saved[k], v.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_help_says_what_the_parameters_file_holds(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "holds exactly the module's keys" in out and "the spec in the zip comment" in out
+    assert "--optimizer nesterov says the same" in out
+
+
+def test_train_compiles_through_the_cache(tmp_path, capsys, monkeypatch):
+    """The first run writes the generated module to the cache; the next run
+    (a fresh process, here a cleared memory) imports it from there."""
+    from codegen import loader
+    monkeypatch.setenv("CHAINRULE_CACHE", str(tmp_path / "cache"))
+    X, Y = square_data()
+    np.savez(tmp_path / "sq.npz", X=X, Y=Y)
+    spec = "1-5:tanh-1/half_se"   # a network no other test compiles
+    args = ["train", spec, "--data", tmp_path / "sq.npz", "--epochs", 1, "-o", tmp_path / "p.npz"]
+    monkeypatch.setattr(loader, "_MEMORY", {})
+    emitted, from_disk = loader.stats["emitted"], loader.stats["from_disk"]
+    assert run(args, capsys)[0] == 0
+    cached = list((tmp_path / "cache").glob("chainrule_generated_*.py"))
+    assert len(cached) == 1 and cached[0].read_text().startswith(
+        "# Generated by chainrule from 1-5:tanh-1:identity/half_se -- do not edit.")
+    assert loader.stats["emitted"] == emitted + 1
+    monkeypatch.setattr(loader, "_MEMORY", {})
+    assert run(args, capsys)[0] == 0
+    assert loader.stats["emitted"] == emitted + 1 and loader.stats["from_disk"] == from_disk + 1

@@ -976,3 +976,15 @@ MESSAGES.update({
                     "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
                     "penalty is {j_l2} with L2 against {j_w} with AdamW."),
 })
+
+MESSAGES.update({
+    # -- issue 12 audit: the optimizer trace's hyperparameters and rows (derive/views/numbers.py),
+    #    the target function in the handout's fit picture (derive/views/handout/learning.py) --
+    "optimizer.settings": "The values it runs with: the learning rate as given, the rest torch.optim's defaults.",
+    "optimizer.hyperparameter": "hyperparameter",
+    "optimizer.rows": ("Row t holds the parameter and J before step t + 1, the gradient g there, and the "
+                       "state that step leaves."),
+    "plot.target": "y = {f}",
+    "plot.target_caption": ("The examples are samples of y = {f}, drawn too: a good fit follows it between "
+                            "the examples, not only through them."),
+})

@@ -741,3 +741,13 @@ MESSAGES.update({
     "decay.outro": ("在 SGD 下，两列{how}一致，每个参数、每一步都是如此。在 Adam 下，{steps} 步之后参数最多相差 {adam_gap}（在 {worst}），"
                     "不含惩罚项的 J 在 L2 下为 {j_l2}，在 AdamW 下为 {j_w}。"),
 })
+
+MESSAGES.update({
+    # -- issue 12 audit: the optimizer trace's hyperparameters and rows (derive/views/numbers.py),
+    #    the target function in the handout's fit picture (derive/views/handout/learning.py) --
+    "optimizer.settings": "运行时所用的值：学习率取给定值，其余取 torch.optim 的默认值。",
+    "optimizer.hyperparameter": "超参数",
+    "optimizer.rows": "第 t 行给出第 t + 1 步之前的参数和 J、该处的梯度 g，以及这一步之后的状态。",
+    "plot.target": "y = {f}",
+    "plot.target_caption": "这些样本取自 y = {f}（图中也画出）：好的拟合在样本之间也贴近它，而不只是穿过样本。",
+})

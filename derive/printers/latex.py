@@ -535,6 +535,8 @@ class LatexPrinter(Printer):
         for i, series in enumerate(plot.series):
             color = styles[i % len(styles)]
             style = f"{color}, mark=*, mark size=1.5pt" if series.marks else f"{color}, no marks, thick"
+            if series.marks and not series.line:
+                style = f"{color}, only marks, mark=*, mark size=2pt"
             points = " ".join(f"({x:.6g},{y:.6g})" for x, y in series.points)
             lines += [r"\addplot[%s] coordinates {%s};" % (style, points),
                       r"\addlegendentry{%s}" % prose(series.label)]

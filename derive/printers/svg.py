@@ -434,8 +434,10 @@ def plot_svg(plot) -> str:
         colour = COLOURS[i % len(COLOURS)]
         pts = " ".join(f"{_n(X(x))},{_n(Y(y))}" for x, y in s.points)
         if s.marks:
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1"/>')
-            out += [f'<circle cx="{_n(X(x))}" cy="{_n(Y(y))}" r="2.5" fill="{colour}"/>' for x, y in s.points]
+            if s.line:
+                out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1"/>')
+            out += [f'<circle cx="{_n(X(x))}" cy="{_n(Y(y))}" r="{2.5 if s.line else 3.5}" fill="{colour}"/>'
+                    for x, y in s.points]
         else:
             out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
         ly = top + 8 + i * 16

@@ -137,8 +137,11 @@ def optimizer_section(g, trace, name: str, lr, p: str, t, exactness: str) -> Sec
         rows.append([Value(sp.Integer(before.step)), _v(before.params[p])] +
                     ([_v(state["g"])] + [_v(state[s]) for s in keys] if state else [""] * (1 + len(keys))) +
                     [_v(before.loss)])
+    settings = [[s.name, keyword, _v(value)] for s, keyword, value in opt.settings(lr)]
     body = [Text(t("optimizer.intro", name=name, lr=fmt(lr).plain(), p=scheme.unicode(p))), rule,
-            Table(head, rows), Text(exactness)]
+            Text(t("optimizer.settings")), Table([t("optimizer.hyperparameter"), "torch.optim", t("numbers.value")],
+                                                 settings),
+            Text(t("optimizer.rows")), Table(head, rows), Text(exactness)]
     moves = [abs(float(after.params[p]) - float(before.params[p])) / float(lr)
              for before, after in zip(trace, trace[1:])][:3]
     if name.startswith("adam") and moves:

@@ -221,3 +221,48 @@ def test_load_names_what_differs(tmp_path, square):
     np.save(tmp_path / "one.npy", params["W1"])
     with pytest.raises(ValueError, match="not an .npz archive"):
         square.load(tmp_path / "one.npy")
+
+
+TORCH_FIT_CASES = [
+    ("momentum", {}), ("momentum", dict(momentum=0.5, nesterov=True, weight_decay=0.01)),
+    ("rmsprop", {}), ("rmsprop", dict(alpha=0.9, eps=1e-6, weight_decay=0.02)),
+    ("adam", {}), ("adam", dict(betas=(0.8, 0.99), weight_decay=0.1)),
+    ("adamw", {}), ("adamw", dict(weight_decay=0.3, eps=1e-7)),
+]
+
+
+@pytest.mark.parametrize("optimizer, hyper", TORCH_FIT_CASES,
+                         ids=[f"{o}-{i}" for i, (o, _) in enumerate(TORCH_FIT_CASES)])
+def test_fit_trains_as_torch_optim_does(xor, optimizer, hyper):
+    """fit over 3 epochs of shuffled batches (8, 8, 8, 8, 5) equals a torch loop
+    over the same batches with torch.optim's class and the same settings
+    (torch's own defaults for what is not given), in float64."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((37, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    lr = 0.05
+    start = xor.init_params(3)
+    params, history = xor.fit(start, X, Y, epochs=3, batch_size=8, optimizer=optimizer, lr=lr, seed=11, **hyper)
+    make = {"momentum": lambda ps: torch.optim.SGD(ps, lr=lr, **{"momentum": 0.9, **hyper}),
+            "rmsprop": lambda ps: torch.optim.RMSprop(ps, lr=lr, **hyper),
+            "adam": lambda ps: torch.optim.Adam(ps, lr=lr, **hyper),
+            "adamw": lambda ps: torch.optim.AdamW(ps, lr=lr, **hyper)}[optimizer]
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in start.items()}
+    opt = make(list(p.values()))
+    order_rng, tX, tY, ref_history = np.random.default_rng(11), torch.tensor(X), torch.tensor(Y), []
+    for _ in range(3):
+        order, total = order_rng.permutation(len(X)), 0.0
+        for s in range(0, len(X), 8):
+            rows = torch.tensor(order[s:s + 8])
+            yhat = torch.sigmoid(torch.tanh(tX[rows] @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"])
+            J = torch.nn.functional.binary_cross_entropy(yhat, tY[rows])
+            opt.zero_grad()
+            J.backward()
+            opt.step()
+            total += J.item() * len(rows)
+        ref_history.append(total / len(X))
+    for k, v in p.items():
+        np.testing.assert_allclose(params[k], v.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=k)
+    np.testing.assert_allclose(history, ref_history, rtol=1e-12)
+    assert all(np.array_equal(start[k], xor.init_params(3)[k]) for k in start)   # fit's arguments untouched

@@ -8,11 +8,17 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+import re
+
+import sympy as sp
+
 from ...evaluate import EvaluationError, to_mp
+from ...example import target_function
 from ...format import fmt
 from ...model import Plot, Section, Series, Text
 from ...worked import descend, evaluate
 from .. import decay, numbers
+from ..delta_kinds.common import SUP
 
 TRAIN_STEPS = 200     # "after training": steps of the example's own descent
 CURVE_POINTS = 41     # samples of a smooth curve
@@ -71,11 +77,23 @@ def fit_plot(src, t) -> Plot | None:
         ev = evaluate(g, replace(probe, params=tuple(params.items())))
         return [(float(x), _f(ev.at(out, r))) for r, x in enumerate(grid)]
     data = [(_f(x[0]), _f(y[0])) for x, y in zip(ex.X, ex.Y)]
-    return Plot("x", "ŷ", [Series(t("plot.data"), data),
-                           Series(t("plot.before"), curve(dict(ex.params)), marks=False),
-                           Series(t("plot.after", steps=TRAIN_STEPS), curve(trained.params), marks=False)],
-               caption=t("plot.fit_caption", steps=TRAIN_STEPS, lr=fmt(ex.lr).plain(),
-                         loss=fmt(trained.loss).plain()))
+    series = [Series(t("plot.data"), data, line=False),
+              Series(t("plot.before"), curve(dict(ex.params)), marks=False),
+              Series(t("plot.after", steps=TRAIN_STEPS), curve(trained.params), marks=False)]
+    caption = t("plot.fit_caption", steps=TRAIN_STEPS, lr=fmt(ex.lr).plain(), loss=fmt(trained.loss).plain())
+    if ex.target:   # the function the examples sample, against which the fit is judged
+        f = target_function(ex.target)
+        x = next(iter(f.free_symbols), None)
+        # x², sin(x): whole powers as superscripts, which prose sets as maths
+        shown = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(SUP), sp.sstr(f)).replace("**", "^")
+        points = []
+        for v in grid:
+            y = (f.subs(x, sp.Rational(v.numerator, v.denominator)) if x else f).evalf(20)
+            if y.is_real and y.is_finite:   # log(x) or sqrt(x) left of 0: no point there
+                points.append((float(v), float(y)))
+        series.append(Series(t("plot.target", f=shown), points, marks=False))
+        caption += " " + t("plot.target_caption", f=shown)
+    return Plot("x", "ŷ", series, caption=caption)
 
 
 def pictures(src, trace) -> list:

@@ -72,3 +72,45 @@ def test_plot_legend_avoids_the_points_and_step_ticks_are_whole():
     assert "legend pos=north west" in out and "xtick distance" not in out
     many = Plot("step", "J", [Series("loss", [(k, 1 / (k + 1)) for k in range(201)])], whole_x=True)
     assert "xtick distance=50" in LatexPrinter().doprint_fragment(many)
+
+
+def test_relu_square_fit_is_drawn_against_x_squared():
+    """The fit picture draws y = x^2 itself (the preset's target), the examples as
+    marks only, and the trained function is closer to x^2 on the plotted range."""
+    import numpy as np
+    tex = handout.render(derive.load("relu-square"))
+    data, before, after, target = plots(tex)[1:5]
+    assert data == [(-1, 1), (0.5, 0.25), (1, 1), (2, 4)]
+    assert re.search(r"\\addplot\[blue, only marks[^\]]*\] coordinates \{\(-1,1\)", tex)
+    assert r"\addlegendentry{y = $x^{2}$}" in tex
+    xs = np.array([x for x, _ in target])
+    assert [y for _, y in target] == pytest.approx(list(xs ** 2), rel=2e-5, abs=1e-9)   # 6 digits printed
+    assert xs.min() < -1 and xs.max() > 2     # the whole range of the examples, and beyond
+    def gap(curve):
+        return float(np.mean([(y - x * x) ** 2 for x, y in curve]))
+    assert gap(after) < gap(before) / 2
+
+
+def test_toml_target(tmp_path):
+    import sympy as sp
+    from derive.errors import SpecError
+    body = ('[network]\nspec = "1-3:tanh-1/half_se"\n[example]\nx = [[0.0], [1.0]]\ny = [[0.0], [0.84]]\n'
+            'W1 = [[1.0], [0.5], [-1.0]]\nb1 = [0.0, 0.0, 0.0]\nW2 = [[0.5, 0.5, 0.5]]\nb2 = [0.0]\n'
+            'steps = 2\n')
+    (tmp_path / "ok.toml").write_text(body + 'target = "sin(x)"\n')
+    net = derive.load(str(tmp_path / "ok.toml"))
+    tex = handout.render(net)
+    target = plots(tex)[-1]
+    assert [y for _, y in target] == pytest.approx([float(sp.sin(x)) for x, _ in target], rel=2e-5, abs=1e-6)
+    for bad, message in [('target = "x + y"', "uses y; it is a function of x alone"),
+                         ('target = "__import__(x)"', "unknown function '__import__'"),
+                         ('target = "x.real"', "may not use attribute access"),
+                         ('target = 2', "must be a function of x as text")]:
+        (tmp_path / "bad.toml").write_text(body + bad + "\n")
+        with pytest.raises(SpecError, match=re.escape(message)):
+            derive.load(str(tmp_path / "bad.toml"))
+    two = body.replace('spec = "1-3:tanh-1/half_se"', 'spec = "2-3:tanh-1/half_se"').replace(
+        "[[0.0], [1.0]]", "[[0.0, 1.0], [1.0, 0.0]]").replace("[[1.0], [0.5], [-1.0]]", "[[1.0, 0], [0.5, 0], [-1.0, 0]]")
+    (tmp_path / "two.toml").write_text(two + 'target = "x**2"\n')
+    with pytest.raises(SpecError, match="needs a network of one input and one output"):
+        derive.load(str(tmp_path / "two.toml"))
