@@ -130,8 +130,10 @@ def descend(graph: Graph, example, steps: int, lr, start: Evaluation | None = No
         except EvaluationError as exc:
             if step == 0:
                 raise
-            raise EvaluationError(f"after {step} step{'s' * (step != 1)} of gradient descent with learning rate "
-                                  f"{float(lr):g}: {exc}") from None
+            stopped = EvaluationError(f"after {step} step{'s' * (step != 1)} of gradient descent with learning "
+                                      f"rate {float(lr):g}: {exc}")
+            stopped.step = step   # where the trace stops, for a view that shows what came before
+            raise stopped from None
         out.append(TraceRow(step, dict(params), ev.loss, state))
         if step < steps:
             if stepper is None:

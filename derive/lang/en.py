@@ -988,3 +988,10 @@ MESSAGES.update({
     "plot.target_caption": ("The examples are samples of y = {f}, drawn too: a good fit follows it between "
                             "the examples, not only through them."),
 })
+
+MESSAGES.update({
+    "handout.trace_stopped": ("Gradient descent from this example, with learning rate {lr}, reaches a loss that "
+                              "cannot be computed at step {step} (a saturated unit: the log of 0, or an overflow), "
+                              "so the descent trace is left out. A smaller learning rate or an example nearer 0 "
+                              "keeps the units out of saturation."),
+})

@@ -751,3 +751,8 @@ MESSAGES.update({
     "plot.target": "y = {f}",
     "plot.target_caption": "这些样本取自 y = {f}（图中也画出）：好的拟合在样本之间也贴近它，而不只是穿过样本。",
 })
+
+MESSAGES.update({
+    "handout.trace_stopped": ("从这个算例出发、以学习率 {lr} 做梯度下降，在第 {step} 步得到无法计算的损失（神经元饱和：对 0 取对数，"
+                              "或溢出），所以省略梯度下降的过程。更小的学习率或更接近 0 的算例可以让神经元不进入饱和。"),
+})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ... import names
-from ...evaluate import as_sympy
+from ...evaluate import EvaluationError, as_sympy
 from ...format import fmt
 from ...model import Literal, Math, Section, Table, Text, Value
 from ..prose import para
@@ -56,9 +56,13 @@ def graph_route(src) -> list:
     out.append(numbers.gradient_section(net, ev, shown, t))
     if ex.steps:
         # every parameter takes the step; the table shows the first few of all of them
-        section, trace = numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)
-        out.append(section)
-        out += learning.pictures(src, trace)
+        try:
+            section, trace = numbers.trace_section(net, g, ex, ex.steps, ex.lr, ev, net.param_names(), t)
+        except EvaluationError as exc:   # a saturated unit's loss became log 0 on the way: no trace
+            out.append(Text(t("handout.trace_stopped", step=getattr(exc, "step", "?"), lr=fmt(ex.lr).plain())))
+        else:
+            out.append(section)
+            out += learning.pictures(src, trace)
     return out
 
 

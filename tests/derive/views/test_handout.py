@@ -336,3 +336,12 @@ def test_a_central_difference_across_a_kink_asks_about_another_parameter():
     the difference disagreed with backprop and the handout failed (exit 1)."""
     text = handout.render(derive.PRESETS["small-cnn"](), seed=5, code_listing=LISTING)
     assert "Checking a gradient numerically" in text
+
+
+def test_a_trace_that_saturates_is_left_out_with_a_sentence():
+    """3-2:softplus-2:sigmoid/bce/nobias with the first weights times 40 reaches
+    log 0 at step 3 of its descent: the handout says so instead of failing
+    (found by the drawn-networks test)."""
+    net = saturated("3-2:softplus-2:sigmoid/bce/nobias", 4)
+    text = " ".join(handout.render(net, code_listing=LISTING).split())
+    assert "cannot be computed at step 3" in text and "descent trace is left out" in text
