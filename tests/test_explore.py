@@ -197,6 +197,8 @@ def test_screenshots(driver, pages):
             driver.execute_script("document.getElementById('derivation').scrollIntoView()")
             browser.screenshot(driver, f"explore-{key}-{name}", width)
             assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
+            # the maths wraps between terms and factors: no line of it scrolls sideways
+            assert browser.scrolls_sideways(driver, "#derivation .part, #derivation .factor") == []
     clean(driver)
 
 
