@@ -437,6 +437,20 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         # Iverson brackets: the Greek delta is already the error term
         return self.bracketed(self.row(self._print(e.args[0]), self.mo("="), self._print(e.args[1])), "[", "]")
 
+    def _print_Iverson(self, e):
+        """[lo ≤ e ≤ hi], a side left out when it is open (as the LaTeX printer)."""
+        items = [self._print(e.lo), self.mo("≤")] if e.lo is not None else []
+        items.append(self._print(e.e))
+        if e.hi is not None:
+            items += [self.mo("≤"), self._print(e.hi)]
+        return self.bracketed(self.row(*items), "[", "]")
+
+    def _print_Infinity(self, e):
+        return self.el("mi", text="∞")
+
+    def _print_NegativeInfinity(self, e):
+        return self.row(self.mo("−"), self.el("mi", text="∞"))
+
     def _print_OneMatrix(self, e):
         return self.el("mn", text="1", mathvariant="bold")
 

@@ -94,6 +94,19 @@ def _texts(node):
             yield from _texts(c)
 
 
+def test_iverson_bracket_and_infinity():
+    """The index algebra's bracket [1 ≤ g ≤ K] prints as a bracket, as in the
+    LaTeX printer (it printed 'iverson(..., -&#x221E;, ...)' as text)."""
+    import sympy as sp
+    from derive.index_algebra import Iverson
+    g, K = sp.symbols("g K", integer=True)
+    printer = NetworkMathMLPrinter(Scheme(L=2))
+    both, upper = printer.doprint(Iverson(2 * g, 1, K)), printer.doprint(Iverson(g, None, K))
+    assert "iverson" not in both.lower() and "&amp;" not in both + upper
+    assert re.sub(r"<[^>]+>", "", both) == "[1≤2\u2062g≤K]" and re.sub(r"<[^>]+>", "", upper) == "[g≤K]"
+    assert re.sub(r"<[^>]+>", "", printer.doprint(-sp.oo)) == "−∞"
+
+
 def test_page_holds_the_derivation(page):
     assert "<math>" in page and "(BP4)" in page and "<table>" in page
     # the numbers are derive's: the same formatter, the same worked example
