@@ -187,6 +187,27 @@ def test_cnn_page_blocks_and_buttons(driver, pages):
     clean(driver)
 
 
+def test_phone_shows_a_block_drawing_in_rows(driver, pages):
+    """At 375 px the CNN's drawing (nothing in it to click) stands in rows one
+    under the other, all at one scale no smaller than 3/4, instead of
+    scrolling sideways; at 1280 px it is the one drawing."""
+    rows_js = """return Array.from(document.querySelectorAll('figure.drawing .rows svg')).map(s => {
+        const r = s.getBoundingClientRect(); return [r.width, r.right, s.viewBox.baseVal.width]; })"""
+    open_page(driver, pages["cnn"], 375)
+    full = driver.find_element("css selector", "figure.drawing .scroll svg")
+    assert not full.is_displayed()
+    rows = driver.execute_script(rows_js)
+    assert len(rows) >= 2 and all(right <= 375 for _, right, _ in rows)
+    scales = [shown / drawn for shown, _, drawn in rows]
+    assert min(scales) >= 0.74 and max(scales) - min(scales) < 0.01
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 376
+    browser.screenshot(driver, "explore-cnn-rows", 375)
+    open_page(driver, pages["cnn"], 1280)
+    assert driver.find_element("css selector", "figure.drawing .scroll svg").is_displayed()
+    assert all(shown == 0 for shown, _, _ in driver.execute_script(rows_js))
+    clean(driver)
+
+
 def test_screenshots(driver, pages):
     """Desktop and phone: the drawing, then a chosen derivation (looked at by hand)."""
     for key, name in [("mlp", "w1_2_1"), ("cnn", "b4_2")]:
