@@ -168,6 +168,61 @@ def test_matrix_view_toggle(driver, pages):
     clean(driver)
 
 
+def _worked_numbers(text: str) -> list[str]:
+    """The numbers of `derive --numbers --view delta`'s worked example: the
+    parameters' values, every quantity per example, J and the gradients'
+    values (not the data, not the sums' 1/m)."""
+    section = text[text.index("Worked example: the data"):text.index("Gradient descent:")]
+    out = []
+    for line in section.splitlines():
+        cells = line.split()
+        if not line.startswith("  ") or not cells or cells[0].isdigit() or set(cells[0]) <= set("─") \
+                or "example" in cells:   # a header
+            continue
+        if cells[0] == "J":
+            out.append(cells[2])
+        elif "Σ" in line:
+            out.append(cells[-1])
+        else:
+            out += [c for c in cells[1:] if re.fullmatch(r"-?\d+(\.\d+)?(e[-+]\d+)?", c)]
+    return out
+
+
+def test_matrix_view_numbers_step_and_reset(driver, pages, capsys):
+    """With --numbers the matrix view carries the worked example of `derive
+    --numbers --view delta` (the same numbers), and a step refills them:
+    after five steps its J, parameters and gradients are the generated
+    module's; a reset puts chainrule's numbers back."""
+    assert main(["derive", MLP, "--numbers", "--view", "delta"]) == 0
+    expected = _worked_numbers(capsys.readouterr().out)
+    open_page(driver, pages["mlp"])
+    driver.find_element("id", "view-matrix").click()
+    shown = lambda: [browser.plain_number(e.get_attribute("textContent"))   # noqa: E731
+                     for e in driver.find_elements("css selector", "#matrix [data-slot]")]
+    assert len(expected) > 60 and sorted(shown()) == sorted(expected)
+    for width in (1280, 375):
+        driver.set_window_size(width, 1000)
+        driver.execute_script("document.querySelector('#matrix section[data-key=numbers-forward]').scrollIntoView()")
+        browser.screenshot(driver, "explore-mlp-matrix-numbers", width)
+    assert browser.scrolls_sideways(driver, "#matrix .part, #matrix .factor") == []
+    for _ in range(5):
+        driver.find_element("id", "step").click()
+    J, grads, params = sgd(MLP, 5)
+    net = derive.load(MLP)
+    values = [float(x) for x in shown()]
+    names = net.param_names()
+    after = dict(zip(names, values[:len(names)]))           # the parameter table comes first
+    assert after["w1_2_1"] == pytest.approx(params["W1"][1, 0], rel=1e-5)
+    assert after["b2_1"] == pytest.approx(params["b2"][0], rel=1e-5)
+    slopes = dict(zip(names, values[-len(names):]))          # the gradient table comes last
+    assert all(slopes[p] == pytest.approx(grads[p], rel=1e-5, abs=1e-9) for p in names)
+    assert J == pytest.approx(float(browser.plain_number(driver.find_element(
+        "css selector", "#matrix math [data-slot='0']").get_attribute("textContent"))), rel=1e-5)
+    driver.find_element("id", "reset").click()
+    assert sorted(shown()) == sorted(expected)
+    clean(driver)
+
+
 def test_cnn_page_blocks_and_buttons(driver, pages):
     open_page(driver, pages["cnn"])
     net = derive.load(CNN)
