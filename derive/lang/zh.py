@@ -741,3 +741,12 @@ MESSAGES.update({
     "decay.outro": ("在 SGD 下，两列{how}一致，每个参数、每一步都是如此。在 Adam 下，{steps} 步之后参数最多相差 {adam_gap}（在 {worst}），"
                     "不含惩罚项的 J 在 L2 下为 {j_l2}，在 AdamW 下为 {j_w}。"),
 })
+
+MESSAGES.update({
+    # -- an exam's own wording where the sheet's refers to the handout's worked example ------
+    "exam.check_q": ("取 h = {h}，对 θ = {theta}（其他参数保持不变），本版本网络的损失为 J(θ + h) = {plus}，"
+                     "J(θ - h) = {minus}（{digits} 位有效数字）。用中心差分估计 {grad}。"),
+    "exam.conv_grad_q": ("这个网络的第 {l} 层以步幅 {s}、填充 {p} 滑动一个 {k} × {k} 的卷积核。表中给出一个批量中样本 1 在每个输出位置上"
+                         "输出通道 1 的误差项 δ，以及权重 {w} 在该位置所乘的输入值。计算样本 1 的损失对 {w} 的梯度。"),
+    "exam.conv_grad_batch": "在 {m} 个样本的批量上，对每个样本做同样的求和，再像 J 那样取平均，得到 {grad} = {value}，即整个批量上的梯度。",
+})
