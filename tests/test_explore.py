@@ -278,6 +278,23 @@ def test_screenshots(driver, pages):
     clean(driver)
 
 
+def test_a_network_too_big_for_derivations_shows_the_matrix_view(driver, tmp_path):
+    """Over 1000 parameters: the drawing and the matrix view only, and the
+    page says no more than that (no marks to click, no step to take)."""
+    path = tmp_path / "big.html"
+    assert main(["explore", "2-40-40-1", "-o", str(path)]) == 0
+    open_page(driver, path)
+    assert driver.find_element("id", "matrix").is_displayed()
+    assert not driver.find_element("id", "derivation").is_displayed()
+    assert not driver.find_element("id", "view-scalar").is_enabled()
+    assert not driver.find_element("id", "step").is_enabled()
+    assert driver.find_elements("css selector", "[data-param]")                # the contract's hooks stay
+    assert driver.find_elements("css selector", "[data-param][tabindex]") == []  # but nothing to focus
+    intro = driver.find_element("css selector", "main").text.split("Take a step")[0]
+    assert "1801 parameters" in intro and "Choose" not in intro
+    clean(driver)
+
+
 # --------------------------------------------------------------- bad input --
 
 def test_too_large_to_draw(tmp_path, capsys):

@@ -46,7 +46,8 @@ class ExplorePrinter(HtmlPrinter):
         options = [(name, self._mathml_text(name)) for name, _ in e.parameters]
         tall = max((len(c.neurons) for c in e.diagram.columns), default=1)
         spread = min(2.0, max(1.0, tall / 8))
-        svg = diagram_svg(e.diagram, self.names, interactive=True, uid="net", spread=spread)
+        # marks to click only where there are derivations to show
+        svg = diagram_svg(e.diagram, self.names, interactive=bool(e.parameters), uid="net", spread=spread)
         rows = ""
         if "data-param" not in svg:   # nothing to click in it: on a phone, in rows one under the other
             whole, parts = diagram_rows(e.diagram, self.names, uid="net", spread=spread, most=PHONE_ROW)

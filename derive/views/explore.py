@@ -53,7 +53,7 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
     if g is None:
         why = t("explore.too_many_params", n=net.n_params, limit=PARAM_LIMIT) if net.n_params > PARAM_LIMIT else \
             t("explore.too_large", n=graph_cost(net), limit=GRAPH_LIMIT)
-        intro.append(Text(why))
+        intro = [Text(why)]   # nothing to click, nothing to step: the page says only what it shows
         return Explorer(title, intro, diagram, [], matrix, None, names_, words, {"spec": net.spec, "lang": lang})
     ev = evaluate(g, example)
     values = (ev.first() if ev.per_row else ev.rows[0]) if numbers else None
