@@ -295,6 +295,27 @@ def test_a_network_too_big_for_derivations_shows_the_matrix_view(driver, tmp_pat
     clean(driver)
 
 
+def test_print_holds_the_drawing_the_chosen_derivation_and_the_matrix_view(driver, pages, tmp_path):
+    """Printed (Chromium's own PDF): the drawing, the chosen parameter's
+    derivation and the matrix view, without the controls."""
+    import base64
+    import shutil
+    import subprocess
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is needed")
+    open_page(driver, pages["mlp"])
+    choose(driver, "w2_1_3")
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(base64.b64decode(driver.print_page(PrintOptions())))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "∂J/∂w⁽²⁾₁₃" in text                        # the chosen derivation's heading
+    assert "Delta view (BP1-BP4)" in text and "(BP4)" in text   # the matrix view, hidden on screen
+    assert "loss" in text and "mse" in text               # the drawing's sink
+    assert "steps taken" not in text and "Scalar view" not in text   # no controls
+    clean(driver)
+
+
 # --------------------------------------------------------------- bad input --
 
 def test_too_large_to_draw(tmp_path, capsys):
