@@ -265,7 +265,8 @@ def build_parser() -> Parser:
     x.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     x.add_argument("-o", "--output", required=True, metavar="FILE.html", help="where to write the page")
     x.add_argument("--numbers", action="store_true",
-                   help="also put the worked example's numbers into each derivation (as derive --numbers); "
+                   help="also put the worked example's numbers into each derivation (as derive --numbers) "
+                        "and into the matrix view (as derive --numbers --view delta); "
                         "the step button and the loss are always there")
     x.add_argument("--seed", type=_seed, metavar="N",
                    help="draw a reproducible random example (for specs without one)")

@@ -72,6 +72,17 @@ def screenshot(driver, name: str, width: int, height: int = 1000) -> Path:
     return path
 
 
+def scrolls_sideways(driver, selector: str) -> list[str]:
+    """The text of each element matched by ``selector`` whose content is wider
+    than its box (it scrolls sideways, or spills out of the page)."""
+    return driver.execute_script("""
+        const vw = document.documentElement.clientWidth;
+        return Array.from(document.querySelectorAll(arguments[0]))
+          .filter(e => e.getClientRects().length &&
+                       (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > vw + 1))
+          .map(e => e.textContent.slice(0, 80));""", selector)
+
+
 def plain_number(text: str) -> str:
     """A number as the page writes it (−0.4, 1.5×10⁻⁷, (−0.4)) in derive's
     plain form (-0.4, 1.5e-07)."""

@@ -134,8 +134,17 @@ def test_the_tex_compiles_to_a_page_per_version_and_the_keys(tmp_path):
     pages = done["mlp-2-3-1-0"].text.split("\f")
     tops = [" ".join(p.split())[:60] for p in pages if p.strip()]
     for v in (1, 2, 3):
-        assert sum(top.startswith(f"Exam: mlp-2-3-1, version {v} ") for top in tops) == 1
-        assert sum(top.startswith(f"Exam: mlp-2-3-1, version {v}: key") for top in tops) == 1
+        assert sum(top.startswith(f"Exam: mlp-2-3-1, version {v} Name") for top in tops) == 1
+        assert sum(top.startswith(f"Exam: mlp-2-3-1, version {v}: key") for top in tops) >= 1
+    # a version's pages (and a key's) are numbered from 1, and each later page is headed with its
+    # title, so that a loose page still says which version it belongs to; a version takes 3 pages
+    starts = [next(i for i, top in enumerate(tops) if top.startswith(f"Exam: mlp-2-3-1, version {v}{after}"))
+              for v, after in ((1, " Name"), (2, " Name"), (3, " Name"), (1, ": key"), (2, ": key"), (3, ": key"))]
+    for k, (start, end) in enumerate(zip(starts, starts[1:] + [len(tops)])):
+        title = f"Exam: mlp-2-3-1, version {k % 3 + 1}" + (": key" if k >= 3 else "")
+        later = tops[start + 1:end]
+        assert [top[:len(title) + 3] for top in later] == [f"{title} {n} " for n in range(2, len(later) + 2)]
+        assert k >= 3 or len(later) + 1 <= 3
     # the keys come after every version, in order
     flat = done["mlp-2-3-1-0"].flat
     assert flat.index("version 3 Name") < flat.index("version 1: key") < flat.index("version 3: key")

@@ -168,6 +168,61 @@ def test_matrix_view_toggle(driver, pages):
     clean(driver)
 
 
+def _worked_numbers(text: str) -> list[str]:
+    """The numbers of `derive --numbers --view delta`'s worked example: the
+    parameters' values, every quantity per example, J and the gradients'
+    values (not the data, not the sums' 1/m)."""
+    section = text[text.index("Worked example: the data"):text.index("Gradient descent:")]
+    out = []
+    for line in section.splitlines():
+        cells = line.split()
+        if not line.startswith("  ") or not cells or cells[0].isdigit() or set(cells[0]) <= set("─") \
+                or "example" in cells:   # a header
+            continue
+        if cells[0] == "J":
+            out.append(cells[2])
+        elif "Σ" in line:
+            out.append(cells[-1])
+        else:
+            out += [c for c in cells[1:] if re.fullmatch(r"-?\d+(\.\d+)?(e[-+]\d+)?", c)]
+    return out
+
+
+def test_matrix_view_numbers_step_and_reset(driver, pages, capsys):
+    """With --numbers the matrix view carries the worked example of `derive
+    --numbers --view delta` (the same numbers), and a step refills them:
+    after five steps its J, parameters and gradients are the generated
+    module's; a reset puts chainrule's numbers back."""
+    assert main(["derive", MLP, "--numbers", "--view", "delta"]) == 0
+    expected = _worked_numbers(capsys.readouterr().out)
+    open_page(driver, pages["mlp"])
+    driver.find_element("id", "view-matrix").click()
+    shown = lambda: [browser.plain_number(e.get_attribute("textContent"))   # noqa: E731
+                     for e in driver.find_elements("css selector", "#matrix [data-slot]")]
+    assert len(expected) > 60 and sorted(shown()) == sorted(expected)
+    for width in (1280, 375):
+        driver.set_window_size(width, 1000)
+        driver.execute_script("document.querySelector('#matrix section[data-key=numbers-forward]').scrollIntoView()")
+        browser.screenshot(driver, "explore-mlp-matrix-numbers", width)
+    assert browser.scrolls_sideways(driver, "#matrix .part, #matrix .factor") == []
+    for _ in range(5):
+        driver.find_element("id", "step").click()
+    J, grads, params = sgd(MLP, 5)
+    net = derive.load(MLP)
+    values = [float(x) for x in shown()]
+    names = net.param_names()
+    after = dict(zip(names, values[:len(names)]))           # the parameter table comes first
+    assert after["w1_2_1"] == pytest.approx(params["W1"][1, 0], rel=1e-5)
+    assert after["b2_1"] == pytest.approx(params["b2"][0], rel=1e-5)
+    slopes = dict(zip(names, values[-len(names):]))          # the gradient table comes last
+    assert all(slopes[p] == pytest.approx(grads[p], rel=1e-5, abs=1e-9) for p in names)
+    assert J == pytest.approx(float(browser.plain_number(driver.find_element(
+        "css selector", "#matrix math [data-slot='0']").get_attribute("textContent"))), rel=1e-5)
+    driver.find_element("id", "reset").click()
+    assert sorted(shown()) == sorted(expected)
+    clean(driver)
+
+
 def test_cnn_page_blocks_and_buttons(driver, pages):
     open_page(driver, pages["cnn"])
     net = derive.load(CNN)
@@ -187,6 +242,27 @@ def test_cnn_page_blocks_and_buttons(driver, pages):
     clean(driver)
 
 
+def test_phone_shows_a_block_drawing_in_rows(driver, pages):
+    """At 375 px the CNN's drawing (nothing in it to click) stands in rows one
+    under the other, all at one scale no smaller than 3/4, instead of
+    scrolling sideways; at 1280 px it is the one drawing."""
+    rows_js = """return Array.from(document.querySelectorAll('figure.drawing .rows svg')).map(s => {
+        const r = s.getBoundingClientRect(); return [r.width, r.right, s.viewBox.baseVal.width]; })"""
+    open_page(driver, pages["cnn"], 375)
+    full = driver.find_element("css selector", "figure.drawing .scroll svg")
+    assert not full.is_displayed()
+    rows = driver.execute_script(rows_js)
+    assert len(rows) >= 2 and all(right <= 375 for _, right, _ in rows)
+    scales = [shown / drawn for shown, _, drawn in rows]
+    assert min(scales) >= 0.74 and max(scales) - min(scales) < 0.01
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 376
+    browser.screenshot(driver, "explore-cnn-rows", 375)
+    open_page(driver, pages["cnn"], 1280)
+    assert driver.find_element("css selector", "figure.drawing .scroll svg").is_displayed()
+    assert all(shown == 0 for shown, _, _ in driver.execute_script(rows_js))
+    clean(driver)
+
+
 def test_screenshots(driver, pages):
     """Desktop and phone: the drawing, then a chosen derivation (looked at by hand)."""
     for key, name in [("mlp", "w1_2_1"), ("cnn", "b4_2")]:
@@ -197,6 +273,46 @@ def test_screenshots(driver, pages):
             driver.execute_script("document.getElementById('derivation').scrollIntoView()")
             browser.screenshot(driver, f"explore-{key}-{name}", width)
             assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
+            # the maths wraps between terms and factors: no line of it scrolls sideways
+            assert browser.scrolls_sideways(driver, "#derivation .part, #derivation .factor") == []
+    clean(driver)
+
+
+def test_a_network_too_big_for_derivations_shows_the_matrix_view(driver, tmp_path):
+    """Over 1000 parameters: the drawing and the matrix view only, and the
+    page says no more than that (no marks to click, no step to take)."""
+    path = tmp_path / "big.html"
+    assert main(["explore", "2-40-40-1", "-o", str(path)]) == 0
+    open_page(driver, path)
+    assert driver.find_element("id", "matrix").is_displayed()
+    assert not driver.find_element("id", "derivation").is_displayed()
+    assert not driver.find_element("id", "view-scalar").is_enabled()
+    assert not driver.find_element("id", "step").is_enabled()
+    assert driver.find_elements("css selector", "[data-param]")                # the contract's hooks stay
+    assert driver.find_elements("css selector", "[data-param][tabindex]") == []  # but nothing to focus
+    intro = driver.find_element("css selector", "main").text.split("Take a step")[0]
+    assert "1801 parameters" in intro and "Choose" not in intro
+    clean(driver)
+
+
+def test_print_holds_the_drawing_the_chosen_derivation_and_the_matrix_view(driver, pages, tmp_path):
+    """Printed (Chromium's own PDF): the drawing, the chosen parameter's
+    derivation and the matrix view, without the controls."""
+    import base64
+    import shutil
+    import subprocess
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is needed")
+    open_page(driver, pages["mlp"])
+    choose(driver, "w2_1_3")
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(base64.b64decode(driver.print_page(PrintOptions())))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "∂J/∂w⁽²⁾₁₃" in text                        # the chosen derivation's heading
+    assert "Delta view (BP1-BP4)" in text and "(BP4)" in text   # the matrix view, hidden on screen
+    assert "loss" in text and "mse" in text               # the drawing's sink
+    assert "steps taken" not in text and "Scalar view" not in text   # no controls
     clean(driver)
 
 

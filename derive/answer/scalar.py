@@ -215,11 +215,14 @@ def same(S, E) -> bool:
 
 
 def ratio(S, E):
-    """The one number c with S = c E at every point, or None."""
+    """The one number c with S = c E at every point, or None; never 0 (an
+    answer that is 0 wherever it was tried is no multiple of the right one)."""
     cs = [s / e for s, e in zip(S, E) if abs(e) > mpmath.mpf("1e-25")]
     if not cs or any(abs(s) > mpmath.mpf("1e-25") for s, e in zip(S, E) if abs(e) <= mpmath.mpf("1e-25")):
         return None
     c = cs[0]
+    if abs(c) <= mpmath.mpf("1e-25"):
+        return None
     if all(abs(x - c) <= mpmath.mpf("1e-12") * max(abs(c), abs(x)) for x in cs):
         return c
     return None

@@ -994,4 +994,15 @@ MESSAGES.update({
                               "cannot be computed at step {step} (a saturated unit: the log of 0, or an overflow), "
                               "so the descent trace is left out. A smaller learning rate or an example nearer 0 "
                               "keeps the units out of saturation."),
+    # -- an exam's own wording where the sheet's refers to the handout's worked example ------
+    # (derive/views/exam.py: an exam has no worked example to point at, nor backprop's value)
+    "exam.check_q": ("With h = {h}, the loss of this version's network is J(θ + h) = {plus} and J(θ - h) = "
+                     "{minus} for θ = {theta}, every other parameter held fixed ({digits} significant digits). "
+                     "Estimate {grad} by a central difference."),
+    "exam.conv_grad_q": ("Layer {l} of this network slides a {k} × {k} kernel with stride {s} and padding {p}. "
+                         "The table gives, for example 1 of a batch, the errors δ of output channel 1 at each "
+                         "output position and the input value the weight {w} multiplies there. Compute the "
+                         "gradient of example 1's loss with respect to {w}."),
+    "exam.conv_grad_batch": ("Over the batch of {m} examples, the same sum for each example, averaged as J "
+                             "averages, gives {grad} = {value}, the gradient over the whole batch."),
 })

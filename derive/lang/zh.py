@@ -755,4 +755,10 @@ MESSAGES.update({
 MESSAGES.update({
     "handout.trace_stopped": ("从这个算例出发、以学习率 {lr} 做梯度下降，在第 {step} 步得到无法计算的损失（神经元饱和：对 0 取对数，"
                               "或溢出），所以省略梯度下降的过程。更小的学习率或更接近 0 的算例可以让神经元不进入饱和。"),
+    # -- an exam's own wording where the sheet's refers to the handout's worked example ------
+    "exam.check_q": ("取 h = {h}，对 θ = {theta}（其他参数保持不变），本版本网络的损失为 J(θ + h) = {plus}，"
+                     "J(θ - h) = {minus}（{digits} 位有效数字）。用中心差分估计 {grad}。"),
+    "exam.conv_grad_q": ("这个网络的第 {l} 层以步幅 {s}、填充 {p} 滑动一个 {k} × {k} 的卷积核。表中给出一个批量中样本 1 在每个输出位置上"
+                         "输出通道 1 的误差项 δ，以及权重 {w} 在该位置所乘的输入值。计算样本 1 的损失对 {w} 的梯度。"),
+    "exam.conv_grad_batch": "在 {m} 个样本的批量上，对每个样本做同样的求和，再像 J 那样取平均，得到 {grad} = {value}，即整个批量上的梯度。",
 })

@@ -17,7 +17,9 @@ from markupsafe import Markup
 from .html import CSP, HtmlPrinter, asset, environment
 from .js import program_js
 from .mathml import slot_text
-from .svg import diagram_svg
+from .svg import diagram_rows, diagram_svg, row_views
+
+PHONE_ROW = 460   # pixels: a drawing's row on a phone (about 355 px) shrinks to no less than 3/4
 
 
 def _min_width(svg: str) -> int:
@@ -43,12 +45,19 @@ class ExplorePrinter(HtmlPrinter):
         loss_text = slot_text(e.data["loss"]) if "loss" in e.data else "—"
         options = [(name, self._mathml_text(name)) for name, _ in e.parameters]
         tall = max((len(c.neurons) for c in e.diagram.columns), default=1)
-        svg = diagram_svg(e.diagram, self.names, interactive=True, uid="net", spread=min(2.0, max(1.0, tall / 8)))
+        spread = min(2.0, max(1.0, tall / 8))
+        # marks to click only where there are derivations to show
+        svg = diagram_svg(e.diagram, self.names, interactive=bool(e.parameters), uid="net", spread=spread)
+        rows = ""
+        if "data-param" not in svg:   # nothing to click in it: on a phone, in rows one under the other
+            whole, parts = diagram_rows(e.diagram, self.names, uid="net", spread=spread, most=PHONE_ROW)
+            if len(parts) > 1:
+                svg, rows = whole, Markup(row_views("net", parts))
         return environment().get_template("explore.html.j2").render(
             lang=e.data.get("lang", "en"), title=e.title, csp=CSP, header=Markup(header),
             style=asset("page.css"), explore_style=asset("explore.css"), words=e.words,
             intro=Markup("".join(self._print(n) for n in e.intro)),
-            drawing=Markup(svg), min_width=_min_width(svg),
+            drawing=Markup(svg), min_width=_min_width(svg), rows=rows,
             chips=[] if _all_drawn(e) else self._chips(e),
             options=options, templates=templates, matrix=matrix,
             program=Markup(program_js(program)) if program is not None else "",

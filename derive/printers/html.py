@@ -206,17 +206,18 @@ class HtmlPrinter(Printer):
         return '<div class="eqs">\n' + "\n".join(rows) + "\n</div>\n"
 
     def _part(self, p) -> str:
-        """'= part': a long sum as one piece per term, so that it wraps between
-        its terms on a narrow screen (MathML itself does not break lines)."""
-        if isinstance(p, sp.Add) and len(p.args) > 2:
-            terms = sorted(p.args, key=lambda t: t.could_extract_minus_sign())   # as the maths printer orders them
-            pieces = [f'<mo form="infix">=</mo>{self.mathml(terms[0])}']
-            for t in terms[1:]:
-                negative = t.could_extract_minus_sign()
-                pieces.append(f'<mo form="infix" rspace="0.22em">{"−" if negative else "+"}</mo>{self.mathml(-t if negative else t)}')
-            inner = "".join(f'<span class="term"><math>{x}</math></span>' for x in pieces)
-            return f'<span class="part sum">{inner}</span>'
-        return f'<span class="part"><math><mo form="infix">=</mo>{self.mathml(p)}</math></span>'
+        """'= part': a long sum or product as one piece per term and factor,
+        so that it wraps between them on a narrow screen (MathML itself does
+        not break lines); a term wraps inside only when it is wider than the
+        line."""
+        if isinstance(p, str):
+            return f'<span class="part"><math><mo form="infix">=</mo>{self.mathml(p)}</math></span>'
+        pieces = self._mathml.pieces(p)
+        pieces[0][0] = '<mo form="infix">=</mo>' + pieces[0][0]
+        if len(pieces) == 1 and len(pieces[0]) == 1:
+            return f'<span class="part"><math>{pieces[0][0]}</math></span>'
+        terms = ("".join(f'<span class="factor"><math>{x}</math></span>' for x in factors) for factors in pieces)
+        return '<span class="part pieces">' + "".join(f'<span class="term">{t}</span>' for t in terms) + "</span>"
 
     def _print_Table(self, t):
         ncol = len(t.header)

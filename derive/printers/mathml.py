@@ -247,6 +247,56 @@ def _numeric(e) -> bool:
     return getattr(e, "is_Number", False) or type(e).__name__ == "Value"
 
 
+_BREAKS = ("+", "−", "·", "\u2062", "⊙")   # operators a line may break before
+
+
+def _is_break(node) -> bool:
+    return getattr(node, "tagName", None) == "mo" and node.firstChild is not None \
+        and node.firstChild.data in _BREAKS
+
+
+def _plain_bracket(node) -> bool:
+    """(...) with brackets of a fixed size (a stretched pair cannot be cut)."""
+    kids = node.childNodes if getattr(node, "tagName", None) == "mrow" else []
+    return len(kids) == 3 and all(getattr(k, "tagName", None) == "mo" and k.getAttribute("stretchy") == "false"
+                                  for k in (kids[0], kids[2]))
+
+
+def _cut(node) -> list[list]:
+    """A row's children cut before each operator between its items (not a
+    leading sign): [[item], [op, item], ...]; a sum or call around a plain
+    bracket, ∑ (a b c), cut inside the bracket, the '(' with the first piece
+    and the ')' with the last; anything else is one piece."""
+    kids = list(node.childNodes) if getattr(node, "tagName", None) == "mrow" else []
+    if not any(_is_break(k) for k in kids[1:]):
+        if len(kids) > 1 and _plain_bracket(kids[-1]):
+            left, inner, right = kids[-1].childNodes
+            pieces = _cut(inner)
+            if len(pieces) > 1:
+                pieces[0] = kids[:-1] + [left] + pieces[0]
+                pieces[-1] = pieces[-1] + [right]
+                return pieces
+        return [[node]]
+    out = [[]]
+    for i, k in enumerate(kids):
+        if i and _is_break(k) and out[-1]:
+            out.append([])
+        out[-1].append(k)
+    return out
+
+
+def _piece_xml(nodes) -> str:
+    """One piece as MathML: a leading operator set as infix (its spaces kept
+    in a <math> of its own), an invisible times dropped."""
+    if len(nodes) > 1 and _is_break(nodes[0]):
+        if nodes[0].firstChild.data == "\u2062":
+            nodes = nodes[1:]
+        else:
+            nodes[0].setAttribute("form", "infix")
+            nodes[0].setAttribute("rspace", "0.22em")
+    return "".join(n.toxml() for n in nodes)
+
+
 class NetworkMathMLPrinter(MathMLPresentationPrinter):
     """SymPy's MathML presentation printer in the network's notation."""
 
@@ -260,6 +310,25 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         self.dom = Document()
         self.reader = TexReader(self.dom)
         return self._print(sp.sympify(expr)).toxml()
+
+    def pieces(self, expr) -> list[list[str]]:
+        """The expression's MathML cut where a line may break (MathML Core
+        does not break lines itself): its terms, and each term as its
+        factors, [[factor, ...], ...].  The expression is printed once and
+        only then cut, so every piece prints as in the whole; a piece after
+        the first starts with its operator (+, −, ·, ⊙), the invisible times
+        of a product written without dots is dropped."""
+        self.dom = Document()
+        self.reader = TexReader(self.dom)
+        out = []
+        for term in _cut(self._print(sp.sympify(expr))):
+            factors = _cut(term[-1])
+            if len(factors) > 1:
+                factors[0] = term[:-1] + factors[0]
+            else:
+                factors = [term]
+            out.append([_piece_xml(f) for f in factors])
+        return out
 
     # -- helpers ----------------------------------------------------------------
     def el(self, tag, *children, text=None, **attrs):
@@ -368,6 +437,20 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
         # Iverson brackets: the Greek delta is already the error term
         return self.bracketed(self.row(self._print(e.args[0]), self.mo("="), self._print(e.args[1])), "[", "]")
 
+    def _print_Iverson(self, e):
+        """[lo ≤ e ≤ hi], a side left out when it is open (as the LaTeX printer)."""
+        items = [self._print(e.lo), self.mo("≤")] if e.lo is not None else []
+        items.append(self._print(e.e))
+        if e.hi is not None:
+            items += [self.mo("≤"), self._print(e.hi)]
+        return self.bracketed(self.row(*items), "[", "]")
+
+    def _print_Infinity(self, e):
+        return self.el("mi", text="∞")
+
+    def _print_NegativeInfinity(self, e):
+        return self.row(self.mo("−"), self.el("mi", text="∞"))
+
     def _print_OneMatrix(self, e):
         return self.el("mn", text="1", mathvariant="bold")
 
@@ -448,11 +531,22 @@ class NetworkMathMLPrinter(MathMLPresentationPrinter):
     def _print_Piecewise(self, e):
         rows = []
         for value, cond in e.args:
-            when = self.el("mtext", text="otherwise") if cond is sp.true else \
-                self.row(self.el("mtext", text="if\u00a0"), self._print(cond))
+            when = self.el("mtext", text="otherwise") if cond is sp.true else self._condition(cond)
             rows.append(self.el("mtr", self.el("mtd", self._print(value), columnalign="left"),
                                 self.el("mtd", when, columnalign="left")))
         return self.row(self.mo("{"), self.el("mtable", *rows, columnalign="left"))
+
+    def _condition(self, cond):
+        """'if' and the condition; a condition of several parts one part a
+        line ('if a ≥ b', 'and a ≥ c', ...: a max pool's would be wider than
+        a phone on one line)."""
+        parts = cond.args if isinstance(cond, sp.And) else (cond,)
+        rows = [self.row(self.el("mtext", text=("and" if i else "if") + "\u00a0"), self._print(a))
+                for i, a in enumerate(parts)]
+        if len(rows) == 1:
+            return rows[0]
+        return self.el("mtable", *[self.el("mtr", self.el("mtd", r, columnalign="left")) for r in rows],
+                       columnalign="left")
 
     def _print_Relational(self, e):
         op = {"==": "=", "<=": "≤", ">=": "≥", "!=": "≠", "<": "<", ">": ">"}.get(e.rel_op, e.rel_op)

@@ -48,6 +48,57 @@ def diagram_svg(diagram, names=None, *, interactive: bool = False, uid: str = "c
     return _Svg(diagram, names or NO_SCHEME, interactive, uid, spread).draw()
 
 
+def diagram_rows(diagram, names=None, *, uid: str = "cr", spread: float = 1.0, most: float = 460.0):
+    """The diagram for a narrow screen: ``(svg, rows)``, where ``svg`` is the
+    drawing with its picture in one group ``#{uid}-all`` and ``rows`` the
+    pieces of it, left to right, to show one under the other: ``[(x, width,
+    height)]`` in the drawing's pixels, each cut between two columns (never
+    through one, nor through a skip's arc when it can be helped) and at most
+    ``most`` wide, as few as can be and the widest as narrow as can be.  One
+    row when the drawing is narrow enough or cannot be cut so
+    (``row_views`` shows the rows)."""
+    drawing = _Svg(diagram, names or NO_SCHEME, False, uid, spread)
+    svg = drawing.draw(group=f"{uid}-all")
+    rows = []
+    for x0, x1 in _fewest_rows(drawing.gaps, drawing.width, most):
+        inside = [(t, b) for a, b_, t, b in drawing.extents if a < x1 and b_ > x0]
+        top = min((t for t, _ in inside), default=0.0)
+        bottom = min(drawing.height, max((b for _, b in inside), default=drawing.height))
+        rows.append((x0, top, x1 - x0, bottom - top))
+    return svg, rows
+
+
+def _fewest_rows(gaps, width, most) -> list[tuple[float, float]]:
+    """[(x0, x1)]: the drawing [0, width] cut at some of ``gaps`` ((x, free)
+    pairs, ``free`` when no skip arc crosses there) into the fewest pieces at
+    most ``most`` wide, the widest as narrow as can be; cuts across an arc
+    only when no other way fits.  The whole when no cut fits."""
+    from itertools import combinations
+    for usable in ([x for x, free in gaps if free], [x for x, _ in gaps]):
+        for k in range(len(usable) + 1):
+            best = None
+            for chosen in combinations(usable, k):
+                edges = [0.0, *chosen, width]
+                widest = max(b - a for a, b in zip(edges, edges[1:]))
+                if widest <= most and (best is None or widest < best[0]):
+                    best = (widest, edges)
+            if best is not None:
+                return list(zip(best[1], best[1][1:]))
+    return [(0.0, width)]
+
+
+def row_views(uid: str, rows) -> str:
+    """Each row of ``diagram_rows`` as an <svg> that shows that part of the
+    drawing ``#{uid}-all`` (a <use> of it: nothing is drawn twice, and a
+    mark's change shows in every view)."""
+    out, widest = [], max(w for _, _, w, _ in rows)
+    for x, y, w, h in rows:   # all at one scale: a row as wide as the widest fills the line
+        out.append(f'<svg xmlns="http://www.w3.org/2000/svg" class="row" viewBox="{_n(x)} {_n(y)} {_n(w)} {_n(h)}" '
+                   f'width="{_n(w)}" height="{_n(h)}" style="width: min({_n(w)}px, {100 * w / widest:.1f}%)">'
+                   f'<use href="#{uid}-all"/></svg>')
+    return "\n".join(out) + "\n"
+
+
 def _text_width(text: str, size: float) -> float:
     """About how wide ``text`` sets at ``size`` pixels (no font metrics offline)."""
     return text_columns(text) * size * 0.6
@@ -135,12 +186,15 @@ class _Svg:
         return w / 2, (len(self.d.sink) * CAPTION * 1.25) / UNIT / 2 + 0.15
 
     # -- drawing ---------------------------------------------------------------
-    def draw(self) -> str:
+    def draw(self, group: str = "") -> str:
+        """The <svg>; with ``group``, its picture inside <g id="group"> (for a
+        <use> to show parts of it)."""
         d = self.d
         low = self.low      # top of the captions
         caption_lines = max((len(c.caption) for c in d.columns), default=0)
-        xs, ys = [], []
+        xs, ys, spans = [], [], []
         for i, col in enumerate(d.columns):
+            first, low_y = len(xs), len(ys)
             for k in range(len(col.neurons)):
                 x, y = self.at(i, k)
                 hw, hh = self.half(i, k)
@@ -148,6 +202,8 @@ class _Svg:
                 ys += [y - hh, y + hh + (0.3 if self.bias_of(i, k) is not None else 0)]
             w = max((_text_width(c, CAPTION) for c in col.caption), default=0) / UNIT / 2
             xs += [self.xs[i] - w, self.xs[i] + w]
+            spans.append((min(xs[first:]), max(xs[first:]), max(ys[low_y:], default=0.0),
+                          min(ys[low_y:] + [low - len(col.caption) * CAPTION * 1.3 / UNIT])))
         ys.append(low - caption_lines * CAPTION * 1.3 / UNIT)
         ys += [self.arc_top(e) + 0.3 for e in d.edges if e.skip]
         if d.sink:
@@ -155,20 +211,39 @@ class _Svg:
             hw, hh = self.sink_half()
             xs += [sx - hw, sx + hw]
             ys += [sy - hh, sy + hh]
+        if d.sink:
+            spans.append((sx - hw, sx + hw, sy + hh, sy - hh))
+        spans += [(self.xs[e.src[0]], self.xs[e.dst[0]]) + (self.arc_top(e) + 0.3,) * 2 for e in d.edges if e.skip]
         self.x0, self.y1 = min(xs), max(ys)
         width = (max(xs) - self.x0) * UNIT + 2 * PAD
         height = (self.y1 - min(ys)) * UNIT + 2 * PAD
+        self.width, self.height = width, height
+        # where the drawing may be cut (pixels): between two columns, free when no skip arcs over
+        arcs = [(self.xs[e.src[0]], self.xs[e.dst[0]]) for e in d.edges if e.skip]
+        columns = sorted(spans[:len(d.columns) + bool(d.sink)])
+        self.gaps = []
+        for (_, right, _, _), (left, _, _, _) in zip(columns, columns[1:]):
+            if left > right:
+                mid = (left + right) / 2
+                self.gaps.append((PAD + (mid - self.x0) * UNIT, not any(a < mid < b for a, b in arcs)))
+        # the top and bottom of what is drawn, by where (pixels): a row needs no more height than its own
+        self.extents = [(PAD + (a - self.x0) * UNIT, PAD + (b - self.x0) * UNIT, (self.y1 - top) * UNIT,
+                         2 * PAD + (self.y1 - bottom) * UNIT) for a, b, top, bottom in spans]
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="network" viewBox="0 0 {_n(width)} {_n(height)}" '
                f'width="{_n(width)}" height="{_n(height)}" role="group" font-family="sans-serif">',
                "<defs>"
                f'<marker id="{self.uid}-{ARROW}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" '
                f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
                "</marker></defs>"]
+        if group:
+            out.append(f'<g id="{group}">')
         out += self.skips()
         out += self.neurons()
         out += self.edges()
         out += self.captions(low)
         out += self.sink()
+        if group:
+            out.append("</g>")
         out.append("</svg>")
         return "\n".join(out) + "\n"
 

@@ -58,6 +58,9 @@ function erf(x) {
   var lossEl = document.getElementById("loss"), countEl = document.getElementById("count");
   var select = document.getElementById("param-select");
   var lossStart = lossEl.textContent;
+  /* the matrix view's numbers as chainrule printed them, for a reset */
+  var matrixMarks = matrix.querySelectorAll("[data-slot]");
+  var matrixStart = Array.prototype.map.call(matrixMarks, function (el) { return el.textContent; });
 
   function fill(root) {
     var marks = root.querySelectorAll("[data-slot]");
@@ -94,6 +97,11 @@ function erf(x) {
   function refresh() {
     countEl.textContent = String(count);
     lossEl.textContent = count === 0 ? lossStart : text(result.J, false);
+    if (count === 0) {
+      for (var i = 0; i < matrixMarks.length; i++) matrixMarks[i].textContent = matrixStart[i];
+    } else {
+      fill(matrix);
+    }
     if (current !== null) {
       if (count === 0) choose(current); else fill(derivation);
     }

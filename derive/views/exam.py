@@ -31,7 +31,7 @@ from ..errors import ChainruleError
 from ..evaluate import as_sympy, to_mp
 from ..example_numbers import numbers_for
 from ..format import fmt
-from ..lang import messages
+from ..lang import Messages, messages
 from ..model import Derivation, Exam, Exercise, Literal, Part, Question, Section, Table, Text, Value, Version
 from . import exercises as sheet_view, kind_exercises
 from .handout.diagram import drawing
@@ -45,6 +45,19 @@ SMALLEST = Fraction(1, 10 ** 4)   # an answer smaller than this prints with an e
 Z_SATURATED = 3          # |z| beyond this saturates a sigmoid or tanh unit (f' < 0.05)
 P_EXTREME = Fraction(1, 100)   # a softmax output this close to 1 is saturated
 PARTS = "abcdefghijklmnopqrstuvwxyz"
+
+
+# The sheet's messages that point at the handout's worked example (which an exam has not), and the
+# exam's own wording for each
+EXAM_WORDING = {"ex.check_q": "exam.check_q", "kx.conv_grad_q": "exam.conv_grad_q",
+                "kx.conv_grad_batch": "exam.conv_grad_batch"}
+
+
+def exam_messages(t: Messages) -> Messages:
+    """``t`` with the exam's own wording in place of the sheet's where the
+    sheet's refers to the handout's worked example; the handout is unchanged."""
+    return Messages(t.lang, {**t.table, **{key: t.template(own) for key, own in EXAM_WORDING.items()}},
+                    t.fallback)
 
 
 def version_seed(seed: int, version: int, attempt: int) -> int:
@@ -70,7 +83,7 @@ def build(net, versions: int, seed: int = 0, lang: str = "en") -> Exam:
     """The exam of ``net``: ``versions`` versions drawn from ``seed``."""
     if not 1 <= versions <= MAX_VERSIONS:
         raise ChainruleError(f"--versions {versions}: an exam has from 1 to {MAX_VERSIONS} versions")
-    t = messages(lang)
+    t = exam_messages(messages(lang))
     drawn_net = replace(net, example=None)   # every version draws its own numbers, not the preset's
     name = net.name or net.spec
     title = t("exam.title", name=name)

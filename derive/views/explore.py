@@ -21,7 +21,7 @@ from ..graph import GRAPH_LIMIT, Graph, graph_cost
 from ..lang import messages
 from ..model import Explorer, Math, Partial, Program, Table, Text, Value
 from ..worked import evaluate
-from . import delta, scalar
+from . import delta, numbers as worked_numbers, scalar
 from .handout.diagram import dense_diagram, drawing
 from .jsondata import mask_values
 
@@ -53,7 +53,7 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
     if g is None:
         why = t("explore.too_many_params", n=net.n_params, limit=PARAM_LIMIT) if net.n_params > PARAM_LIMIT else \
             t("explore.too_large", n=graph_cost(net), limit=GRAPH_LIMIT)
-        intro.append(Text(why))
+        intro = [Text(why)]   # nothing to click, nothing to step: the page says only what it shows
         return Explorer(title, intro, diagram, [], matrix, None, names_, words, {"spec": net.spec, "lang": lang})
     ev = evaluate(g, example)
     values = (ev.first() if ev.per_row else ev.rows[0]) if numbers else None
@@ -63,7 +63,9 @@ def explorer(net, *, numbers: bool = False, seed: int | None = None, lr=None, la
         section = scalar.parameter_section(g, p, values, t)
         section.body.insert(0, live_table(g, p, ev, rate, t))
         parameters.append((p, section))
-    program = build_program(net, g, example, parameters, rate)
+    if numbers:   # the matrix view's numbers: derive --numbers --view delta's worked example, refilled on a step
+        matrix = matrix + matrix_numbers(net, g, example, ev, t)
+    program = build_program(net, g, example, parameters + [(None, s) for s in matrix], rate)
     described = example.described(t) or t("numbers.the_example")
     intro.append(Text(t("explore.example", m=example.m, s="" if example.m == 1 else "s", lr=_short(rate),
                         described=described if described.rstrip().endswith((".", "!", "?", "。", "！", "？")) else described + t("sep.end"))))
@@ -78,6 +80,20 @@ WORDS = ("step", "reset", "steps_done", "loss", "scalar", "matrix", "choose", "p
 def _short(q) -> str:
     from ..format import fmt
     return fmt(q).plain()
+
+
+def matrix_numbers(net, g: Graph, example, ev, t) -> list:
+    """The worked example as ``derive --numbers --view delta`` prints it (the
+    data, the forward pass, the deltas, the gradients), each number keyed
+    with what it is the value of, so that a step fills it in again: a
+    quantity of example r is "row:r:NAME" (one example's graph, evaluated
+    row by row), else its own name (the graph of the whole batch)."""
+    def key(s, r):
+        return f"row:{r + 1}:{s.name}" if ev.per_row else s.name
+    return [worked_numbers.data_section(net, example, g, t, keyed=True),
+            worked_numbers.forward_section(net, ev, t, key=key),
+            worked_numbers.delta_section(net, ev, t, key=key),
+            worked_numbers.gradient_section(net, ev, net.param_names(), t, keyed=True)]
 
 
 def live_table(g: Graph, p: str, ev, rate, t) -> Table:
@@ -101,8 +117,8 @@ def batch_graph(net, g: Graph, example) -> Graph:
     return g if g.rows != [None] else Graph(net, rows=list(range(1, example.m + 1)))
 
 
-def row_one(g: Graph, batch: Graph) -> dict:
-    """The one-example graph's symbols -> the batch graph's row-1 symbols."""
+def row_map(g: Graph, batch: Graph, row: int = 1) -> dict:
+    """The one-example graph's symbols -> the batch graph's symbols of that row."""
     if g is batch:
         return {}
     scheme, out = g.scheme(), {}
@@ -113,7 +129,7 @@ def row_one(g: Graph, batch: Graph) -> dict:
             continue
         prefix, _, layer, idx = parts
         nums = ([] if layer is None else [layer]) + list(idx)
-        out[s] = names.sym(names.plain(prefix, *nums, row=1))
+        out[s] = names.sym(names.plain(prefix, *nums, row=row))
     return out
 
 
@@ -130,14 +146,21 @@ def build_program(net, g: Graph, example, parameters, rate) -> Program:
     gradients = [(p, batch.gradient(p).expr.xreplace(masks) if masks else batch.gradient(p).expr)
                  for p in net.param_names()]
     grads = dict(gradients)
-    to_batch = row_one(g, batch)
+    to_batch = row_map(g, batch)
     table = {s.name: s for s in g.base_symbols() + [s for s, _ in g.definitions()]}
     slots = [("J", loss)]
     for key in _keys(parameters):
+        if key == "J":
+            continue
         if key.startswith("grad:"):
             expr = grads[key[5:]]
         elif key.startswith("next:"):
             expr = names.sym(key[5:]) - rate * grads[key[5:]]
+        elif key.startswith("row:"):   # a quantity of example r: row:r:NAME
+            _, row, name = key.split(":", 2)
+            expr = parse_expr(name, local_dict=dict(table), evaluate=True).xreplace(row_map(g, batch, int(row)))
+            if masks:
+                expr = expr.xreplace(masks)
         else:
             expr = parse_expr(key, local_dict=dict(table), evaluate=True).xreplace(to_batch)
             if masks:
@@ -147,7 +170,7 @@ def build_program(net, g: Graph, example, parameters, rate) -> Program:
 
 
 def _keys(parameters) -> list[str]:
-    """Every ``of`` key in the parameters' sections, in order of appearance."""
+    """Every ``of`` key in the (parameter, section) pairs' sections, in order of appearance."""
     seen = {}
     for _, section in parameters:
         for node in section.body:

@@ -15,11 +15,13 @@ MAX_ROWS = 40        # quantities listed per table before '...'
 TRACE_PARAMS = 4
 
 
-def _v(x):
-    return Value(as_sympy(x))
+def _v(x, of=None):
+    return Value(as_sympy(x), of=of)
 
 
-def data_section(net, example, g, t) -> Section:
+def data_section(net, example, g, t, keyed: bool = False) -> Section:
+    """The example's data and parameters; ``keyed``: each parameter's value
+    says what it is (a page that steps refills it)."""
     scheme = g.scheme()
     rows = []
     for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
@@ -29,7 +31,7 @@ def data_section(net, example, g, t) -> Section:
     body = [para(t, "numbers.data_intro", described=Literal(own) if own else t("numbers.the_example"),
                  m=example.m, s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
             Table([t("numbers.row"), "x", "y"], rows)]
-    params = [[scheme.unicode(p), _v(v)] for p, v in example.params[:MAX_ROWS]]
+    params = [[scheme.unicode(p), _v(v, p if keyed else None)] for p, v in example.params[:MAX_ROWS]]
     if len(example.params) > MAX_ROWS:
         params.append([t("numbers.more", n=len(example.params) - MAX_ROWS), ""])
     body.append(Table([t("numbers.parameter"), t("numbers.value")], params))
@@ -38,22 +40,23 @@ def data_section(net, example, g, t) -> Section:
     return Section(t("numbers.data_title"), body, key="data")
 
 
-def per_example(ev: Evaluation, symbols, header: str, scheme, t) -> list:
+def per_example(ev: Evaluation, symbols, header: str, scheme, t, key=None) -> list:
     """Tables with one row per quantity and one column per example."""
     m = len(ev.rows) if ev.per_row else 1
-    return value_tables(list(symbols), m, lambda s, r: ev.at(s, r), header, t)
+    return value_tables(list(symbols), m, lambda s, r: ev.at(s, r), header, t, key=key)
 
 
-def value_tables(symbols: list, m: int, at, header: str, t, more: int = 0) -> list:
+def value_tables(symbols: list, m: int, at, header: str, t, more: int = 0, key=None) -> list:
     """Tables of ``at(symbol, row)``: a row per quantity, a column per example
-    (at most COLUMNS examples a table).  ``more`` counts quantities not listed."""
+    (at most COLUMNS examples a table).  ``more`` counts quantities not listed;
+    ``key(symbol, row)``, when given, says what each value is (``Value.of``)."""
     tables = []
     more += max(0, len(symbols) - MAX_ROWS)
     symbols = symbols[:MAX_ROWS]
     for start in range(0, m, COLUMNS):
         chunk = range(start, min(start + COLUMNS, m))
         head = [header] + ([t("numbers.example", r=r + 1) for r in chunk] if m > 1 else [t("numbers.value")])
-        body = [[s] + [_v(at(s, r)) for r in chunk] for s in symbols]
+        body = [[s] + [_v(at(s, r), key(s, r) if key else None) for r in chunk] for s in symbols]
         if more > 0:
             body.append([t("numbers.more", n=more)] + [""] * len(chunk))
         tables.append(Table(head, body))
@@ -66,23 +69,27 @@ def trace_table(trace: list, cols: list[str], scheme, t) -> Table:
                  [[str(step), *[_v(params[p]) for p in cols], _v(loss)] for step, params, loss in trace])
 
 
-def forward_section(net, ev: Evaluation, t) -> Section:
+def forward_section(net, ev: Evaluation, t, key=None) -> Section:
+    """Every quantity of the forward pass per example, and J; ``key`` as in
+    ``value_tables`` (J's key is "J")."""
     g = ev.graph
     first = g.rows[0]
     symbols = [d.symbol for d in g.forward if d.row in (None, first) or not ev.per_row]
-    body = per_example(ev, symbols, t("numbers.quantity"), g.scheme(), t)
-    body.append(Math([sp.Symbol("J"), _v(ev.loss)], note=t("numbers.batch_loss")))
+    body = per_example(ev, symbols, t("numbers.quantity"), g.scheme(), t, key)
+    body.append(Math([sp.Symbol("J"), _v(ev.loss, "J" if key else None)], note=t("numbers.batch_loss")))
     return Section(t("numbers.forward_title"), body, key="numbers-forward")
 
 
-def delta_section(net, ev: Evaluation, t) -> Section:
+def delta_section(net, ev: Evaluation, t, key=None) -> Section:
     g = ev.graph
     first = g.rows[0]
     symbols = [a.symbol for a in g.teaching_order() if a.row in (None, first) or not ev.per_row]
-    return Section(t("numbers.delta_title"), per_example(ev, symbols, "δ", g.scheme(), t), key="numbers-deltas")
+    return Section(t("numbers.delta_title"), per_example(ev, symbols, "δ", g.scheme(), t, key), key="numbers-deltas")
 
 
-def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
+def gradient_section(net, ev: Evaluation, shown: list[str], t, keyed: bool = False) -> Section:
+    """∂J/∂θ for the ``shown`` parameters, as a sum over the batch and its
+    value; ``keyed``: each value says it is "grad:NAME"."""
     g = ev.graph
     scheme = g.scheme()
     m = len(ev.rows) if ev.per_row else 1
@@ -95,7 +102,7 @@ def gradient_section(net, ev: Evaluation, shown: list[str], t) -> Section:
             from ..model import Notation
             prefix = Notation(f"(1/{m})Σᵣ", r"\frac{1}{%d}\sum_r" % m) if mean else Notation("Σᵣ", r"\sum_r")
             form = sp.Mul(prefix, grad.expr - grad.l2, evaluate=False) + grad.l2
-        rows.append([scheme.unicode(p), form, _v(ev.gradients[p])])
+        rows.append([scheme.unicode(p), form, _v(ev.gradients[p], f"grad:{p}" if keyed else None)])
     width = max((len(sp.sstr(r[1])) for r in rows), default=0)
     if width > 48:   # long sums (conv, a batch graph): the scalar view shows them; here the values
         rows = [[r[0], r[2]] for r in rows]

@@ -39,6 +39,12 @@ RIGHT = [
     ("softmax-2hidden", "w1_1_1", "d1_1*x1", "symbolic"),
     ("logistic", "w1_1_2", "(yhat1 - y1)*x2", "symbolic"),
     ("single-weight", "w1_1_1", "2*(yhat1 - y1)*x1", "symbolic"),
+    ("small-cnn", "w4_1_1", "d4_1*a2_1_1_1", "symbolic"),
+    ("small-cnn", "b1_1", "d1_1_1_1 + d1_1_1_2 + d1_1_2_1 + d1_1_2_2", "symbolic"),   # shared: summed over positions
+    ("residual-mlp", "w3_1_1", "2*(yhat1 - y1)*s2_1", "symbolic"),
+    ("residual-mlp", "w1_1_1", "d1_1*x1", "symbolic"),
+    ("tiny-rnn", "w2_1_1", "d2_1*h1_3_1", "symbolic"),
+    ("tiny-rnn", "wx1_1_1", "d1_3_1*x3_1 + d1_2_1*x2_1 + d1_1_1*x1_1", "symbolic"),   # summed over time
 ]
 
 
@@ -75,6 +81,18 @@ WRONG = [
     ("single-weight", "w1_1_1", "(yhat1 - y1)*x1", ["factor_1/2"]),
     ("single-weight", "w1_1_1", "2*(yhat1 - y1)", ["missing_factor"]),
     ("2-2:tanh-1:sigmoid/se", "w1_1_1", "d2_1*w2_1_1*sigmoid_prime(z1_1)*x1", ["wrong_activation"]),
+    ("mlp-2-3-1", "w1_2_1", "0", ["not_equal"]),          # not "the right one times 0"
+    ("mlp-2-3-1", "w1_2_1", "0*d1_2*x1", ["not_equal"]),
+    # the other layer kinds' presets: conv, residual, recurrent
+    ("small-cnn", "w4_1_1", "-d4_1*a2_1_1_1", ["sign"]),
+    ("small-cnn", "w4_1_1", "2*d4_1*a2_1_1_1", ["factor_2"]),
+    ("small-cnn", "w4_1_1", "d4_1", ["other_parameter"]),
+    ("residual-mlp", "w3_1_1", "(yhat1 - y1)*s2_1", ["factor_1/2"]),
+    ("residual-mlp", "w3_1_1", "d3_1*a2_1", ["wrong_layer_activation"]),
+    ("residual-mlp", "w1_1_1", "d1_1*x2", ["other_parameter"]),
+    ("tiny-rnn", "w2_1_1", "(yhat1 - y1)*h1_3_1", ["factor_1/2"]),
+    ("tiny-rnn", "w2_1_1", "-d2_1*h1_3_1", ["sign"]),
+    ("tiny-rnn", "w2_1_1", "d2_1", ["other_parameter"]),
 ]
 
 

@@ -1,19 +1,22 @@
 """The exam as Moodle XML and GIFT, read back by independent readers.
 
-No Moodle XML or GIFT parser is on PyPI here, so: the XML is parsed with
-xml.etree and checked against the documented Moodle XML format
+No Moodle XML reader on PyPI reads numerical questions (moodle-xml-parser
+knows multichoice and cloze, moodle-questions only writes), so the XML is
+parsed with xml.etree and checked against the documented Moodle XML format
 (https://docs.moodle.org/en/Moodle_XML_format: <quiz>, category questions
 with a path, numerical questions with name, questiontext format="html",
 <answer fraction="100"> with <text> and <tolerance>); the GIFT is read by
 a small reader below, written from the GIFT format page and Moodle's own
 unescaping rules, and must give back exactly the XML's question texts and
-answers.  Both must hold chainrule's numbers, and every maths segment must
+answers; and pygiftparser, a GIFT reader on PyPI, must read every question
+as numerical with chainrule's answer and tolerance.  Both must hold chainrule's numbers, and every maths segment must
 typeset in real MathJax."""
 from __future__ import annotations
 
 import base64
 import html
 import html.parser
+import io
 import json
 import re
 import shutil
@@ -260,6 +263,32 @@ def test_gift_reads_back_as_the_moodle_xml(made, spec):
         # HTML entities (&#92; for a backslash Moodle would read as an escape) read as the browser does
         assert drawing.sub("DRAWING", html.unescape(g[2])) == drawing.sub("DRAWING", html.unescape(x[2]))
         assert html.unescape(g[3]) == html.unescape(x[3])
+
+
+@pytest.mark.parametrize("spec", list(derive.PRESETS))
+def test_gift_reads_in_pygiftparser(made, spec):
+    """An independent reader from PyPI, pygiftparser, reads every GIFT
+    question as a numerical one with the name, the answer and the tolerance
+    of chainrule's key.  Its number pattern has no sign, so it refuses a
+    negative answer (which GIFT allows: {#-3:0.5}): exactly those, and no
+    other, may it not read."""
+    gift_parser = pytest.importorskip("pygiftparser.parser")
+    exam, _, gift = made(spec)
+    questions = gift_parser.parseFile(io.StringIO(gift))
+    expected = keys(exam)
+    assert len(questions) == len(expected) > 0
+    read = 0
+    for q, (name, asked) in zip(questions, expected):
+        assert q.title == name and q.numeric and type(q.answers).__name__ == "NumericAnswerSet"
+        value, tol = Decimal(moodle.decimal(asked.value)), Decimal(moodle.decimal(asked.tolerance))
+        assert q.valid == (value >= 0), (name, value)
+        if value < 0:
+            continue
+        (answer,) = q.answers.answers
+        assert (Decimal(str(answer.value)), Decimal(str(answer.tolerance))) == (value, tol)
+        assert abs(Fraction(value) - Fraction(fmt(asked.value, 17).plain())) <= Fraction(tol) / 10
+        read += 1
+    assert read >= len(expected) // 4
 
 
 def test_a_slash_in_a_category_name_is_doubled():

@@ -86,3 +86,50 @@ def test_interactive_marks_are_focusable_and_text_is_escaped():
     assert sorted(e.get("data-param") for e in focusable) == ["b1_1", "w1_1_1"]
     assert 'id="t-cr-arrow"' in svg
     assert all(e.get("tabindex") is None for e in _parse(diagram_svg(d)).iter())
+
+
+@pytest.mark.parametrize("spec", ["small-cnn", "bn-mlp", "residual-mlp", "tiny-rnn",
+                                  "3x8x8-conv(4,3):relu-conv(4,3):relu-maxpool(2)-flatten-10:softmax/ce"])
+def test_rows_for_a_phone_cut_between_columns(spec):
+    """A drawing too wide for a phone, cut into rows: the rows tile the
+    drawing left to right, none wider than asked, no cut through a shape or a
+    caption, and each row as tall as every shape and text inside it."""
+    from derive.printers.svg import diagram_rows, row_views
+    from derive.views.handout.diagram import drawing
+    d = drawing(derive.load(spec), t)
+    svg, rows = diagram_rows(d, uid="net", most=460)
+    root = _parse(svg)
+    width = float(root.get("width"))
+    assert width > 460 and len(rows) >= 2
+    assert rows[0][0] == 0 and abs(rows[-1][0] + rows[-1][2] - width) < 0.1
+    assert all(abs(a[0] + a[2] - b[0]) < 1e-6 for a, b in zip(rows, rows[1:]))
+    assert all(w <= 460 for _, _, w, _ in rows)
+    shapes = []   # (x0, x1, y0, y1) of every box, map, neuron and (about) every text
+    for r in root.iter("{http://www.w3.org/2000/svg}rect"):
+        if "window" not in _classes(r):
+            x0, y0 = float(r.get("x")), float(r.get("y"))
+            shapes.append((x0, x0 + float(r.get("width")), y0, y0 + float(r.get("height"))))
+    for c in root.iter("{http://www.w3.org/2000/svg}circle"):
+        cx, cy, rad = float(c.get("cx")), float(c.get("cy")), float(c.get("r"))
+        shapes.append((cx - rad, cx + rad, cy - rad, cy + rad))
+    for tx in root.iter("{http://www.w3.org/2000/svg}text"):
+        if tx.text and tx.text.strip() and "elabel" not in _classes(tx):
+            half = len(tx.text) * float(tx.get("font-size", 13)) * 0.3
+            x, y = float(tx.get("x")), float(tx.get("y"))
+            shapes.append((x - half, x + half, y - 8, y + 4))
+    for x0, y0, w, h in rows:
+        for a, b, top, bottom in shapes:
+            assert not (a < x0 < b and x0 > 0), f"a cut at {x0} goes through a shape at {a}..{b}"
+            if a >= x0 - 1e-6 and b <= x0 + w + 1e-6:
+                assert y0 - 1 <= top and bottom <= y0 + h + 1, (spec, (x0, y0, w, h), (a, b, top, bottom))
+    assert root.find("s:g[@id='net-all']", NS) is not None and 'id="net-all"' not in diagram_svg(d, uid="net")
+    views = _parse(f'<div>{row_views("net", rows)}</div>')
+    assert [v.find("s:use", NS).get("href") for v in views] == ["#net-all"] * len(rows)
+    assert diagram_rows(d, uid="net", most=460) == (svg, rows)   # deterministic
+
+
+def test_a_narrow_drawing_is_one_row():
+    from derive.printers.svg import diagram_rows
+    from derive.views.handout.diagram import drawing
+    svg, rows = diagram_rows(drawing(derive.load("logistic"), t), most=460)
+    assert len(rows) == 1 and rows[0][2] == float(_parse(svg).get("width"))

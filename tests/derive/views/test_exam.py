@@ -232,3 +232,27 @@ def test_a_draw_whose_answer_fails_its_check_is_drawn_again(monkeypatch):
     monkeypatch.setattr(exercises, "gradient_check", first_fails)
     exam = exam_view.build(derive.load("mlp-2-3-1"), 1, 4)
     assert len(calls) >= 2 and exam.versions[0].seed != exam_view.version_seed(4, 1, 0)
+
+
+@pytest.mark.parametrize("lang, handout_words", [("en", "worked example"), ("zh", "算例")])
+def test_an_exam_words_its_questions_as_an_exam(lang, handout_words):
+    """The central difference and the kernel gradient say "the worked
+    example's ..." in the handout; an exam has no worked example (nor
+    backprop's value to compare with), so it asks in its own words, and the
+    handout's sheet keeps its own."""
+    from derive.lang import messages
+    from derive.printers import render
+    t = messages(lang)
+    for spec, own in (("mlp-2-3-1", "exam.check_q"), ("small-cnn", "exam.conv_grad_q")):
+        exam = exam_view.build(derive.load(spec), 2, 5, lang=lang)
+        text = render(exam.sheet, "text") + render(exam.keys, "text")
+        assert handout_words not in text
+        opening = t.template(own).split("{")[0].strip()
+        assert " ".join(text.split()).count(opening) == 2, opening   # once in each version
+    words = exam_view.exam_messages(t)
+    assert {k: words.template(k) for k in exam_view.EXAM_WORDING} == \
+        {k: t.template(v) for k, v in exam_view.EXAM_WORDING.items()}
+    # the handout's sheet: the worked example's wording, unchanged
+    from derive.handout import render as handout
+    opening = t.template("ex.check_q").split("{")[0].strip().replace("'", "\\textquotesingle{}")
+    assert opening in " ".join(handout(derive.load("mlp-2-3-1"), lang=lang).split())
