@@ -976,3 +976,10 @@ MESSAGES.update({
                     "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
                     "penalty is {j_l2} with L2 against {j_w} with AdamW."),
 })
+
+MESSAGES.update({
+    # -- scalar view: a delta with too many terms to write out (derive/views/scalar.py) -------
+    "scalar.adjoint_too_long": ("{name} sums {n} contributions (one per quantity it feeds): too many to write "
+                                "out. The index-level derivation (the delta view) gives it in closed form, "
+                                "as a sum over the group."),
+})

@@ -741,3 +741,9 @@ MESSAGES.update({
     "decay.outro": ("在 SGD 下，两列{how}一致，每个参数、每一步都是如此。在 Adam 下，{steps} 步之后参数最多相差 {adam_gap}（在 {worst}），"
                     "不含惩罚项的 J 在 L2 下为 {j_l2}，在 AdamW 下为 {j_w}。"),
 })
+
+MESSAGES.update({
+    # -- scalar view: a delta with too many terms to write out (derive/views/scalar.py) -------
+    "scalar.adjoint_too_long": ("{name} 是 {n} 项贡献之和（它影响的每个量各一项）：太多，无法逐项写出。指标层面的推导"
+                                "（误差项视图）给出它的闭式形式，即对整组求和。"),
+})

@@ -19,6 +19,11 @@ from .plug import plug, tidy
 
 PRINT_ALL_LIMIT = 30      # parameters; above this, one representative per parameter array
 PATH_LIMIT = 6            # dependency paths listed one by one
+# A delta summed over more consumers than this is named, not written out:
+# spatial batch norm's dmu sums over every pixel of its channel in every
+# example, and SymPy's factor on such a sum takes minutes (13 terms: about
+# a second; 19: 3 s; 28: 18 s; 49: more than ten minutes).
+ADJOINT_TERMS = 13
 J = sp.Symbol("J")
 
 
@@ -94,6 +99,10 @@ def adjoint_lines(g: Graph, full: bool, t) -> list:
     first_row = g.rows[0]
     for a in g.teaching_order(keep=lambda d: d.row in (None, first_row) and (full or all(i == 0 for i in d.idx))):
         d = g.by_symbol[a.of]
+        n = len(a.chain.args) if isinstance(a.chain, sp.Add) else 1
+        if n > ADJOINT_TERMS:
+            lines.append(Text(t("scalar.adjoint_too_long", name=g.scheme().unicode(a.symbol.name), n=n)))
+            continue
         parts = [a.symbol, a.chain]
         if a.product is not None and a.product != a.expr:
             parts.append(a.product)

@@ -1,0 +1,68 @@
+"""The scalar view on networks whose deltas sum over many quantities
+(spatial batch norm), and the display form of batch norm's deltas."""
+from __future__ import annotations
+
+import random
+import time
+
+import sympy as sp
+
+import derive
+from derive import derivation
+from derive.graph import Graph
+from derive.lang import messages
+from derive.printers import render
+from derive.views import scalar
+from derive.views.plug import tidy
+
+CNN_BN = "3x8x8-conv(4,3,stride=2,pad=1)-bn-avgpool(2)-flatten-2/mse"
+
+
+def test_spatial_batch_norm_derives_in_seconds_and_says_what_it_leaves_out():
+    """dmu of a channel sums over every pixel of every example (33 terms for
+    m = 2): factoring it took minutes.  It is named, with a sentence, and the
+    deltas that are short still print."""
+    net = derive.load(CNN_BN)
+    start = time.process_time()
+    text = render(derivation.build(net, view="scalar"), "text")
+    assert time.process_time() - start < 30
+    assert "δμ⁽²⁾₁ sums 33 contributions" in text and "δσ²⁽²⁾₁ sums 32 contributions" in text
+    assert "  μ⁽²⁾₁\n" in text and "mu2_1" not in text and "dvar2_1" not in text
+    assert "(BP1) δ⁽⁵⁾₁[1]" in text and "δx̂⁽²⁾₁₁₁[1]" in text
+
+
+def test_the_cutoff_counts_the_terms_of_the_chain_rule():
+    """1-d batch norm on a small batch keeps its deltas written out; a batch
+    past the cutoff names them."""
+    t = messages("en")
+    small = Graph(derive.load("2-2:relu-bn-1/mse"), rows=[1, 2, 3])
+    lines = scalar.adjoint_lines(small, True, t)
+    assert not any(type(x).__name__ == "Text" for x in lines)
+    m = scalar.ADJOINT_TERMS   # dmu sums m x-hats and sigma^2: m + 1 terms
+    big = Graph(derive.load("2-1:relu-bn-1/mse"), rows=list(range(1, m + 1)))
+    named = [x for x in scalar.adjoint_lines(big, True, t) if type(x).__name__ == "Text"]
+    assert [x.text.split()[0] for x in named] == ["δμ⁽²⁾₁"]
+
+
+def test_batch_norm_deltas_keep_epsilon_under_the_root():
+    """tidy factors dsigma^2 and dmu without clearing eps's denominator (no
+    sqrt(10), no 100000 sigma^2), and the result is the same expression."""
+    g = Graph(derive.load("2-2:relu-bn-1/mse"), rows=[1, 2, 3])
+    rng = random.Random(0)
+    for a in g.adjoints:
+        if not a.symbol.name.startswith(("dvar", "dmu")):
+            continue
+        shown = tidy(a.expr)
+        assert sp.sqrt(10) not in shown.atoms(sp.Pow) and sp.Integer(100000) not in shown.atoms(sp.Integer)
+        assert sp.Rational(1, 100000) in shown.atoms(sp.Rational)
+        for _ in range(3):   # equal as functions: at random points, var > 0
+            at = {s: sp.Rational(rng.randint(1, 99), 37) for s in a.expr.free_symbols}
+            assert abs(sp.N(shown.xreplace(at) - a.expr.xreplace(at), 30)) < 1e-25
+
+
+def test_batch_statistics_print_as_mu_and_sigma_squared():
+    g = Graph(derive.load("2-2:relu-bn-1/mse"), rows=[1, 2])
+    s = g.scheme()
+    assert [s.unicode(n) for n in ("mu2_1", "var2_2", "dmu2_1", "dvar2_1", "xhat1_2_1")] == \
+        ["μ⁽²⁾₁", "σ²⁽²⁾₂", "δμ⁽²⁾₁", "δσ²⁽²⁾₁", "x̂⁽²⁾₁[1]"]
+    assert s.latex("mu2_1") == r"\mu^{(2)}_{1}"
