@@ -978,8 +978,9 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # -- scalar view: a delta with too many terms to write out (derive/views/scalar.py) -------
+    # -- scalar view: deltas too long to write out, the l2 term λ w (derive/views/scalar.py) --
     "scalar.adjoint_too_long": ("{name} sums {n} contributions (one per quantity it feeds): too many to write "
                                 "out. The index-level derivation (the delta view) gives it in closed form, "
                                 "as a sum over the group."),
+    "scalar.l2_term": "λ w from the l2 penalty, λ = {lam}",
 })

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
 import sympy as sp
 
 import derive
-from derive import derivation
+from derive import derivation, names
 from derive.graph import Graph
 from derive.lang import messages
 from derive.printers import render
@@ -66,3 +67,43 @@ def test_batch_statistics_print_as_mu_and_sigma_squared():
     assert [s.unicode(n) for n in ("mu2_1", "var2_2", "dmu2_1", "dvar2_1", "xhat1_2_1")] == \
         ["μ⁽²⁾₁", "σ²⁽²⁾₂", "δμ⁽²⁾₁", "δσ²⁽²⁾₁", "x̂⁽²⁾₁[1]"]
     assert s.latex("mu2_1") == r"\mu^{(2)}_{1}"
+
+
+def _at_example(section, t):
+    """The numbers of a parameter's section marked 'at example 1': the path
+    form's and BP3/BP4's, in order."""
+    from derive.model import Equations, Math, Value
+    out = []
+    for node in section.body:
+        for line in (node.lines if isinstance(node, Equations) else [node]):
+            if isinstance(line, Math) and line.note == t("scalar.at_example"):
+                assert isinstance(line.parts[-1], Value)
+                out.append(float(line.parts[-1].value))
+    return out
+
+
+@pytest.mark.parametrize("spec", ["4-res(4:relu-4):relu-2/mse/l2(0.01)", "2-3:tanh-2/se/l2(0.25)",
+                                  "2-2:sigmoid-1/mse/l2(0.5)/sum"])
+def test_l2_numbers_at_example_1_include_lambda_w_and_equal_torch(spec):
+    """Both the path form and BP4 give dJ/dw for example 1 alone, λ w included,
+    and print the penalty as λ·w with λ's value in the note."""
+    from derive.example import random_example
+    from ..test_graph import arrays
+    from ...torch_reference import loss_and_grads
+    net = derive.load(spec)
+    t = messages("en")
+    doc = derivation.build(net, view="scalar", numbers=True)
+    X, Y, P, M = arrays(net, random_example(net, 0))
+    _, grads = loss_and_grads(net, X[:1], Y[:1], P, {k: v[:1] for k, v in M.items()})
+    sections = {s.key[len("param:"):]: s for s in doc.body if getattr(s, "key", "").startswith("param:")}
+    weights = [p for p in sections if p.startswith("w")]
+    assert weights
+    for p in sections:
+        key, idx = names.locate(p, net.param_shapes())
+        numbers = _at_example(sections[p], t)
+        assert numbers, p
+        for n in numbers:
+            assert n == pytest.approx(grads[key][idx], rel=1e-9, abs=1e-12), p
+    text = render(doc, "text")
+    assert "λ = " + str(float(net.l2)).rstrip("0").rstrip(".") in text
+    assert "λ·" + doc.names.unicode(weights[0]) in text and "/100" not in text and "/4" not in text
