@@ -257,9 +257,9 @@ def _plug_penalty(penalty, grad, values):
 
 def _with(penalty, *terms):
     """The sum of ``terms`` (unevaluated), then λ·w when there is one."""
-    terms = [a for x in terms for a in (x.args if isinstance(x, sp.Add) and penalty is not None else [x])]
-    terms += [penalty] if penalty is not None else []
-    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+    if penalty is not None:   # flat, and a 0 from the network (a weight that feeds nothing) left out
+        terms = [a for x in terms for a in (x.args if isinstance(x, sp.Add) else [x]) if a != 0] + [penalty]
+    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sp.S.Zero)
 
 
 def _consumer_symbols(g, p):

@@ -107,3 +107,15 @@ def test_l2_numbers_at_example_1_include_lambda_w_and_equal_torch(spec):
     text = render(doc, "text")
     assert "λ = " + str(float(net.l2)).rstrip("0").rstrip(".") in text
     assert "λ·" + doc.names.unicode(weights[0]) in text and "/100" not in text and "/4" not in text
+
+
+def test_a_weight_that_feeds_nothing_has_gradient_zero_or_lambda_w():
+    """With one time step h_0 = 0, so Wh1 multiplies nothing: its gradient
+    line is 0, and λ·w alone under l2 (the handout crashed on it)."""
+    t = messages("en")
+    plain_line = scalar.gradient_line(Graph(derive.load("1x1-rnn(2)-1/mse")), "wh1_1_1", t)
+    assert plain_line.parts[-1] == 0
+    g = Graph(derive.load("1x1-rnn(2)-1/mse/l2(0.5)"))
+    line = scalar.gradient_line(g, "wh1_1_1", t)
+    assert line.parts[-1] == sp.Mul(scalar.LAMBDA, names.sym("wh1_1_1"), evaluate=False)
+    assert g.gradient("wh1_1_1").expr == names.sym("wh1_1_1") / 2
