@@ -31,6 +31,7 @@ from derive.printers.text import TextPrinter
 from derive.rules import ACTIVATIONS
 from derive.views.handout import build
 from derive.worked import evaluate
+from tests.codegen.layer_specs import layer_specs
 from tests.tex import NEEDS_TEX, compile_all
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -278,6 +279,24 @@ def test_other_layer_kinds_compile_with_their_index_view(tmp_path):
     assert_clean(compiled, {f"k{i}": s for i, s in enumerate(OTHER_KINDS)})
     for c in compiled.values():
         assert "derived at index level" in " ".join(c.flat.split())
+
+
+@NEEDS_TEX
+@pytest.mark.slow
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(layer_specs(max_t=3), min_size=3, max_size=3, unique=True))
+def test_drawn_networks_of_every_kind_compile_in_seconds(tmp_path_factory, specs):
+    """Networks drawn from every layer kind (conv, pooling, bn on images, ln,
+    dropout, residual blocks, recurrent layers, l2): each handout is built
+    in well under a minute (spatial batch norm once took more than ten), and
+    compiles with no overfull box."""
+    import time
+    sources = {}
+    for i, spec in enumerate(specs):
+        start = time.process_time()
+        sources[f"k{i}"] = handout.render(derive.load(spec), code_listing=LISTING)
+        assert time.process_time() - start < 60, spec
+    assert_clean(compile_all(sources, tmp_path_factory.mktemp("kinds")), {f"k{i}": s for i, s in enumerate(specs)})
 
 
 # ------------------------------------------------ statements are true --
