@@ -355,3 +355,62 @@ def test_a_central_difference_across_a_kink_asks_about_another_parameter():
     the difference disagreed with backprop and the handout failed (exit 1)."""
     text = handout.render(derive.PRESETS["small-cnn"](), seed=5, code_listing=LISTING)
     assert "Checking a gradient numerically" in text
+
+
+# ------------------------------------------- the code section's check --
+
+@pytest.mark.parametrize("spec", [p for p in derive.PRESETS] + ["4-8:relu-bn-3:softmax/ce"])
+def test_code_section_checks_a_parameter_whose_check_shows_the_advice(spec):
+    """The section's central difference is of a parameter with a gradient
+    (bn's first weight has 0 on its example: '0 against 0' showed nothing)
+    and no kink between θ ± h (small-cnn's first weight crossed a max-pool
+    switch: 'relative difference 0.68', beside advice that 1e-6 means a bug).
+    Torch float64 confirms both: its gradient is not 0, and its own central
+    difference agrees with it."""
+    from derive.lang import messages
+    from derive.views.handout import code
+    from derive.views.handout.sources import sources
+    from tests.derive.test_graph import arrays
+    from tests.torch_reference import loss_and_grads
+    net = derive.load(spec)
+    src = sources(net, messages("en"), None)
+    name = code.checked_parameter(src)
+    text = code.section(src, "").body[-1].text
+    assert f"θ = {src.scheme().unicode(name)}," in text
+    assert float(re.search(r"relative difference ([-0-9.e+]+)\)", text).group(1)) <= 1e-6, text
+    X, Y, P, M = arrays(net, src.example)
+    key, idx = names.locate(name, net.param_shapes())
+    _, grads = loss_and_grads(net, X, Y, P, M)
+    h = 1e-4
+    J = []
+    for s in (h, -h):
+        Q = {k: v.copy() for k, v in P.items()}
+        Q[key][idx] += s
+        J.append(loss_and_grads(net, X, Y, Q, M)[0])
+    assert grads[key][idx] != 0
+    assert (J[0] - J[1]) / (2 * h) == pytest.approx(grads[key][idx], rel=1e-6)
+    assert float(src.numbers.gradient(name)) == pytest.approx(grads[key][idx], rel=1e-10)
+
+
+def test_what_changes_asks_about_a_gradient_that_is_not_zero():
+    """'J is the sum instead of the mean: dJ/dw = 0, what is it then?' taught
+    nothing on bn's example, whose first weight has gradient 0: the question
+    is about the first parameter with a gradient, and its answer (the sum's
+    gradient, from the mean's printed to 6 digits) is torch's with reduction sum."""
+    from derive.lang import messages
+    from derive.views.exercises import sheet
+    from derive.views.handout.sources import sources
+    from tests.derive.test_graph import arrays
+    from tests.torch_reference import loss_and_grads
+    net = derive.load("4-8:relu-bn-3:softmax/ce")
+    src = sources(net, messages("en"), None)
+    made = sheet(net, src.t, graph=src.graph, worked=src.numbers)
+    asked = next(m[4] for m in made if m[0] == "changes")
+    grad = next(n for n in asked if n.what[0] == "grad")
+    name = grad.what[1]
+    X, Y, P, M = arrays(net, src.example)
+    key, idx = names.locate(name, net.param_shapes())
+    _, mean = loss_and_grads(net, X, Y, P, M)
+    _, total = loss_and_grads(replace(net, reduction="sum"), X, Y, P, M)
+    assert mean[key][idx] != 0
+    assert float(grad.value) == pytest.approx(total[key][idx], rel=1e-5)   # from the 6 digits printed
