@@ -370,26 +370,36 @@ def test_code_section_checks_a_parameter_whose_check_shows_the_advice(spec):
     from derive.lang import messages
     from derive.views.handout import code
     from derive.views.handout.sources import sources
-    from tests.derive.test_graph import arrays
-    from tests.torch_reference import loss_and_grads
     net = derive.load(spec)
     src = sources(net, messages("en"), None)
     name = code.checked_parameter(src)
-    text = code.section(src, "").body[-1].text
-    assert f"θ = {src.scheme().unicode(name)}," in text
-    assert float(re.search(r"relative difference ([-0-9.e+]+)\)", text).group(1)) <= 1e-6, text
-    X, Y, P, M = arrays(net, src.example)
+    assert_check_shows_the_advice(net, src.example, name, code.section(src, "").body[-1].text, src.scheme())
+    assert float(src.numbers.gradient(name)) == pytest.approx(torch_check(net, src.example, name)[0], rel=1e-10)
+
+
+def torch_check(net, example, name: str, h: float = 1e-4) -> tuple[float, float]:
+    """Torch float64's gradient of parameter ``name`` on ``example``, and its
+    own central difference with step h."""
+    from tests.derive.test_graph import arrays
+    from tests.torch_reference import loss_and_grads
+    X, Y, P, M = arrays(net, example)
     key, idx = names.locate(name, net.param_shapes())
-    _, grads = loss_and_grads(net, X, Y, P, M)
-    h = 1e-4
     J = []
     for s in (h, -h):
         Q = {k: v.copy() for k, v in P.items()}
         Q[key][idx] += s
         J.append(loss_and_grads(net, X, Y, Q, M)[0])
-    assert grads[key][idx] != 0
-    assert (J[0] - J[1]) / (2 * h) == pytest.approx(grads[key][idx], rel=1e-6)
-    assert float(src.numbers.gradient(name)) == pytest.approx(grads[key][idx], rel=1e-10)
+    return loss_and_grads(net, X, Y, P, M)[1][key][idx], (J[0] - J[1]) / (2 * h)
+
+
+def assert_check_shows_the_advice(net, example, name: str, text: str, scheme) -> None:
+    """``text``, a printed gradient check, is of ``name``, at most 1e-6 apart;
+    torch's gradient is not 0 and its central difference agrees (no kink)."""
+    assert f"θ = {scheme.unicode(name)}," in text
+    assert float(re.search(r"relative difference ([-0-9.e+]+)\)", " ".join(text.split())).group(1)) <= 1e-6, text
+    grad, central = torch_check(net, example, name)
+    assert grad != 0
+    assert central == pytest.approx(grad, rel=1e-6)
 
 
 def test_what_changes_asks_about_a_gradient_that_is_not_zero():
