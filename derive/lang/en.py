@@ -978,9 +978,10 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # -- scalar view: deltas too long to write out, the l2 term λ w (derive/views/scalar.py) --
+    # -- scalar view: long deltas, the l2 term λ w, numbers on a batch (derive/views/scalar.py) --
     "scalar.adjoint_too_long": ("{name} sums {n} contributions (one per quantity it feeds): too many to write "
                                 "out. The index-level derivation (the delta view) gives it in closed form, "
                                 "as a sum over the group."),
     "scalar.l2_term": "λ w from the l2 penalty, λ = {lam}",
+    "scalar.on_batch": "on the worked batch of m = {m}",
 })

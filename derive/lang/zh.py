@@ -743,8 +743,9 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # -- scalar view: deltas too long to write out, the l2 term λ w (derive/views/scalar.py) --
+    # -- scalar view: long deltas, the l2 term λ w, numbers on a batch (derive/views/scalar.py) --
     "scalar.adjoint_too_long": ("{name} 是 {n} 项贡献之和（它影响的每个量各一项）：太多，无法逐项写出。指标层面的推导"
                                 "（误差项视图）给出它的闭式形式，即对整组求和。"),
     "scalar.l2_term": "λ w 来自 l2 惩罚项，λ = {lam}",
+    "scalar.on_batch": "在 m = {m} 的算例批次上",
 })

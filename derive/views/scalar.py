@@ -213,6 +213,9 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
         parts = ["", plugged] + ([] if isinstance(plugged, Value) else
                                  [Value(_number(grad.expr, values), of=plain(grad.expr))])
         body.append(Equations([line, Math(parts, note=t("scalar.at_example"))]))
+    elif values is not None:   # a batch graph (batch norm couples the rows): J's gradient on the batch
+        body.append(Equations([line, Math(["", Value(_number(grad.expr, values), of=plain(grad.expr))],
+                                          note=t("scalar.on_batch", m=g.m))]))
     else:
         body.append(line)
     return Section(f"∂J/∂{scheme.unicode(name)}", body, key=f"param:{name}")

@@ -119,3 +119,27 @@ def test_a_weight_that_feeds_nothing_has_gradient_zero_or_lambda_w():
     line = scalar.gradient_line(g, "wh1_1_1", t)
     assert line.parts[-1] == sp.Mul(scalar.LAMBDA, names.sym("wh1_1_1"), evaluate=False)
     assert g.gradient("wh1_1_1").expr == names.sym("wh1_1_1") / 2
+
+
+@pytest.mark.parametrize("spec", ["bn-mlp", "2-2:tanh-bn-1/mse/l2(0.1)"])
+def test_batch_norm_gradient_lines_give_the_batch_gradient_of_torch(spec):
+    """A batch graph has no 'example 1': each gradient line ends with J's
+    gradient on the worked batch, torch float64's (training mode)."""
+    from derive.example import random_example
+    from derive.model import Equations, Math, Value
+    from ..test_graph import arrays
+    from ...torch_reference import loss_and_grads
+    net = derive.load(spec)
+    t = messages("en")
+    doc = derivation.build(net, view="scalar", numbers=True)
+    example = net.example if net.example is not None else random_example(net, 0)
+    _, grads = loss_and_grads(net, *arrays(net, example))
+    sections = [s for s in doc.body if getattr(s, "key", "").startswith("param:")]
+    assert sections
+    for s in sections:
+        p = s.key[len("param:"):]
+        key, idx = names.locate(p, net.param_shapes())
+        lines = [line for node in s.body if isinstance(node, Equations) for line in node.lines
+                 if isinstance(line, Math) and line.note == t("scalar.on_batch", m=example.m)]
+        assert len(lines) == 1 and isinstance(lines[0].parts[-1], Value), p
+        assert float(lines[0].parts[-1].value) == pytest.approx(grads[key][idx], rel=1e-9, abs=1e-12), p
