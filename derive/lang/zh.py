@@ -747,5 +747,5 @@ MESSAGES.update({
     "scalar.adjoint_too_long": ("{name} 是 {n} 项贡献之和（它影响的每个量各一项）：太多，无法逐项写出。指标层面的推导"
                                 "（误差项视图）给出它的闭式形式，即对整组求和。"),
     "scalar.l2_term": "λ w 来自 l2 惩罚项，λ = {lam}",
-    "scalar.on_batch": "在 m = {m} 的算例批次上",
+    "scalar.on_batch": "在 m = {m} 的算例批量上",
 })
