@@ -8,6 +8,7 @@ import sympy as sp
 
 from .errors import ChainruleError
 from .example import random_example
+from .example_numbers import GraphNumbers
 from .graph import GRAPH_LIMIT, Graph, can_build, couples_rows, graph_cost
 from .lang import messages
 from .model import Derivation, Section, Text
@@ -15,6 +16,7 @@ from .names import Scheme
 from .plain import plain
 from .views import bptt_numbers, decay, delta, jsondata, notes, numbers, scalar, verify as verifying
 from .views.delta_kinds import verify as verify_index
+from .views.exercises import checkable_param
 from .worked import evaluate
 
 VIEWS = ("scalar", "delta", "both")
@@ -65,8 +67,10 @@ def build(net, *, params: list[str] | None = None, view: str = "both", numbers: 
     if view in ("delta", "both"):
         doc.body += delta.sections(net, t, params)
     shown = scalar.chosen_parameters(net, params)[0]
-    if not params:
-        doc.body.append(notes.section(net, g, example, ev, t, shown[0] if shown else None))
+    if not params:   # the gradient check: of a parameter where it shows what it should (see checkable_param)
+        checked = checkable_param(net, GraphNumbers(g, example, ev=ev)) if ev is not None and g is not None \
+            else (shown[0] if shown else None)
+        doc.body.append(notes.section(net, g, example, ev, t, checked))
     if g is not None:
         doc.pending.append(lambda data: data.update(jsondata.graph_data(g, params, example)))
     else:

@@ -84,18 +84,22 @@ def _depth(value) -> int:
 
 
 def _rows(value, shape: tuple[int, ...], what: str, hint: str) -> tuple[tuple[Fraction, ...], ...]:
-    """Rows of a batch: a list of examples, each nested like ``shape``; a single
-    example (one level less deep) is a batch of one."""
+    """Rows of a batch: a list of examples, each nested like ``shape`` or (an
+    image, a sequence) one flat row in row-major order, as torch.flatten; a
+    single example (one level less deep) is a batch of one."""
     if not isinstance(value, list) or not value:
         raise SpecError(f"{what}: expected a list of examples; {hint}")
     size = math.prod(shape)
-    batch = _depth(value) == len(shape) + 1
-    examples = value if batch else [value]
+    depth = len(shape)
+    if depth > 1 and _depth(value) in (1, 2):   # an image or sequence as one flat row (row-major)
+        examples, depth = (value if _depth(value) == 2 else [value]), 1
+    else:
+        examples = value if _depth(value) == depth + 1 else [value]
     if len(examples) > MAX_ROWS:
         raise SpecError(f"{what}: {len(examples)} examples; a worked example has at most {MAX_ROWS}")
     rows = []
     for r, ex in enumerate(examples, 1):
-        flat = _flat(ex, what, hint, len(shape))
+        flat = _flat(ex, what, hint, depth)
         if len(flat) != size:
             raise SpecError(f"{what}: example {r} has {len(flat)} numbers but the shape "
                             f"{'x'.join(map(str, shape))} needs {size}; {hint}")
@@ -138,7 +142,8 @@ def example_from_table(net, table: dict, where: str) -> Example:
     if "x" not in table or "y" not in table:
         raise SpecError(f"{where}: [example] needs x and y, e.g. x = [[1.0, 2.0]] and y = [[0.5]]")
     in_text = "x".join(map(str, shape_in))
-    X = _rows(table["x"], shape_in, f"{where}: example x", f"write one row of {in_text} numbers per example")
+    X = _rows(table["x"], shape_in, f"{where}: example x", f"write one row of {in_text} numbers per example"
+              + (" (flat in row-major order, or nested as the shape)" if len(shape_in) > 1 else ""))
     Y = _rows(table["y"], (n_out,), f"{where}: example y", f"write one row of {n_out} numbers per example")
     if len(X) != len(Y):
         raise SpecError(f"{where}: example x has {len(X)} rows but y has {len(Y)}")

@@ -466,12 +466,16 @@ class Graph:
 
 def scheme_for(net, counts: dict | None = None, L: int | None = None, batch: bool | None = None) -> Scheme:
     """How the plain names of ``net`` print: parameter arrays and the graph's
-    quantities, each with its number of indices."""
+    quantities, each with its number of indices.  Parameter arrays and batch
+    norm's statistics never carry a row."""
     counts, params = dict(counts or {}), set()
     for key, shape in net.param_shapes().items():
         prefix = key.rstrip("0123456789")
         counts[(prefix.lower(), int(key[len(prefix):]))] = len(shape)
         params.add((prefix.lower(), int(key[len(prefix):])))
+    for layer in net.numbered:   # batch norm's statistics belong to the whole batch: no row either
+        if layer.kind == "bn":
+            params |= {(prefix, layer.l) for prefix in ("mu", "var", "dmu", "dvar")}
     return Scheme(counts=counts, inputs=len(net.input), targets=1, L=L, batch=batch, params=frozenset(params))
 
 

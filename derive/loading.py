@@ -2,9 +2,11 @@
 or a spec string."""
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from .errors import SpecError, did_you_mean
@@ -72,7 +74,7 @@ def load_toml(path: str):
     netd = data.get("network")
     if not isinstance(netd, dict):
         raise SpecError(f"'{path}' has no [network] table; add one with layers = [2, 3, 1]")
-    allowed = {"layers", "activations", "loss", "bias", "reduction", "name", "spec"}
+    allowed = {"layers", "activations", "loss", "bias", "reduction", "name", "spec", "l2"}
     for key in netd:
         if key not in allowed:
             raise SpecError(f"'{path}': unknown key '{key}' in [network]{did_you_mean(key, allowed)}; "
@@ -86,6 +88,8 @@ def load_toml(path: str):
         net = parse_spec(netd["spec"])
     else:
         net = _from_layers(path, netd)
+    if "l2" in netd:
+        net = replace(net, l2=_l2(path, netd))
     name = netd.get("name")
     net = replace(net, name=" ".join(str(name).split()) if name is not None else p.stem)
     if "example" in data:
@@ -93,6 +97,16 @@ def load_toml(path: str):
             raise SpecError(f"'{path}': [example] must be a table")
         net = net.with_example(example_from_table(net, data["example"], f"'{path}'"))
     return net
+
+
+def _l2(path, netd) -> Fraction:
+    """[network] l2 = 0.01: the penalty's lambda, as the spec's l2(0.01)."""
+    value = netd["l2"]
+    if "spec" in netd:
+        raise SpecError(f"'{path}': give l2 inside spec (\".../l2({value})\") or as l2 = ..., not both")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise SpecError(f"'{path}': [network] l2 must be a number >= 0, e.g. l2 = 0.01")
+    return Fraction(str(value))
 
 
 def _from_layers(path, netd):

@@ -125,7 +125,7 @@ class Scheme:
     targets: int = 1
     L: int | None = None
     batch: bool | None = None   # None: decide per name by its length
-    params: frozenset = frozenset()   # (prefix, layer) of parameter arrays: never carry a row
+    params: frozenset = frozenset()   # (prefix, layer) of arrays that never carry a row (parameters, bn's mu, var)
 
     def split(self, name: str):
         """(prefix, row, layer, indices) or None for a name that is not a network name."""

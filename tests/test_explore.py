@@ -339,3 +339,32 @@ def test_deterministic(tmp_path):
     a, b = tmp_path / "a.html", tmp_path / "b.html"
     assert main(["explore", "logistic", "-o", str(a)]) == 0 and main(["explore", "logistic", "-o", str(b)]) == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("spec", ["2-2:sigmoid-1/mse/l2(0.5)", "bn-mlp"])
+def test_l2_and_batch_norm_pages_step_with_the_module(driver, tmp_path, spec):
+    """The l2 term shows as λ·w (λ's value is no slot: it never changes) and
+    a batch norm network's gradient lines end with the batch gradient; after
+    three steps the last number of w1_1_1's derivation is the generated
+    module's: dJ/dw on example 1 alone (l2, λw included), or on the batch."""
+    path = tmp_path / "page.html"
+    assert main(["explore", spec, "--numbers", "-o", str(path)]) == 0
+    open_page(driver, path)
+    shown = choose(driver, "w1_1_1")
+    for _ in range(3):
+        driver.find_element("id", "step").click()
+    J, grads, params = sgd(spec, 3)
+    assert driver.execute_script("return window.chainrule.state()")["J"] == pytest.approx(J, rel=1e-12)
+    numbers = [float(browser.plain_number(e.get_attribute("textContent")))
+               for e in shown.find_elements("css selector", "[data-slot]")]
+    if "l2" in spec:
+        assert "λ" in shown.text
+        net = derive.load(spec)
+        example = choose_example(net, True, None)
+        X = np.array(example.X, dtype=float)[:1]
+        Y = np.array(example.Y, dtype=float)[:1]
+        _, one = codegen.compile(net).value_and_grad(params, X, Y)
+        assert numbers[-1] == pytest.approx(one["W1"][0, 0], rel=1e-5)
+    else:
+        assert numbers[-1] == pytest.approx(grads["w1_1_1"], rel=1e-5)
+    clean(driver)

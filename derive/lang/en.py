@@ -1005,4 +1005,10 @@ MESSAGES.update({
                          "gradient of example 1's loss with respect to {w}."),
     "exam.conv_grad_batch": ("Over the batch of {m} examples, the same sum for each example, averaged as J "
                              "averages, gives {grad} = {value}, the gradient over the whole batch."),
+    # -- scalar view: long deltas, the l2 term λ w, numbers on a batch (derive/views/scalar.py) --
+    "scalar.adjoint_too_long": ("{name} sums {n} contributions (one per quantity it feeds): too many to write "
+                                "out. The index-level derivation (the delta view) gives it in closed form, "
+                                "as a sum over the group."),
+    "scalar.l2_term": "λ w from the l2 penalty, λ = {lam}",
+    "scalar.on_batch": "on the worked batch of m = {m}",
 })

@@ -761,4 +761,9 @@ MESSAGES.update({
     "exam.conv_grad_q": ("这个网络的第 {l} 层以步幅 {s}、填充 {p} 滑动一个 {k} × {k} 的卷积核。表中给出一个批量中样本 1 在每个输出位置上"
                          "输出通道 1 的误差项 δ，以及权重 {w} 在该位置所乘的输入值。计算样本 1 的损失对 {w} 的梯度。"),
     "exam.conv_grad_batch": "在 {m} 个样本的批量上，对每个样本做同样的求和，再像 J 那样取平均，得到 {grad} = {value}，即整个批量上的梯度。",
+    # -- scalar view: long deltas, the l2 term λ w, numbers on a batch (derive/views/scalar.py) --
+    "scalar.adjoint_too_long": ("{name} 是 {n} 项贡献之和（它影响的每个量各一项）：太多，无法逐项写出。指标层面的推导"
+                                "（误差项视图）给出它的闭式形式，即对整组求和。"),
+    "scalar.l2_term": "λ w 来自 l2 惩罚项，λ = {lam}",
+    "scalar.on_batch": "在 m = {m} 的算例批量上",
 })

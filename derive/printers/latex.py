@@ -414,6 +414,7 @@ def _whole_ticks(plot) -> str:
 
 
 AND_ROW = 3       # terms of a long conjunction per row
+WRAP_MIN = 12      # characters: a prose column narrower than this is never wrapped
 LONG_TABLE = 32   # rows beyond which a table is set small
 WIDE_TABLE = 96   # estimated characters beyond which a table is set small (1.2 times: smaller still)
 
@@ -678,7 +679,9 @@ class LatexPrinter(Printer):
                       [self._cell_width(row[i]) for row in t.rows]) for i in range(ncol)]
         wrap = None
         if sum(widths) + 3 * ncol > 88:   # the widest prose column wraps
-            prose_cols = [i for i in range(ncol) if not numeric[i] and
+            # a column of prose worth wrapping: a short one (a descent's step numbers) would
+            # take a quarter of the line and leave the numbers to run off it
+            prose_cols = [i for i in range(ncol) if not numeric[i] and widths[i] > WRAP_MIN and
                           all(isinstance(row[i], str) for row in t.rows)]
             if prose_cols:
                 wrap = max(prose_cols, key=lambda i: widths[i])

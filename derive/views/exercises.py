@@ -430,7 +430,7 @@ def what_changes(net, t, nums, graph, rng, dense_grad):
         twin = replace(net, reduction=other)
         twin_graph = Graph(twin, rows=graph.rows) if graph is not None else None
         twin_nums = numbers_for(twin, nums.example, twin_graph)
-        name = dense_grad[0] if dense_grad else _first_param(net)
+        name = dense_grad[0] if dense_grad else moving_param(net, nums)
         before, after = given(nums.gradient(name)), twin_nums.gradient(name)
         factor = Fraction(m) if other == "sum" else Fraction(1, m)
         if net.l2 is None:   # the answer from the printed value, checked against the twin network's
@@ -462,9 +462,21 @@ def _scale_text(reduction: str, m: int) -> str:
     return f"1/{m}" if reduction == "mean" else "1"
 
 
-def _first_param(net) -> str:
-    key, shape = next(iter(net.param_shapes().items()))
-    return names.entries(key, (1,) * len(shape))[0]
+def moving_param(net, nums, limit: int = 1000) -> str:
+    """The first parameter (in the order of the arrays, W1 first) whose
+    gradient at ``nums`` is not 0: a dead ReLU or an input of 0 makes some
+    exactly 0, and a check of 0 against 0, or 0 times 3, teaches nothing.
+    The very first when the first ``limit`` are all 0."""
+    first = None
+    for key, shape in net.param_shapes().items():
+        for name in names.entries(key, shape):
+            first = first or name
+            if nums.gradient(name) != 0:
+                return name
+            limit -= 1
+            if limit <= 0:
+                return first
+    return first
 
 
 def _same_errors(net, a, b) -> None:
@@ -558,6 +570,39 @@ def _difference(worked, name):
     except AnswerError:
         return None
     return p_text, m_text, estimate, exact, plus
+
+
+ADVICE = Fraction(1, 10 ** 6)   # the handout's advice: a relative difference above this points to a bug
+
+
+def checkable_param(net, nums, tries: int = 12) -> str | None:
+    """The parameter a handout's gradient check shows: the first whose
+    central difference, from J(θ ± h) as printed, agrees with its gradient to
+    ADVICE, so that the check shows what the advice beside it says.  A
+    gradient of 0 is skipped (0 against 0 shows nothing), and so is a kink
+    between θ ± h (a max-pool switch: the difference measures another
+    slope).  The first entry of each array is tried first (W1's, b1's, ...:
+    a kink in layer 1 moves with every weight of it), then the others.
+    After ``tries`` differences, the closest one seen."""
+    firsts = [names.entries(key, (1,) * len(shape))[0] for key, shape in net.param_shapes().items()]
+    rest = (n for key, shape in net.param_shapes().items() for n in names.entries(key, shape) if n not in firsts)
+    best = None
+    for name in [*firsts, *rest]:
+        if tries <= 0:
+            break
+        exact = nums.gradient(name)
+        if exact == 0:
+            continue
+        tries -= 1
+        found = _difference(nums, name)
+        if found is None:
+            continue
+        rel = abs(to_mp(found[2]) - to_mp(exact)) / abs(to_mp(exact))
+        if rel <= to_mp(ADVICE):
+            return name
+        if best is None or rel < best[0]:
+            best = (rel, name)
+    return best[1] if best is not None else firsts[0]
 
 
 def gradient_check(net, t, worked, rng, another: bool = True):

@@ -13,10 +13,13 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
     if not isinstance(expr, sp.Expr) or expr.has(sp.Piecewise) or expr.has(sp.Max):
         return expr
+    hidden = _rooted_constants(expr)
     try:
-        factored = sp.factor(expr)
+        factored = sp.factor(expr.xreplace(hidden))
     except (sp.PolynomialError, NotImplementedError, TypeError):
         return expr
+    if hidden:
+        factored = factored.xreplace({d: c for c, d in hidden.items()})
     coeff, factors = factored.as_coeff_mul()
     out = []
     for f in factors:
@@ -26,6 +29,20 @@ def tidy(expr: sp.Expr) -> sp.Expr:
             coeff = coeff * (-1) ** power
         out.append(base if power == 1 else sp.Pow(base, power, evaluate=False))
     return sp.Mul(coeff, *out, evaluate=False) if coeff != 1 else sp.Mul(*out, evaluate=False)
+
+
+def _rooted_constants(expr: sp.Expr) -> dict:
+    """{number: Dummy} for the fractions under a root, such as batch norm's
+    ε in √(σ² + 1/100000): factor would clear the denominator and print
+    √10·√(1 + 100000σ²).  Held as symbols while factoring, they stay put."""
+    out = {}
+    for p in expr.atoms(sp.Pow):
+        if p.exp.is_Integer or not isinstance(p.base, sp.Add):
+            continue
+        for term in p.base.args:
+            if term.is_Rational and not term.is_Integer and term not in out:
+                out[term] = sp.Dummy(real=True, positive=True)
+    return out
 
 
 def _wants_flip(add: sp.Add) -> bool:

@@ -15,11 +15,18 @@ from ..graph import Graph, Partial
 from ..model import Equations, Math, Notation, Section, Text, Value
 from ..plain import plain
 from ..rules import ACTIVATIONS, LOSSES, fprime, fprime_at_zero, softmax_jacobian
+from ..format import fmt
 from .plug import plug, tidy
 
 PRINT_ALL_LIMIT = 30      # parameters; above this, one representative per parameter array
 PATH_LIMIT = 6            # dependency paths listed one by one
+# A delta summed over more consumers than this is named, not written out:
+# spatial batch norm's dmu sums over every pixel of its channel in every
+# example, and SymPy's factor on such a sum takes minutes (13 terms: about
+# a second; 19: 3 s; 28: 18 s; 49: more than ten minutes).
+ADJOINT_TERMS = 13
 J = sp.Symbol("J")
+LAMBDA = sp.Symbol("λ", real=True)   # l2's λ, shown as a letter (its value in the note)
 
 
 def chosen_parameters(net, params: list[str] | None) -> tuple[list[str], bool]:
@@ -94,6 +101,10 @@ def adjoint_lines(g: Graph, full: bool, t) -> list:
     first_row = g.rows[0]
     for a in g.teaching_order(keep=lambda d: d.row in (None, first_row) and (full or all(i == 0 for i in d.idx))):
         d = g.by_symbol[a.of]
+        n = len(a.chain.args) if isinstance(a.chain, sp.Add) else 1
+        if n > ADJOINT_TERMS:
+            lines.append(Text(t("scalar.adjoint_too_long", name=g.scheme().unicode(a.symbol.name), n=n)))
+            continue
         parts = [a.symbol, a.chain]
         if a.product is not None and a.product != a.expr:
             parts.append(a.product)
@@ -161,10 +172,12 @@ def softmax_lines(t) -> list[Math]:
 
 
 def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
-    """``values`` (symbol -> number, example 1 through ``g``) adds numbers."""
+    """``values`` (symbol -> number, example 1 through ``g``) adds numbers.
+    With l2, J also holds (λ/2) w² directly: every line adds its λ w."""
     grad = g.gradient(name)
     p = grad.param
     scheme = g.scheme()
+    penalty, lam_note = _penalty(g, grad, t)
     body = []
     n_paths = count_paths(g, p)
     if 0 < n_paths <= PATH_LIMIT:
@@ -183,23 +196,26 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
             local_forms.append(sp.Mul(top, *[g.local(g.by_symbol[ch], pa) for ch, pa in edges], evaluate=False))
         product = sp.Add(*local_forms, evaluate=False) if len(local_forms) > 1 else local_forms[0]
         simplified = tidy(sp.Add(*[sp.Mul(*f.args) if isinstance(f, sp.Mul) else f for f in local_forms]))
-        lines = [Math([Partial(J, p), sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0]],
-                      note=t("scalar.along_paths")),
-                 Math(["", product], note=t("scalar.locals"))]
+        lines = [Math([Partial(J, p), _with(penalty, *symbolic)], note=t("scalar.along_paths") + lam_note),
+                 Math(["", _with(penalty, product)], note=t("scalar.locals"))]
         if simplified != product:
-            lines.append(Math(["", simplified], note=t("scalar.simplified")))
+            lines.append(Math(["", _with(penalty, simplified)], note=t("scalar.simplified")))
         if values is not None:
-            lines.append(Math(["", plug(product, values), Value(_number(simplified, values), of=plain(simplified))],
-                              note=t("scalar.at_example")))
+            total = simplified + grad.l2   # the number: λ as its value
+            lines.append(Math(["", _with(_plug_penalty(penalty, grad, values), plug(product, values)),
+                               Value(_number(total, values), of=plain(total))], note=t("scalar.at_example")))
         body.append(Equations(lines))
     elif n_paths > PATH_LIMIT:
         body.append(Text(t("scalar.too_many_paths", n=n_paths, name=scheme.unicode(name))))
     line = gradient_line(g, name, t)
-    if values is not None and grad.l2 == 0 and g.rows == [None]:
-        plugged = plug(grad.expr, values)
+    if values is not None and g.rows == [None]:
+        plugged = _with(_plug_penalty(penalty, grad, values), plug(grad.expr - grad.l2, values))
         parts = ["", plugged] + ([] if isinstance(plugged, Value) else
                                  [Value(_number(grad.expr, values), of=plain(grad.expr))])
         body.append(Equations([line, Math(parts, note=t("scalar.at_example"))]))
+    elif values is not None:   # a batch graph (batch norm couples the rows): J's gradient on the batch
+        body.append(Equations([line, Math(["", Value(_number(grad.expr, values), of=plain(grad.expr))],
+                                          note=t("scalar.on_batch", m=g.m))]))
     else:
         body.append(line)
     return Section(f"∂J/∂{scheme.unicode(name)}", body, key=f"param:{name}")
@@ -217,10 +233,36 @@ def gradient_line(g: Graph, name: str, t, note: bool = True) -> Math:
         label = "BP4" if grad.key[0] == "W" else "BP3"
     text = t("scalar.reusing", deltas=", ".join(scheme.unicode(h.name) for h in handles[:3])
              + (" ..." if len(handles) > 3 else "")) if handles and note else ""
-    chain = sp.Add(*[sp.Mul(Partial(J, c), Partial(c, p), evaluate=False)
-                     for c in _consumer_symbols(g, p)], evaluate=False)
-    parts = [Partial(J, p)] + ([chain] if len(grad.terms) <= 4 else []) + [grad.expr]
+    penalty, lam_note = _penalty(g, grad, t)
+    if note and lam_note:
+        text = text + lam_note if text else lam_note[len(t("sep.clause")):]
+    chain = _with(penalty, *[sp.Mul(Partial(J, c), Partial(c, p), evaluate=False) for c in _consumer_symbols(g, p)])
+    parts = [Partial(J, p)] + ([chain] if len(grad.terms) <= 4 else []) + [_with(penalty, grad.expr - grad.l2)]
     return Math(parts, label=label, note=text)
+
+
+def _penalty(g: Graph, grad, t) -> tuple:
+    """(λ·w, the note that gives λ) for a weight under l2, else (None, "")."""
+    if grad.l2 == 0:
+        return None, ""
+    lam = sp.Rational(g.net.l2.numerator, g.net.l2.denominator)
+    return (sp.Mul(LAMBDA, grad.param, evaluate=False),
+            t("sep.clause") + t("scalar.l2_term", lam=fmt(lam).plain()))
+
+
+def _plug_penalty(penalty, grad, values):
+    """λ·w with both numbers in place; λ's Value names nothing a page recomputes."""
+    if penalty is None:
+        return None
+    lam = grad.l2 / grad.param
+    return sp.Mul(Value(lam), plug(grad.param, values), evaluate=False)
+
+
+def _with(penalty, *terms):
+    """The sum of ``terms`` (unevaluated), then λ·w when there is one."""
+    if penalty is not None:   # flat, and a 0 from the network (a weight that feeds nothing) left out
+        terms = [a for x in terms for a in (x.args if isinstance(x, sp.Add) else [x]) if a != 0] + [penalty]
+    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sp.S.Zero)
 
 
 def _consumer_symbols(g, p):

@@ -119,3 +119,37 @@ def test_toml_errors(tmp_path, body, message):
 def test_missing_toml_file():
     with pytest.raises(SpecError, match="cannot read 'nope.toml'"):
         derive.load("nope.toml")
+
+
+def test_toml_layer_kinds_flat_image_rows_and_l2(tmp_path):
+    """The TOML form takes the spec's tokens, l2 as a key, and an image
+    example as flat rows (row-major, as torch.flatten) or nested: the two
+    give the same example, and its gradients are torch's."""
+    import numpy as np
+    from derive.graph import Graph
+    from derive.worked import evaluate
+    from .test_graph import arrays
+    from ..torch_reference import loss_and_grads
+    head = ('[network]\nlayers = ["1x3x3", "conv(1,2):relu", "maxpool(2)", "flatten", "2:softmax"]\n'
+            'loss = "ce"\nl2 = 0.25\n[example]\ny = [[1, 0], [0, 1]]\n'
+            'W1 = [[[[0.5, -0.5], [0.25, 0.1]]]]\nb1 = [0.1]\nW4 = [[0.3], [-0.2]]\nb4 = [0.0, 0.1]\n')
+    flat, nested = tmp_path / "flat.toml", tmp_path / "nested.toml"
+    flat.write_text(head + "x = [[1, 0, 2, 0, 1, 0, 2, 0, 1], [0, 1, 0, 1, 0, 1, 0, 1, 0]]\n")
+    nested.write_text(head + "x = [[[[1, 0, 2], [0, 1, 0], [2, 0, 1]]], [[[0, 1, 0], [1, 0, 1], [0, 1, 0]]]]\n")
+    a, b = derive.load(str(flat)), derive.load(str(nested))
+    assert a.spec == "1x3x3-conv(1,2):relu-maxpool(2)-flatten-2:softmax/ce/l2(0.25)"
+    assert a.example.X == b.example.X and a.example.X[0][2] == 2
+    ev = evaluate(Graph(a), a.example)
+    J, grads = loss_and_grads(a, *arrays(a, a.example))
+    assert float(ev.loss) == pytest.approx(J, rel=1e-12)
+    for p in a.param_names():
+        key, idx = derive.names.locate(p, a.param_shapes())
+        assert float(ev.gradients[p]) == pytest.approx(grads[key][idx], rel=1e-10, abs=1e-14), p
+    l2 = tmp_path / "l2.toml"
+    l2.write_text('[network]\nlayers = [2, 3, 1]\nl2 = 0.5\n')
+    assert derive.load(str(l2)).spec == "2-3:sigmoid-1:identity/mse/l2(0.5)"
+    for body, message in [('spec = "2-1"\nl2 = 0.5\n', "give l2 inside spec"),
+                          ('layers = [2, 1]\nl2 = -1\n', "l2 must be a number >= 0")]:
+        l2.write_text("[network]\n" + body)
+        with pytest.raises(SpecError, match=message):
+            derive.load(str(l2))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ... import names
 from ...model import Code, Section, Text
 from .. import notes
+from ..exercises import checkable_param
 
 H = Fraction(1, 10 ** 4)
 
@@ -30,8 +30,8 @@ def _shift(value, h: Fraction):
 
 
 def checked_parameter(src) -> str | None:
-    """The parameter the section checks: the first weight of the first layer."""
+    """The parameter the section checks: the first (W1 first) whose check,
+    on the worked example, shows what the advice says (see checkable_param)."""
     if src.numbers is None or not src.net.n_params:
         return None
-    key, shape = next(iter(src.net.param_shapes().items()))
-    return names.entries(key, (1,) * len(shape))[0]
+    return checkable_param(src.net, src.numbers)

@@ -31,6 +31,7 @@ from derive.printers.text import TextPrinter
 from derive.rules import ACTIVATIONS
 from derive.views.handout import build
 from derive.worked import evaluate
+from tests.codegen.layer_specs import layer_specs
 from tests.tex import NEEDS_TEX, compile_all
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -280,6 +281,24 @@ def test_other_layer_kinds_compile_with_their_index_view(tmp_path):
         assert "derived at index level" in " ".join(c.flat.split())
 
 
+@NEEDS_TEX
+@pytest.mark.slow
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(layer_specs(max_t=3), min_size=3, max_size=3, unique=True))
+def test_drawn_networks_of_every_kind_compile_in_seconds(tmp_path_factory, specs):
+    """Networks drawn from every layer kind (conv, pooling, bn on images, ln,
+    dropout, residual blocks, recurrent layers, l2): each handout is built
+    in well under a minute (spatial batch norm once took more than ten), and
+    compiles with no overfull box."""
+    import time
+    sources = {}
+    for i, spec in enumerate(specs):
+        start = time.process_time()
+        sources[f"k{i}"] = handout.render(derive.load(spec), code_listing=LISTING)
+        assert time.process_time() - start < 60, spec
+    assert_clean(compile_all(sources, tmp_path_factory.mktemp("kinds")), {f"k{i}": s for i, s in enumerate(specs)})
+
+
 # ------------------------------------------------ statements are true --
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
@@ -345,3 +364,72 @@ def test_a_trace_that_saturates_is_left_out_with_a_sentence():
     net = saturated("3-2:softplus-2:sigmoid/bce/nobias", 4)
     text = " ".join(handout.render(net, code_listing=LISTING).split())
     assert "cannot be computed at step 3" in text and "descent trace is left out" in text
+
+
+# ------------------------------------------- the code section's check --
+
+@pytest.mark.parametrize("spec", [p for p in derive.PRESETS] + ["4-8:relu-bn-3:softmax/ce"])
+def test_code_section_checks_a_parameter_whose_check_shows_the_advice(spec):
+    """The section's central difference is of a parameter with a gradient
+    (bn's first weight has 0 on its example: '0 against 0' showed nothing)
+    and no kink between θ ± h (small-cnn's first weight crossed a max-pool
+    switch: 'relative difference 0.68', beside advice that 1e-6 means a bug).
+    Torch float64 confirms both: its gradient is not 0, and its own central
+    difference agrees with it."""
+    from derive.lang import messages
+    from derive.views.handout import code
+    from derive.views.handout.sources import sources
+    net = derive.load(spec)
+    src = sources(net, messages("en"), None)
+    name = code.checked_parameter(src)
+    assert_check_shows_the_advice(net, src.example, name, code.section(src, "").body[-1].text, src.scheme())
+    assert float(src.numbers.gradient(name)) == pytest.approx(torch_check(net, src.example, name)[0], rel=1e-10)
+
+
+def torch_check(net, example, name: str, h: float = 1e-4) -> tuple[float, float]:
+    """Torch float64's gradient of parameter ``name`` on ``example``, and its
+    own central difference with step h."""
+    from tests.derive.test_graph import arrays
+    from tests.torch_reference import loss_and_grads
+    X, Y, P, M = arrays(net, example)
+    key, idx = names.locate(name, net.param_shapes())
+    J = []
+    for s in (h, -h):
+        Q = {k: v.copy() for k, v in P.items()}
+        Q[key][idx] += s
+        J.append(loss_and_grads(net, X, Y, Q, M)[0])
+    return loss_and_grads(net, X, Y, P, M)[1][key][idx], (J[0] - J[1]) / (2 * h)
+
+
+def assert_check_shows_the_advice(net, example, name: str, text: str, scheme) -> None:
+    """``text``, a printed gradient check, is of ``name``, at most 1e-6 apart;
+    torch's gradient is not 0 and its central difference agrees (no kink)."""
+    assert f"θ = {scheme.unicode(name)}," in text
+    assert float(re.search(r"relative difference ([-0-9.e+]+)\)", " ".join(text.split())).group(1)) <= 1e-6, text
+    grad, central = torch_check(net, example, name)
+    assert grad != 0
+    assert central == pytest.approx(grad, rel=1e-6)
+
+
+def test_what_changes_asks_about_a_gradient_that_is_not_zero():
+    """'J is the sum instead of the mean: dJ/dw = 0, what is it then?' taught
+    nothing on bn's example, whose first weight has gradient 0: the question
+    is about the first parameter with a gradient, and its answer (the sum's
+    gradient, from the mean's printed to 6 digits) is torch's with reduction sum."""
+    from derive.lang import messages
+    from derive.views.exercises import sheet
+    from derive.views.handout.sources import sources
+    from tests.derive.test_graph import arrays
+    from tests.torch_reference import loss_and_grads
+    net = derive.load("4-8:relu-bn-3:softmax/ce")
+    src = sources(net, messages("en"), None)
+    made = sheet(net, src.t, graph=src.graph, worked=src.numbers)
+    asked = next(m[4] for m in made if m[0] == "changes")
+    grad = next(n for n in asked if n.what[0] == "grad")
+    name = grad.what[1]
+    X, Y, P, M = arrays(net, src.example)
+    key, idx = names.locate(name, net.param_shapes())
+    _, mean = loss_and_grads(net, X, Y, P, M)
+    _, total = loss_and_grads(replace(net, reduction="sum"), X, Y, P, M)
+    assert mean[key][idx] != 0
+    assert float(grad.value) == pytest.approx(total[key][idx], rel=1e-5)   # from the 6 digits printed
