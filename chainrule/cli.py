@@ -12,8 +12,7 @@ import sys
 from fractions import Fraction
 
 from chainrule import train
-from derive.errors import ChainruleError
-from derive.evaluate import EvaluationError
+from derive.errors import ChainruleError, EvaluationError
 
 SPEC_HELP = ("a spec such as 2-3:sigmoid-1/mse, a preset name (see 'chainrule presets') "
              "or a TOML file")

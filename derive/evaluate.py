@@ -17,15 +17,14 @@ from functools import reduce
 import mpmath
 import sympy as sp
 
+from .errors import EvaluationError  # noqa: F401  (raised here; importers name it from this module too)
+
 DIGITS = 30
 SHORT = 15          # digits of numerator or denominator an exact value may keep
 _CTX = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
 _CTX.dps = DIGITS
 _LIMIT = 10 ** SHORT
 
-
-class EvaluationError(ArithmeticError):
-    """A value the example cannot have (log of 0, division by zero, overflow)."""
 
 
 def short(v: Fraction):

@@ -13,11 +13,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from chainrule.cli import main
 from chainrule.pdf import build_pdf
-from derive.printers.latex import escape
+from derive.printers.latex import escape, has_cjk
 from derive.printers.tex_escape import MISSING, PDFLATEX_KEEPS, shown
 
 NEEDS_TEX = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
@@ -178,12 +178,15 @@ def handout_text(tmp: Path, args: list[str]) -> tuple[int, str]:
 @NEEDS_TEX
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT | st.text(alphabet=st.characters(whitelist_categories=("Cs",)), min_size=1, max_size=3))
+@example("中")
 def test_any_title_compiles_and_shows_literally(title):
     with tempfile.TemporaryDirectory() as work:
         code, text = handout_text(Path(work), ["1-1/se/nobias", "--title", f"TQ{title}Z"])
     assert code in (0, 2)
     if code == 0:
-        assert reads(f"TQ{shown(title)}Z", text), (title, text[:800])
+        # CJK in a title sets the handout with XeLaTeX (pdflatex could only print '?')
+        engine = "xelatex" if has_cjk(title) else "pdflatex"
+        assert reads(f"TQ{shown(title, engine)}Z", text), (title, text[:800])
 
 
 @NEEDS_TEX
