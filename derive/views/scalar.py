@@ -128,13 +128,8 @@ def fan_out(g: Graph):
 
 
 def activation_box(net, t) -> Section:
-    body, seen = [], []
-    z, a = sp.Symbol("z", real=True), sp.Symbol("a", real=True)
-    for layer in net.numbered:
-        act = layer.act
-        if act is None or act in seen:
-            continue
-        seen.append(act)
+    body = []
+    for act in net.used_activations():
         card = ACTIVATIONS[act.name]
         name = act.name.replace("_", r"\_")
         if not card.elementwise:
