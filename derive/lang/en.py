@@ -886,11 +886,6 @@ MESSAGES.update({
     "unroll.start_lstm": "h₀ = c₀ = 0",
     "unroll.step": "t = {t}",
     "unroll.output": "output",
-    "unroll.caption": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ "
-                       "below the hidden state hₜ. Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled "
-                       "once), so their gradients are sums over the steps; h₀ = 0, and only the last "
-                       "hidden state goes on to the loss. Backpropagation through time runs the arrows backwards: the error of hₜ "
-                       "comes from hₜ₊₁, and at t = T from the output."),
     "unroll.gap": "Steps {first} to {last} are not drawn.",
     "unroll.lstm": ("The top row is the LSTM's cell state cₜ: the error passes from cₜ to cₜ₋₁ through the "
                     "forget gate alone, with no weight matrix in the way."),
@@ -975,4 +970,16 @@ MESSAGES.update({
     "decay.outro": ("Under SGD the two columns agree {how}, every parameter at every step. Under Adam, after "
                     "{steps} steps the parameters differ by up to {adam_gap} (at {worst}), and J without the "
                     "penalty is {j_l2} with L2 against {j_w} with AdamW."),
+})
+
+MESSAGES.update({
+    # -- the unrolled drawing with layers before the recurrent one (helper a11) ----------------
+    "unroll.columns": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ below "
+                       "the hidden state hₜ."),
+    "unroll.columns_pre": ("Layer {l}, {cell}, unrolled over its T = {T} steps: one column per step, its input {a} below the hidden "
+                            "state hₜ. The layers before it ({layers}) act on the whole sequence x first, drawn on the left; "
+                            "{a} is step t of what they output."),
+    "unroll.shared": ("Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled once), so their gradients are sums over the "
+                       "steps; h₀ = 0, and only the last hidden state goes on to the loss. Backpropagation through time "
+                       "runs the arrows backwards: the error of hₜ comes from hₜ₊₁, and at t = T from the output."),
 })

@@ -688,9 +688,6 @@ MESSAGES.update({
     "unroll.start_lstm": "h₀ = c₀ = 0",
     "unroll.step": "t = {t}",
     "unroll.output": "输出",
-    "unroll.caption": ("{cell} 层按它的 T = {T} 个时间步展开：每个时间步一列，输入 xₜ 在隐藏状态 hₜ 下方。每一步使用相同的 Wₓ⁽{l}⁾ 和 "
-                       "Wₕ⁽{l}⁾（只标注一次），所以它们的梯度是对各时间步的求和；h₀ = 0，只有最后一个隐藏状态进入损失。随时间反向传播沿"
-                       "箭头反向进行：hₜ 的误差项来自 hₜ₊₁，在 t = T 时来自输出。"),
     "unroll.gap": "第 {first} 到第 {last} 步没有画出。",
     "unroll.lstm": "最上面一行是 LSTM 的细胞状态 cₜ：误差项从 cₜ 传到 cₜ₋₁ 只经过遗忘门，中间没有权重矩阵。",
     "unroll.gru": "在 GRU 的每一步中，重置门 rₜ 先缩放 hₜ₋₁ 再交给候选值，更新门 zₜ 把 hₜ₋₁ 与候选值混合。",
@@ -740,4 +737,13 @@ MESSAGES.update({
     "decay.within": "相差不超过 {gap}，即所保留的 {digits} 位有效数字的舍入误差",
     "decay.outro": ("在 SGD 下，两列{how}一致，每个参数、每一步都是如此。在 Adam 下，{steps} 步之后参数最多相差 {adam_gap}（在 {worst}），"
                     "不含惩罚项的 J 在 L2 下为 {j_l2}，在 AdamW 下为 {j_w}。"),
+})
+
+MESSAGES.update({
+    # -- the unrolled drawing with layers before the recurrent one (helper a11) ----------------
+    "unroll.columns": "{cell} 层按它的 T = {T} 个时间步展开：每个时间步一列，输入 xₜ 在隐藏状态 hₜ 下方。",
+    "unroll.columns_pre": ("第 {l} 层（{cell}）按它的 T = {T} 个时间步展开：每个时间步一列，它的输入 {a} 在隐藏状态 hₜ 下方。它前面的层（{layers}）"
+                            "先作用于整个序列 x，画在左边；{a} 是它们输出的第 t 步。"),
+    "unroll.shared": ("每一步使用相同的 Wₓ⁽{l}⁾ 和 Wₕ⁽{l}⁾（只标注一次），所以它们的梯度是对各时间步的求和；h₀ = 0，只有最后一个隐藏状态进入损失。"
+                       "随时间反向传播沿箭头反向进行：hₜ 的误差项来自 hₜ₊₁，在 t = T 时来自输出。"),
 })
