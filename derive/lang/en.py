@@ -982,4 +982,16 @@ MESSAGES.update({
     "unroll.shared": ("Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled once), so their gradients are sums over the "
                        "steps; h₀ = 0, and only the last hidden state goes on to the loss. Backpropagation through time "
                        "runs the arrows backwards: the error of hₜ comes from hₜ₊₁, and at t = T from the output."),
+    "handout.worked_trace": ("This network is too large for the scalar graph, so the numbers come from the "
+                             "generated module listed below (its trace: value_and_grad's own arithmetic, every "
+                             "array kept), in float64, for all m = {m} examples; the tables show the first {n} "
+                             "units of each layer, at the steps {steps}."),
+    "handout.scaled_recurrent": ("the recurrent layer's weights and biases scaled by 1/√H, torch's initial range, "
+                                 "and each dense layer's weights by 3/√(fan-in)"),
+    "handout.reach_title": "How far back the error reaches in this network",
+    "handout.reach_intro": ("‖Δₜ‖ is the size of the errors of step t's pre-activations in layer {l}: every gate "
+                            "and unit of every example, per example (without 1/m). The gradients of Wₓ and of "
+                            "the biases sum Δₜ over the steps, so a step whose error is small adds little to them."),
+    "handout.reach_outro": ("From step T = {T} back to step 1 the error's size changes by a factor of {ratio}, "
+                            "about {per} per step."),
 })
