@@ -994,4 +994,21 @@ MESSAGES.update({
                             "the biases sum Δₜ over the steps, so a step whose error is small adds little to them."),
     "handout.reach_outro": ("From step T = {T} back to step 1 the error's size changes by a factor of {ratio}, "
                             "about {per} per step."),
+    "handout.exercises_lstm": "The one on the cell state uses a one-unit LSTM of its own, over two steps.",
+    "lx.title": "The cell state of an LSTM",
+    "lx.q": ("An LSTM with one hidden unit reads x₁, x₂ = {x} from h₀ = c₀ = 0, with torch's gates: iₜ, fₜ "
+             "and oₜ are σ, and gₜ is tanh, of wₓ xₜ + wₕ hₜ₋₁ (each gate its own weights); cₜ = fₜ cₜ₋₁ + "
+             "iₜ gₜ and hₜ = oₜ tanh(cₜ). The output is ŷ = v h₂ and the loss ℓ = ½ (ŷ - y)², with v = {v} "
+             "and y = {y}. The forward pass gives (to four decimals):"),
+    "lx.q2": ("and ŷ = {yhat}. (a) Compute ∂ℓ/∂h₂ and ∂ℓ/∂c₂. (b) c₁ feeds c₂, through the forget gate, and "
+              "h₁, which step 2's four gates read through their wₕ; that second path brings ∂ℓ/∂h₁ = {dh1}. "
+              "Compute ∂ℓ/∂c₁, and the part of it that comes along the cell state. (c) Compute the error of "
+              "step 2's forget gate, {df} = ∂ℓ/∂{zf}, {zf} being its pre-activation."),
+    "lx.a1": "(a) h₂ = o₂ tanh(c₂), so the error of c₂ is that of h₂ times o₂ tanh′(c₂):",
+    "lx.a2": ("(b) The two paths add. Along the cell state one step back is a single factor, ∂c₂/∂c₁ = f₂: "
+              "no weight matrix and no squashing derivative in the way:"),
+    "lx.a3": ("Of ∂ℓ/∂c₁, {cell} came along the cell state and {rest} through h₁. Over many steps the cell "
+              "path multiplies the error by fₜ at each step, so a forget gate near 1 carries it far back: "
+              "this is why an LSTM keeps its gradients alive."),
+    "lx.a4": "(c) c₂ = f₂ c₁ + i₂ g₂ and f₂ = σ({zf}), so the forget gate's error is ∂ℓ/∂c₂ c₁ σ′ with σ′ = f₂(1 - f₂):",
 })

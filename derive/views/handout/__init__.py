@@ -42,5 +42,7 @@ def exercise_section(src: Sources, answers: bool) -> Section:
     intro = t("handout.exercises_intro" if src.dense else "handout.exercises_dense_only")
     if any(layer.kind == "recurrent" for layer in src.net.numbered):
         intro += " " + t("handout.exercises_bptt")
+    if any(layer.kind == "recurrent" and layer.cell == "lstm" for layer in src.net.numbered):
+        intro += " " + t("handout.exercises_lstm")
     intro = [Text(intro)]
     return Section(t("handout.exercises_title"), intro + items, key="exercises")
