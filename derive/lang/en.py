@@ -1011,4 +1011,7 @@ MESSAGES.update({
               "path multiplies the error by fₜ at each step, so a forget gate near 1 carries it far back: "
               "this is why an LSTM keeps its gradients alive."),
     "lx.a4": "(c) c₂ = f₂ c₁ + i₂ g₂ and f₂ = σ({zf}), so the forget gate's error is ∂ℓ/∂c₂ c₁ σ′ with σ′ = f₂(1 - f₂):",
+    "scalar.paths_in_time": ("{n} dependency paths lead from {name} to J, through time; written out as "
+                             "products they would be long, so here they are listed, and backprop sums them "
+                             "once per neuron, in δ:"),
 })

@@ -19,6 +19,7 @@ from .plug import plug, tidy
 
 PRINT_ALL_LIMIT = 30      # parameters; above this, one representative per parameter array
 PATH_LIMIT = 6            # dependency paths listed one by one
+PATHS_THROUGH_TIME = 16   # a recurrent network's paths listed (without their products) up to this many
 J = sp.Symbol("J")
 
 
@@ -187,6 +188,10 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
             lines.append(Math(["", plug(product, values), Value(_number(simplified, values), of=plain(simplified))],
                               note=t("scalar.at_example")))
         body.append(Equations(lines))
+    elif n_paths <= PATHS_THROUGH_TIME and any(x.kind == "recurrent" for x in g.net.numbered):
+        # every path through time listed; their products would be long, and δ sums them
+        arrows = ["  " + " → ".join(scheme.unicode(s.name) for s in c) + " → J" for c in paths(g, p)]
+        body.append(Text(t("scalar.paths_in_time", n=n_paths, name=scheme.unicode(name)) + "\n" + "\n".join(arrows)))
     elif n_paths > PATH_LIMIT:
         body.append(Text(t("scalar.too_many_paths", n=n_paths, name=scheme.unicode(name))))
     line = gradient_line(g, name, t)
