@@ -235,6 +235,8 @@ def build_parser() -> Parser:
                               "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n"
                               "  chainrule handout small-cnn -o cnn.tex --pdf        # feature maps drawn as stacks\n"
                               "  chainrule handout tiny-rnn -o rnn.tex --pdf         # unrolled over time, BPTT exercises\n"
+                              "  chainrule handout '20x16-lstm(32)-10:softmax/ce' -o lstm.tex --pdf\n"
+                              "      # too large for the scalar graph: the worked example from the generated code\n"
                               "  chainrule handout mlp-2-3-1 --optimizer adam -o adam.tex   # + L2 against AdamW\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     h.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
