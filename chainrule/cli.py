@@ -235,6 +235,8 @@ def build_parser() -> Parser:
                               "  chainrule handout mlp-2-3-1 -o sheet.tex --pdf --no-answers\n"
                               "  chainrule handout small-cnn -o cnn.tex --pdf        # feature maps drawn as stacks\n"
                               "  chainrule handout tiny-rnn -o rnn.tex --pdf         # unrolled over time, BPTT exercises\n"
+                              "  chainrule handout '20x16-lstm(32)-10:softmax/ce' -o lstm.tex --pdf\n"
+                              "      # too large for the scalar graph: the worked example from the generated code\n"
                               "  chainrule handout mlp-2-3-1 --optimizer adam -o adam.tex   # + L2 against AdamW\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     h.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
@@ -410,12 +412,38 @@ def cmd_handout(args) -> str:
     import codegen
     from derive import handout
     tex = handout.render(net, answers=args.answers, seed=args.seed, title=args.title,
-                         code_listing=codegen.emit(net), optimizer=args.optimizer, lr=args.lr, lang=args.lang)
+                         code_listing=codegen.emit(net), optimizer=args.optimizer, lr=args.lr, lang=args.lang,
+                         run=_trace_runner(net))
     files = [(args.output, tex, "tex")]
     if args.pdf:
         from chainrule.pdf import build_pdf
         files.append((targets[1][0], build_pdf(tex), "pdf"))
     return "".join(f"wrote {path}\n" for path in write_files(files, args.force))
+
+
+def _trace_runner(net):
+    """For a recurrent network too large for the scalar graph, the generated
+    module's trace as run(net, params, X, Y, masks) -> arrays, for that
+    network or a variant of it (the exercises compare the mean with the
+    sum): the handout's worked example takes its numbers from it (derive
+    never imports codegen).  None for any other network."""
+    from derive.graph import can_build
+    if net.is_mlp or not any(layer.kind == "recurrent" for layer in net.numbered) or can_build(net):
+        return None
+    import codegen
+    modules = {}
+
+    def run(variant, params, X, Y, masks):
+        if variant.spec not in modules:
+            modules[variant.spec] = codegen.compile(variant)
+        module = modules[variant.spec]
+        extra = {}
+        if hasattr(module, "MASKS"):
+            extra["masks"] = masks
+        if hasattr(module, "init_state"):
+            extra["state"] = module.init_state()
+        return module.trace(params, X, Y, **extra)
+    return run
 
 
 WRONG = 3   # check: the answer was read and is wrong

@@ -281,7 +281,7 @@ def context(net: Network, form: str = "vectorized") -> dict:
         has_state=has_state, state=ctx.state, state_repr=_dict_repr(state_shapes),
         state_check_tuple=_check_tuple(state_shapes, "state"),
         call_extra=(", masks=None, seed=None" if has_masks else "") + (", state=None" if has_state else ""),
-        check_tuple=_check_tuple(shapes), n_params=len(shapes),
+        check_tuple=_check_tuple(shapes), n_params=len(shapes), first_key=next(iter(shapes)),
         check_call=("Y = " if net.loss == "ce" else "") + "_check(params, X, Y" +
                    (", state=state" if has_state else "") + ")",
         bp1=out.bp1(), x0="np.ascontiguousarray(X.transpose(1, 2, 3, 0))" if len(net.input) == 3 else "X",

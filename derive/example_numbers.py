@@ -114,12 +114,16 @@ class DenseNumbers:
         return [(i, {p: s.param(p) for p in shown}, s.J) for i, s in enumerate(states)]
 
 
-def numbers_for(net, example, graph: Graph | None, view=None):
+def numbers_for(net, example, graph: Graph | None, view=None, run=None):
     """The example's numbers: through ``graph`` when there is one, else
     (dense networks) through the matrix forms of the delta view ``view``
-    (built when not given); None when neither applies."""
+    (built when not given), else (recurrent networks) through ``run``, the
+    generated module's trace, when the caller gives it; None when none applies."""
     if graph is not None:
         return GraphNumbers(graph, example)
     if net.is_mlp:
         return DenseNumbers(net, example, MatrixNumbers(net, example, view=view))
+    if run is not None and any(layer.kind == "recurrent" for layer in net.numbered):
+        from .trace_numbers import TraceNumbers
+        return TraceNumbers(net, example, run)
     return None

@@ -118,6 +118,14 @@ class Network:
     def activations(self) -> tuple[Act, ...]:
         return tuple(layer.act for layer in self.numbered if layer.act is not None)
 
+    def used_activations(self) -> tuple[Act, ...]:
+        """Every activation the network applies, each once, in order of
+        first use: the layers' own and those inside recurrent cells."""
+        out = []
+        for layer in self.numbered:
+            out += [a for a in layer.acts if a not in out]
+        return tuple(out)
+
     def act(self, l: int) -> Act:
         """The activation of layer l (identity for kinds without one)."""
         act = self.layer(l).act

@@ -102,6 +102,13 @@ def test_each_ligature_is_broken():
     assert escape("−-") == "{-}-"   # a mapped minus next to a typed hyphen
 
 
+def test_the_handouts_own_notation_is_set_not_replaced():
+    """The example descriptions write 3/√nₗ₋₁ and 1/√H: nothing of it becomes '?'."""
+    for text in ("3/√nₗ₋₁", "1/√H", "aₗ₊₁"):
+        assert MISSING not in escape(text), text
+    assert shown("3/√nₗ₋₁") == "3/√nl-1"
+
+
 def test_control_characters_are_dropped_and_line_breaks_are_spaces():
     assert escape("a\x07b\x7fc\x00d\u200be\ufefff") == "abcdef"
     assert escape("two\n\nparagraphs\r\nand\u2028more\tend") == "two  paragraphs  and more end"

@@ -886,11 +886,6 @@ MESSAGES.update({
     "unroll.start_lstm": "h₀ = c₀ = 0",
     "unroll.step": "t = {t}",
     "unroll.output": "output",
-    "unroll.caption": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ "
-                       "below the hidden state hₜ. Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled "
-                       "once), so their gradients are sums over the steps; h₀ = 0, and only the last "
-                       "hidden state goes on to the loss. Backpropagation through time runs the arrows backwards: the error of hₜ "
-                       "comes from hₜ₊₁, and at t = T from the output."),
     "unroll.gap": "Steps {first} to {last} are not drawn.",
     "unroll.lstm": ("The top row is the LSTM's cell state cₜ: the error passes from cₜ to cₜ₋₁ through the "
                     "forget gate alone, with no weight matrix in the way."),
@@ -1011,4 +1006,45 @@ MESSAGES.update({
                                 "as a sum over the group."),
     "scalar.l2_term": "λ w from the l2 penalty, λ = {lam}",
     "scalar.on_batch": "on the worked batch of m = {m}",
+    # -- the unrolled drawing with layers before the recurrent one (helper a11) ----------------
+    "unroll.columns": ("The {cell} layer unrolled over its T = {T} steps: one column per step, the input xₜ below "
+                       "the hidden state hₜ."),
+    "unroll.columns_pre": ("Layer {l}, {cell}, unrolled over its T = {T} steps: one column per step, its input {a} below the hidden "
+                            "state hₜ. The layers before it ({layers}) act on the whole sequence x first, drawn on the left; "
+                            "{a} is step t of what they output."),
+    "unroll.shared": ("Every step applies the same Wₓ⁽{l}⁾ and Wₕ⁽{l}⁾ (labelled once), so their gradients are sums over the "
+                       "steps; h₀ = 0, and only the last hidden state goes on to the loss. Backpropagation through time "
+                       "runs the arrows backwards: the error of hₜ comes from hₜ₊₁, and at t = T from the output."),
+    "handout.worked_trace": ("This network is too large for the scalar graph, so the numbers come from the "
+                             "generated module listed below (its trace: value_and_grad's own arithmetic, every "
+                             "array kept), in float64, for all m = {m} examples; the tables show the first {n} "
+                             "units of each layer, at the steps {steps}."),
+    "handout.scaled_recurrent": ("the recurrent layer's weights and biases scaled by 1/√H, torch's initial range, "
+                                 "and each dense layer's weights by 3/√(fan-in)"),
+    "handout.reach_title": "How far back the error reaches in this network",
+    "handout.reach_intro": ("‖Δₜ‖ is the size of the errors of step t's pre-activations in layer {l}: every gate "
+                            "and unit of every example, per example (without 1/m). The gradients of Wₓ and of "
+                            "the biases sum Δₜ over the steps, so a step whose error is small adds little to them."),
+    "handout.reach_outro": ("From step T = {T} back to step 1 the error's size changes by a factor of {ratio}, "
+                            "about {per} per step."),
+    "handout.exercises_lstm": "The one on the cell state uses a one-unit LSTM of its own, over two steps.",
+    "lx.title": "The cell state of an LSTM",
+    "lx.q": ("An LSTM with one hidden unit reads x₁, x₂ = {x} from h₀ = c₀ = 0, with torch's gates: iₜ, fₜ "
+             "and oₜ are σ, and gₜ is tanh, of wₓ xₜ + wₕ hₜ₋₁ (each gate its own weights); cₜ = fₜ cₜ₋₁ + "
+             "iₜ gₜ and hₜ = oₜ tanh(cₜ). The output is ŷ = v h₂ and the loss ℓ = ½ (ŷ - y)², with v = {v} "
+             "and y = {y}. The forward pass gives (to four decimals):"),
+    "lx.q2": ("and ŷ = {yhat}. (a) Compute ∂ℓ/∂h₂ and ∂ℓ/∂c₂. (b) c₁ feeds c₂, through the forget gate, and "
+              "h₁, which step 2's four gates read through their wₕ; that second path brings ∂ℓ/∂h₁ = {dh1}. "
+              "Compute ∂ℓ/∂c₁, and the part of it that comes along the cell state. (c) Compute the error of "
+              "step 2's forget gate, {df} = ∂ℓ/∂{zf}, {zf} being its pre-activation."),
+    "lx.a1": "(a) h₂ = o₂ tanh(c₂), so the error of c₂ is that of h₂ times o₂ tanh′(c₂):",
+    "lx.a2": ("(b) The two paths add. Along the cell state one step back is a single factor, ∂c₂/∂c₁ = f₂: "
+              "no weight matrix and no squashing derivative in the way:"),
+    "lx.a3": ("Of ∂ℓ/∂c₁, {cell} came along the cell state and {rest} through h₁. Over many steps the cell "
+              "path multiplies the error by fₜ at each step, so a forget gate near 1 carries it far back: "
+              "this is why an LSTM keeps its gradients alive."),
+    "lx.a4": "(c) c₂ = f₂ c₁ + i₂ g₂ and f₂ = σ({zf}), so the forget gate's error is ∂ℓ/∂c₂ c₁ σ′ with σ′ = f₂(1 - f₂):",
+    "scalar.paths_in_time": ("{n} dependency paths lead from {name} to J, through time; written out as "
+                             "products they would be long, so here they are listed, and backprop sums them "
+                             "once per neuron, in δ:"),
 })

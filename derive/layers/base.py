@@ -78,6 +78,12 @@ class Layer:
     def act(self) -> Act | None:
         return None
 
+    @property
+    def acts(self) -> tuple[Act, ...]:
+        """Every activation the layer applies: its own, and a recurrent
+        cell's gate and candidate squashings."""
+        return (self.act,) if self.act is not None else ()
+
     def numbered(self) -> list["Layer"]:
         """This layer and, for a block, the layers inside it, in number order."""
         return [self]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Layer, Shape
+from .base import Act, Layer, Shape
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -38,6 +38,13 @@ class Recurrent(Layer):
 
     def token(self) -> str:
         return f"{self.cell}({self.hidden})"
+
+    @property
+    def acts(self) -> tuple[Act, ...]:
+        """tanh for the rnn's state; sigmoid for the gates and tanh for the
+        candidate (and the LSTM's cell output)."""
+        from .base import Act
+        return (Act("tanh"),) if self.cell == "rnn" else (Act("sigmoid"), Act("tanh"))
 
     def scalar(self, b, x):
         """The network unrolled over time, h_0 (and c_0) = 0."""

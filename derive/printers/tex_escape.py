@@ -49,7 +49,7 @@ _NOTATION: dict[str, tuple[str, str | None]] = {
     "·": (r"$\cdot$", None), "≤": (r"$\le$", None), "≥": (r"$\ge$", None),
     "≠": (r"$\ne$", "\u0338="), "⊙": (r"$\odot$", None), "ᵀ": (r"$^{\top}$", "⊤"),
     "ℓ": (r"$\ell$", None), "∞": (r"$\infty$", None), "≈": (r"$\approx$", None),
-    "∇": (r"$\nabla$", None), "∈": (r"$\in$", None), "±": (r"$\pm$", None),
+    "∇": (r"$\nabla$", None), "∈": (r"$\in$", None), "±": (r"$\pm$", None), "√": (r"$\surd$", None),
     "⋮": (r"$\vdots$", "..."), "…": (r"\dots{}", "..."),
     "—": (r"\textemdash{}", None), "–": (r"\textendash{}", None),
     "′": (r"\textquotesingle{}", "'"),
@@ -57,7 +57,7 @@ _NOTATION: dict[str, tuple[str, str | None]] = {
     "−": ("{-}", "-"), "─": ("{-}", "-"), "═": ("=", "="),
 }
 _SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ˡᴸ", "0123456789()-+lL"))
-_SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢ", "0123456789jki"))
+_SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ⱼₖᵢₗ₋₊", "0123456789jkil-+"))
 
 # Line and paragraph separators: a field never ends a paragraph.
 _BREAKS = set("\n\r\t\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029")

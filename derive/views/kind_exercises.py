@@ -1,7 +1,8 @@
 """Exercises on the layer kinds beyond dense (issue #10): the output shape of
 a convolution, one entry of its kernel gradient by hand, the batch-norm
 backward on a batch of three, and why dropout scales by 1/(1 - p); for a
-recurrent network, backpropagation through time (``rnn_exercises``).
+recurrent network, backpropagation through time (``rnn_exercises``), and
+for an LSTM its cell state (``lstm_exercises``).
 
 Each answer is computed for the network at hand and checked against an
 independent route (the graph's own gradient, sympy.diff of the definition,
@@ -18,10 +19,10 @@ from ..evaluate import to_mp
 from ..graph import Partial, linear_table
 from ..layers.norm import EPS
 from ..model import Math, Notation, Numeric, Shape, Table, Value
-from . import rnn_exercises
+from . import lstm_exercises, rnn_exercises
 from .prose import para
 
-SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0, "bptt": 6.0, "vanish": 4.0}
+SPACE = {"conv_shape": 3.0, "conv_grad": 4.5, "bn": 5.0, "dropout": 3.0, "bptt": 6.0, "vanish": 4.0, "lstm": 6.0}
 J = sp.Symbol("J")
 
 
@@ -63,6 +64,8 @@ def exercises(net, t, graph, worked, rng) -> list[tuple]:
         out.append(dropout(t, kinds["dropout"]))
     if "recurrent" in kinds:
         out += rnn_exercises.exercises(t, rng)
+        if any(layer.kind == "recurrent" and layer.cell == "lstm" for layer in net.numbered):
+            out.append(lstm_exercises.exercise(t, rng))
     return out
 
 

@@ -24,7 +24,7 @@ def saturation(net, t, compare: bool = False) -> list:
     ``compare``, a network without one gets sigmoid's, introduced as such."""
     out, seen = [], set()
     z, a = sp.Symbol("z", real=True), sp.Symbol("a", real=True)
-    names = [layer.act.name for layer in net.numbered if layer.act is not None and layer.act.name in SATURATING]
+    names = [act.name for act in net.used_activations() if act.name in SATURATING]
     if compare and not names:
         out.append(Text(t("notes.saturation_none")))
         names = ["sigmoid"]

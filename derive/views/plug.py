@@ -13,6 +13,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
     if not isinstance(expr, sp.Expr) or expr.has(sp.Piecewise) or expr.has(sp.Max):
         return expr
+    if _nothing_to_factor(expr):   # what sp.factor would return: the terms flattened, in SymPy's order
+        return sp.Add(*[sp.Mul(*t.args) if isinstance(t, sp.Mul) else t for t in expr.args])
     hidden = _rooted_constants(expr)
     try:
         factored = sp.factor(expr.xreplace(hidden))
@@ -43,6 +45,24 @@ def _rooted_constants(expr: sp.Expr) -> dict:
             if term.is_Rational and not term.is_Integer and term not in out:
                 out[term] = sp.Dummy(real=True, positive=True)
     return out
+
+
+def _nothing_to_factor(expr) -> bool:
+    """A long sum of terms that share no symbol, each with coefficient ±1 (not
+    all -1): nothing to take out, and no sign to flip.  sp.factor would take
+    seconds to find that out on the error of an LSTM's hidden state (a sum
+    over four gates and every unit of δ·w), minutes on a wider one."""
+    if not isinstance(expr, sp.Add) or len(expr.args) <= 6:
+        return False
+    seen, signs = set(), set()
+    for term in expr.args:
+        coeff, _ = term.as_coeff_Mul()
+        symbols = term.free_symbols
+        if abs(coeff) != 1 or not symbols or symbols & seen:
+            return False
+        seen |= symbols
+        signs.add(coeff)
+    return signs != {-1}
 
 
 def _wants_flip(add: sp.Add) -> bool:

@@ -25,6 +25,7 @@ PATH_LIMIT = 6            # dependency paths listed one by one
 # example, and SymPy's factor on such a sum takes minutes (13 terms: about
 # a second; 19: 3 s; 28: 18 s; 49: more than ten minutes).
 ADJOINT_TERMS = 13
+PATHS_THROUGH_TIME = 16   # a recurrent network's paths listed (without their products) up to this many
 J = sp.Symbol("J")
 LAMBDA = sp.Symbol("λ", real=True)   # l2's λ, shown as a letter (its value in the note)
 
@@ -139,13 +140,8 @@ def fan_out(g: Graph):
 
 
 def activation_box(net, t) -> Section:
-    body, seen = [], []
-    z, a = sp.Symbol("z", real=True), sp.Symbol("a", real=True)
-    for layer in net.numbered:
-        act = layer.act
-        if act is None or act in seen:
-            continue
-        seen.append(act)
+    body = []
+    for act in net.used_activations():
         card = ACTIVATIONS[act.name]
         name = act.name.replace("_", r"\_")
         if not card.elementwise:
@@ -205,6 +201,10 @@ def parameter_section(g: Graph, name: str, values: dict | None, t) -> Section:
             lines.append(Math(["", _with(_plug_penalty(penalty, grad, values), plug(product, values)),
                                Value(_number(total, values), of=plain(total))], note=t("scalar.at_example")))
         body.append(Equations(lines))
+    elif n_paths <= PATHS_THROUGH_TIME and any(x.kind == "recurrent" for x in g.net.numbered):
+        # every path through time listed; their products would be long, and δ sums them
+        arrows = ["  " + " → ".join(scheme.unicode(s.name) for s in c) + " → J" for c in paths(g, p)]
+        body.append(Text(t("scalar.paths_in_time", n=n_paths, name=scheme.unicode(name)) + "\n" + "\n".join(arrows)))
     elif n_paths > PATH_LIMIT:
         body.append(Text(t("scalar.too_many_paths", n=n_paths, name=scheme.unicode(name))))
     line = gradient_line(g, name, t)

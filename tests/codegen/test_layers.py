@@ -434,3 +434,20 @@ def test_fit_keeps_integer_labels():
     a, ha = module.fit(params, X, labels, epochs=2, batch_size=5, seed=1)
     b, hb = module.fit(params, X, np.eye(4)[labels], epochs=2, batch_size=5, seed=1)
     assert ha == hb and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("spec", ["20x16-lstm(32)-10:softmax/ce", "5x3-gru(4)-2/mse", "2-3:sigmoid-1/mse",
+                                  "1x6x6-conv(2,3):relu-maxpool(2)-flatten-3:softmax/ce"])
+def test_docstrings_name_a_key_the_module_returns(spec):
+    """value_and_grad's and trace's docstrings name a parameter key of this
+    network (an LSTM has no W1), and value_and_grad returns its gradient."""
+    import re
+    net = load(spec)
+    module = codegen.compile(net)
+    params, X, Y, masks = data(net, module, 3, 0)
+    _, grads = module.value_and_grad(params, X, Y)
+    for doc in (module.value_and_grad.__doc__, module.trace.__doc__):
+        named = set(re.findall(r'grads\["(\w+)"\]', doc))
+        assert named and named <= set(grads), (spec, named)
+    key = re.search(r'grads\["(\w+)"\] has the shape', module.value_and_grad.__doc__).group(1)
+    assert grads[key].shape == params[key].shape

@@ -19,12 +19,13 @@ from .sources import Sources, sources
 
 
 def build(net, *, answers: bool = True, seed: int | None = None, title: str | None = None,
-          code_listing: str = "", lang: str = "en", optimizer: str | None = None, lr=None) -> Derivation:
+          code_listing: str = "", lang: str = "en", optimizer: str | None = None, lr=None, run=None) -> Derivation:
     """The handout of ``net`` as a Derivation: its title and its sections.
     ``optimizer`` adds a section on that optimizer's steps (learning rate ``lr``,
-    else the example's)."""
+    else the example's).  ``run``: the generated module's trace, for the
+    worked example of a recurrent network too large for the scalar graph."""
     t = messages(lang)
-    src = sources(net, t, seed)
+    src = sources(net, t, seed, run=run)
     body = [notation.section(src), diagram.section(src), forward.section(src), chain.section(src),
             batch.section(src), bptt.section(src), box.section(src), notes.saturation(src), worked.section(src),
             learning.optimizer_section(src, optimizer, lr), notes.reverse(src), code.section(src, code_listing), exercise_section(src, answers)]
@@ -41,5 +42,7 @@ def exercise_section(src: Sources, answers: bool) -> Section:
     intro = t("handout.exercises_intro" if src.dense else "handout.exercises_dense_only")
     if any(layer.kind == "recurrent" for layer in src.net.numbered):
         intro += " " + t("handout.exercises_bptt")
+    if any(layer.kind == "recurrent" and layer.cell == "lstm" for layer in src.net.numbered):
+        intro += " " + t("handout.exercises_lstm")
     intro = [Text(intro)]
     return Section(t("handout.exercises_title"), intro + items, key="exercises")

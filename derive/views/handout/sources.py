@@ -45,8 +45,13 @@ class Sources:
 
     def scheme(self) -> Scheme:
         """How plain names print; rows allowed, for the batch exercises."""
-        base = self.graph.scheme() if self.graph is not None else \
-            Scheme(L=self.net.depth if self.dense else None)
+        if self.graph is not None:
+            base = self.graph.scheme()
+        elif getattr(self.numbers, "route", None) == "trace":
+            from ...trace_numbers import scheme
+            base = scheme(self.net)
+        else:
+            base = Scheme(L=self.net.depth if self.dense else None)
         return replace(base, batch=None)
 
 
@@ -60,11 +65,13 @@ def shows_weights(net) -> bool:
 WIDE_FAN_IN = 16   # inputs per neuron beyond which a drawn example's weights are scaled down
 
 
-def sources(net, t, seed: int | None, shared: Sources | None = None) -> Sources:
+def sources(net, t, seed: int | None, shared: Sources | None = None, run=None) -> Sources:
     """The worked example is the network's own (a preset's, a TOML file's),
     else one drawn from ``seed``; the exercises always draw from ``seed``.
     ``shared``: the sources of another draw for the same network, whose
-    graph and delta view (which do not depend on the numbers) are reused."""
+    graph and delta view (which do not depend on the numbers) are reused.
+    ``run``: the generated module's trace (see derive.trace_numbers), which
+    gives a recurrent network too large for the graph its numbers."""
     drawn = net.example is None
     example = net.example if not drawn else scaled(net, random_example(net, seed or 0), t)
     graph = None
@@ -77,7 +84,7 @@ def sources(net, t, seed: int | None, shared: Sources | None = None) -> Sources:
             graph = Graph(net)
     src = Sources(net, t, example, graph, None, seed or 0,
                   _delta=shared._delta if shared is not None and shared.net == net else None)
-    src.numbers = numbers_for(net, example, graph, src.delta)
+    src.numbers = numbers_for(net, example, graph, src.delta, run=run)
     if net.is_mlp:
         # the exercises' two examples: the worked example's when it was drawn
         # from the same seed as two examples, else their own draw
@@ -91,7 +98,9 @@ def scaled(net, example, t):
     [-1, 1] would drive every unit of a 784-wide layer into saturation, so
     layer l's weights are scaled by 3/sqrt(n_{l-1}) (z then has a spread of
     about 1), rounded to three decimals."""
-    if not net.is_mlp or max(net.sizes[:-1]) <= WIDE_FAN_IN:
+    if not net.is_mlp:
+        return scaled_recurrent(net, example, t)
+    if max(net.sizes[:-1]) <= WIDE_FAN_IN:
         return example
     factors = {f"w{l}": min(1.0, 3 / math.sqrt(net.sizes[l - 1])) for l in range(1, net.depth + 1)}
     params = []
@@ -103,3 +112,27 @@ def scaled(net, example, t):
     own = example.described(t)
     return replace(example, params=tuple(params), description_key="",
                    description=(own + t("sep.clause") if own else "") + t("handout.scaled"))
+
+
+def scaled_recurrent(net, example, t):
+    """A drawn example for a recurrent network too large for the graph:
+    the recurrent layer's weights and biases scaled to torch's own initial
+    range, within 1/sqrt(H), and each dense layer's weights by
+    3/sqrt(fan-in), rounded to three decimals; any other network as it is."""
+    layer = next((x for x in net.numbered if x.kind == "recurrent"), None)
+    if layer is None or shows_weights(net):
+        return example
+    shapes = net.shapes()
+    factors = {p: 1 / math.sqrt(layer.hidden) for p in (f"wx{layer.l}", f"wh{layer.l}", f"b{layer.l}",
+                                                          f"bx{layer.l}", f"bh{layer.l}")}
+    factors.update({f"w{x.l}": min(1.0, 3 / math.sqrt(math.prod(shapes[x.l - 1])))
+                    for x in net.numbered if x.kind == "dense"})
+    params = []
+    for name, value in example.params:
+        factor = factors.get(name.split("_")[0], 1.0)
+        if factor < 1:
+            value = Fraction(round(value.numerator * factor * 1000 / value.denominator), 1000)
+        params.append((name, value))
+    own = example.described(t)
+    return replace(example, params=tuple(params), description_key="",
+                   description=(own + t("sep.clause") if own else "") + t("handout.scaled_recurrent"))

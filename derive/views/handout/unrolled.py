@@ -2,7 +2,9 @@
 step, x_t below h_t (and the LSTM's cell state c_t above), h_{t-1} -> h_t
 along the top, h_0 = 0 on the left, and the layers after the recurrent one
 leading from h_T to the loss.  A long sequence shows its first and last
-steps with a gap between."""
+steps with a gap between.  Layers before the recurrent one (dropout, layer
+norm on the sequence) act on the whole sequence: they are drawn as blocks
+on the left, in the bottom row, and the steps read their output a_t."""
 from __future__ import annotations
 
 from ...layers import shape_text
@@ -13,8 +15,21 @@ STEPS = 5     # steps drawn; a longer sequence shows its first two, a gap, its l
 
 
 def applies(net) -> bool:
-    """The first layer reads the input sequence and is recurrent."""
-    return net.numbered[0].kind == "recurrent"
+    """The network has a recurrent layer, and only whole layers (no
+    residual block, whose skip this drawing has no room for) before it."""
+    from ...layers import Residual
+    for layer in net.layers:
+        if layer.kind == "recurrent":
+            return True
+        if isinstance(layer, Residual):
+            return False
+    return False
+
+
+def _recurrent(net):
+    """The recurrent layer and the layers before it."""
+    k = next(i for i, layer in enumerate(net.numbered) if layer.kind == "recurrent")
+    return net.numbered[k], net.numbered[:k]
 
 
 def steps(T: int) -> list:
@@ -31,8 +46,16 @@ def _weight(kind: str, l: int) -> Notation:
     return Notation(f"W{'ₓ' if kind == 'x' else 'ₕ'}⁽{sup}⁾", r"W_{%s}^{(%d)}" % (kind, l))
 
 
+def _input(before, s) -> Notation:
+    """What step s reads: x_s, or a^(l-1)_s when layers come before."""
+    if not before:
+        return _vec("x", s)
+    l = before[-1].l
+    return Notation(f"a⁽{str(l).translate(SUP)}⁾{str(s).translate(SUB)}", r"\mathbf{a}^{(%d)}_{%s}" % (l, s))
+
+
 def unrolled_diagram(net, t) -> Diagram:
-    layer = net.numbered[0]
+    layer, before = _recurrent(net)
     T = net.input[0]
     lstm = layer.cell == "lstm"
     rows = (["c"] if lstm else []) + ["h", "x"]
@@ -41,30 +64,38 @@ def unrolled_diagram(net, t) -> Diagram:
     def column(cells: dict, caption: list) -> Column:
         return Column([cells.get(name, Empty()) for name in rows], caption)
 
+    shapes = net.shapes()
+    columns, edges = [], []
+    if before:   # the whole sequence through the layers before, as blocks in the bottom row
+        columns.append(column({"x": Neuron("x", shaded=True)}, [t("handout.input"), shape_text(net.input)]))
+        for pre in before:
+            columns.append(column({"x": Neuron(pre.token())}, [t("handout.layer", l=pre.l), shape_text(shapes[pre.l])]))
+            edges.append(Edge((len(columns) - 2, at["x"]), (len(columns) - 1, at["x"])))
+    feed = len(columns) - 1   # the last block before the steps, or -1
     start = {"h": Neuron(_vec("h", 0), shaded=True)}
     if lstm:
         start["c"] = Neuron(_vec("c", 0), shaded=True)
-    columns = [column(start, [t("unroll.start_lstm" if lstm else "unroll.start")])]
-    edges = []
-    last = 0
+    columns.append(column(start, [t("unroll.start_lstm" if lstm else "unroll.start")]))
+    last = len(columns) - 1
     for s in steps(T):
         if s is None:
             columns.append(column({}, ["…"]))
             continue
         i = len(columns)
-        cells = {"h": Neuron(_vec("h", s)), "x": Neuron(_vec("x", s), shaded=True)}
+        cells = {"h": Neuron(_vec("h", s)), "x": Neuron(_input(before, s), shaded=not before)}
         if lstm:
             cells["c"] = Neuron(_vec("c", s))
         columns.append(column(cells, [t("unroll.step", t=s)]))
         first = s == 1
+        if first and feed >= 0:
+            edges.append(Edge((feed, at["x"]), (i, at["x"])))
         edges.append(Edge((i, at["x"]), (i, at["h"]), _weight("x", layer.l) if first else None))
         edges.append(Edge((last, at["h"]), (i, at["h"]), _weight("h", layer.l) if first else None))
         if lstm:
             edges.append(Edge((last, at["c"]), (i, at["c"])))
             edges.append(Edge((i, at["c"]), (i, at["h"])))
         last = i
-    shapes = net.shapes()
-    after = net.numbered[1:]
+    after = net.numbered[layer.l:]
     for k, later in enumerate(after):
         columns.append(column({"h": Neuron(later.token())},
                               [t("handout.layer", l=later.l), shape_text(shapes[later.l])]))
@@ -76,9 +107,15 @@ def unrolled_diagram(net, t) -> Diagram:
 
 
 def caption(net, t) -> str:
-    layer = net.numbered[0]
+    layer, before = _recurrent(net)
     T = net.input[0]
-    parts = [t("unroll.caption", cell=layer.cell, T=T, l=str(layer.l).translate(SUP))]
+    sup = str(layer.l).translate(SUP)
+    if before:
+        parts = [t("unroll.columns_pre", cell=layer.cell, T=T, l=layer.l,
+                   a=f"a⁽{str(before[-1].l).translate(SUP)}⁾ₜ", layers=", ".join(pre.token() for pre in before))]
+    else:
+        parts = [t("unroll.columns", cell=layer.cell, T=T)]
+    parts.append(t("unroll.shared", l=sup))
     if T > STEPS:
         parts.append(t("unroll.gap", first=3, last=T - 2))
     if layer.cell == "lstm":

@@ -10,6 +10,7 @@ from ...evaluate import EvaluationError, as_sympy
 from ...format import fmt
 from ...model import Literal, Math, Section, Table, Text, Value
 from ..prose import para
+from ...trace_numbers import GATE_ERRORS, STATES
 from .. import bptt_numbers, notes, numbers
 from . import learning
 
@@ -29,6 +30,8 @@ def section(src) -> Section:
         return Section(t("handout.worked_title"), [Text(t("handout.no_numbers"))], key="worked")
     if src.numbers.route == "graph":
         body = graph_route(src)
+    elif src.numbers.route == "trace":
+        body = trace_route(src)
     else:
         body = matrix_route(src)
     return Section(t("handout.worked_title"), body, key="worked")
@@ -70,18 +73,7 @@ def matrix_route(src) -> list:
     t, net, ex, nums = src.t, src.net, src.example, src.numbers
     scheme = src.scheme()
     m = min(ex.m, SHOWN_ROWS)
-    out = [Text(t("handout.worked_float", m=ex.m, n=SHOWN_NEURONS))]
-    rows = []
-    for r in range(m):
-        xs = ", ".join(fmt(v).plain() for v in ex.X[r][:SHOWN_INPUTS]) + (" ..." if len(ex.X[r]) > SHOWN_INPUTS else "")
-        ys = ", ".join(fmt(v).plain() for v in ex.Y[r][:SHOWN_INPUTS]) + (" ..." if len(ex.Y[r]) > SHOWN_INPUTS else "")
-        rows.append([str(r + 1), xs, ys])
-    data = Section(t("numbers.data_title"), [
-        para(t, "numbers.data_intro",
-             described=Literal(ex.described(t)) if ex.described(t) else t("numbers.the_example"), m=ex.m,
-             s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
-        Table([t("numbers.row"), "x", "y"], rows)], key="data")
-    out.append(data)
+    out = [Text(t("handout.worked_float", m=ex.m, n=SHOWN_NEURONS)), data_section(src)]
     L = net.depth
     forward = []
     for l in range(1, L + 1):
@@ -96,6 +88,99 @@ def matrix_route(src) -> list:
     fwd.append(Math([sp.Symbol("J"), _v(nums.loss)], note=t("numbers.batch_loss")))
     out.append(Section(t("numbers.forward_title"), fwd, key="numbers-forward"))
     out.append(Section(t("numbers.delta_title"), numbers.value_tables(deltas, m, at, "δ", t), key="numbers-deltas"))
+    return out + gradients_and_descent(src)
+
+
+def trace_route(src) -> list:
+    """A recurrent network too wide for the graph: the generated code's
+    arrays, h (and c) of the first units at the steps the drawing shows,
+    the layers after it, the errors of the first unit's gates, and the size
+    of each step's error."""
+    from .unrolled import steps as drawn_steps
+    t, net, ex, nums = src.t, src.net, src.example, src.numbers
+    scheme = src.scheme()
+    m = min(ex.m, SHOWN_ROWS)
+    layer = nums.recurrent
+    l, H, T = layer.l, layer.hidden, net.input[0]
+    shown_steps = [s for s in drawn_steps(T) if s is not None]
+    units = range(1, min(H, SHOWN_NEURONS) + 1)
+    out = [Text(t("handout.worked_trace", m=ex.m, n=SHOWN_NEURONS, steps=", ".join(map(str, shown_steps)))),
+           data_section(src)]
+    values = {}
+    forward = []
+    for prefix in STATES[layer.cell]:
+        for s in shown_steps:
+            for j in units:
+                name = names.sym(names.plain(prefix, l, s, j))
+                forward.append(name)
+                values[name] = (nums.state, (prefix, s, j))
+    later = [x.l for x in net.numbered if x.l > l]
+    for k in later:
+        for prefix in ("z", "a"):
+            if nums.has(prefix, k):
+                for j in range(1, min(nums.arrays[f"{prefix.upper()}{k}"].shape[1], SHOWN_NEURONS) + 1):
+                    name = names.node(prefix, k, j)
+                    forward.append(name)
+                    values[name] = (nums.value, (prefix, k, j))
+    deltas = []
+    for k in reversed(later):
+        if nums.has("d", k):
+            for j in range(1, min(nums.arrays[f"dZ{k}"].shape[1], SHOWN_NEURONS) + 1):
+                name = names.node("d", k, j)
+                deltas.append(name)
+                values[name] = (nums.value, ("d", k, j))
+    for s in reversed(shown_steps):
+        for gate, prefix in enumerate(GATE_ERRORS[layer.cell]):
+            name = names.sym(names.plain(prefix, l, s, 1))
+            deltas.append(name)
+            values[name] = (nums.gate_error, (gate, s, 1))
+
+    def at(symbol, row):
+        how, args = values[symbol]
+        return how(*args, row)
+    fwd = numbers.value_tables(forward, m, at, t("numbers.quantity"), t)
+    fwd.append(Math([sp.Symbol("J"), _v(nums.loss)], note=t("numbers.batch_loss")))
+    out.append(Section(t("numbers.forward_title"), fwd, key="numbers-forward"))
+    out.append(Section(t("numbers.delta_title"), numbers.value_tables(deltas, m, at, "δ", t), key="numbers-deltas"))
+    out.append(reach_section(src))
+    return out + gradients_and_descent(src)
+
+
+def reach_section(src) -> Section:
+    """‖Δ_t‖ at every step of this network's example: how far back its error reaches."""
+    t, nums = src.t, src.numbers
+    norms = nums.step_norms()
+    T = len(norms)
+    rows = [[str(s), _v(norms[s - 1])] for s in range(T, 0, -1)]
+    body = [Text(t("handout.reach_intro", l=nums.recurrent.l)),
+            Table([t("numbers.step"), "‖Δₜ‖"], rows)]
+    if T > 1 and norms[-1] > 0:
+        ratio = norms[0] / norms[-1]
+        body.append(Text(t("handout.reach_outro", T=T, ratio=fmt(sp.Float(ratio, 6)).plain(),
+                           per=fmt(sp.Float(abs(ratio) ** (1 / (T - 1)), 6)).plain())))
+    return Section(t("handout.reach_title"), body, key="numbers-reach")
+
+
+def data_section(src) -> Section:
+    """The batch: the first inputs and targets of each example shown."""
+    t, net, ex = src.t, src.net, src.example
+    rows = []
+    for r in range(min(ex.m, SHOWN_ROWS)):
+        xs = ", ".join(fmt(v).plain() for v in ex.X[r][:SHOWN_INPUTS]) + (" ..." if len(ex.X[r]) > SHOWN_INPUTS else "")
+        ys = ", ".join(fmt(v).plain() for v in ex.Y[r][:SHOWN_INPUTS]) + (" ..." if len(ex.Y[r]) > SHOWN_INPUTS else "")
+        rows.append([str(r + 1), xs, ys])
+    return Section(t("numbers.data_title"), [
+        para(t, "numbers.data_intro",
+             described=Literal(ex.described(t)) if ex.described(t) else t("numbers.the_example"), m=ex.m,
+             s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
+        Table([t("numbers.row"), "x", "y"], rows)], key="data")
+
+
+def gradients_and_descent(src) -> list:
+    """The first gradients of each parameter array, and the descent steps, in float64."""
+    t, net, ex, nums = src.t, src.net, src.example, src.numbers
+    scheme = src.scheme()
+    out = []
     shown = shown_parameters(net)
     grads = Table([t("numbers.parameter"), t("numbers.value"), "∂J/∂θ"],
                   [[scheme.unicode(p), _v(nums.param(p)), _v(nums.gradient(p))] for p in shown])

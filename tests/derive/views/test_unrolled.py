@@ -65,10 +65,47 @@ def test_every_arrow_of_the_recurrence(spec):
     assert ("not drawn" in caption) == (T > unrolled.STEPS)
 
 
-def test_only_a_network_that_starts_recurrent_is_unrolled():
+def test_only_a_recurrent_network_is_unrolled():
     assert unrolled.applies(derive.load("tiny-rnn"))
-    assert not unrolled.applies(derive.load("4x4-dropout(0.5)-lstm(2)-1/mse"))
+    assert unrolled.applies(derive.load("4x4-dropout(0.5)-lstm(2)-1/mse"))
     assert not unrolled.applies(derive.load("small-cnn"))
+    assert not unrolled.applies(derive.load("4-3:relu-2/mse"))
+
+
+@pytest.mark.parametrize("spec", ["3x2-dropout(0.5)-rnn(2)-2/mse", "12x3-ln-dropout(0.2)-lstm(3)-2:softmax/ce",
+                                  "4x4-dropout(0.9)-dropout(0.5)-gru(2)-1:sigmoid/se"])
+def test_layers_before_the_recurrent_one(spec):
+    """The layers before it are blocks in the bottom row, from x to the
+    first step's input a^(l-1)_1; each step reads a^(l-1)_t; the weights
+    named are the recurrent layer's own, with its number."""
+    net = derive.load(spec)
+    l = next(x.l for x in net.numbered if x.kind == "recurrent")
+    d = unrolled.unrolled_diagram(net, t)
+    T = net.input[0]
+    lstm = net.numbered[l - 1].cell == "lstm"
+    rows = (["c"] if lstm else []) + ["h", "x"]
+    bottom = rows.index("x")
+    drawn = unrolled.steps(T)
+    assert len(d.columns) == 1 + (l - 1) + 1 + len(drawn) + max(1, net.depth - l)
+    text = labels(d)
+    blocks = [text[i][bottom] for i in range(l)]
+    assert blocks == ["x"] + [net.layer(k).token() for k in range(1, l)]
+    edges = {(e.src, e.dst) for e in d.edges}
+    for i in range(l - 1):
+        assert ((i, bottom), (i + 1, bottom)) in edges
+    sup, sub = str(l - 1).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")), str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    where = {lab: (i, k) for i, col in enumerate(text) for k, lab in enumerate(col) if lab is not None}
+    first = where[f"a⁽{sup}⁾₁"]
+    assert ((l - 1, bottom), first) in edges   # the sequence the earlier layers made enters at step 1
+    for s in [s for s in drawn if s is not None]:
+        a, h = where[f"a⁽{sup}⁾{str(s).translate(sub)}"], where[f"h{str(s).translate(sub)}"]
+        assert a[1] == bottom and (a, h) in edges
+    named = {TextPrinter().expr(e.label) for e in d.edges if e.label is not None}
+    lsup = str(l).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    assert named == {f"Wₓ⁽{lsup}⁾", f"Wₕ⁽{lsup}⁾"}
+    caption = unrolled.caption(net, t)
+    assert f"Layer {l}, " in caption and f"T = {T} steps" in caption
+    assert ", ".join(net.layer(k).token() for k in range(1, l)) in caption and "xₜ" not in caption
 
 
 @NEEDS_TEX
