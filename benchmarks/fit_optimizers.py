@@ -27,13 +27,12 @@ UNPINNED = unpin("benchmarks.fit_optimizers")  # before anything imports NumPy
 
 import argparse  # noqa: E402
 import math  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from . import competitors, handwritten, report  # noqa: E402
+from . import competitors, handwritten, report, sections  # noqa: E402
 from .timing import interleaved  # noqa: E402
 from .training import BATCH, LR, M, SEED, SPEC, make_data, torch_epoch, generated_epoch  # noqa: E402
 
@@ -226,20 +225,11 @@ def section(tables, update, threads, loads, rounds, pins) -> str:
 
 
 def keep_section(path, text: str) -> str:
-    """``text`` (a new results.md) with this benchmark's section from the old file, if it had one."""
-    try:
-        old = path.read_text()
-    except OSError:
-        return text
-    found = re.search(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", old, re.S)
-    return text if found is None or BEGIN in text else text.rstrip("\n") + "\n\n" + found.group(0)
+    return sections.keep(path, text, BEGIN, END)
 
 
 def write_section(path, block: str) -> None:
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
+    sections.write(path, block, BEGIN, END)
 
 
 def main(argv=None):

@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from . import competitors, report
+from . import competitors, report, sections
 from .timing import interleaved
 
 SPEC = "784-128:relu-10:softmax/ce"
@@ -243,20 +243,11 @@ def section(timings, agreement, skipped, pins, threads, loads, rounds, profile) 
 
 
 def keep_section(path, text: str) -> str:
-    """``text`` (a new results.md) with this benchmark's section from the old file, if it had one."""
-    try:
-        old = path.read_text()
-    except OSError:
-        return text
-    found = re.search(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", old, re.S)
-    return text if found is None or BEGIN in text else text.rstrip("\n") + "\n\n" + found.group(0)
+    return sections.keep(path, text, BEGIN, END)
 
 
 def write_section(path, block: str) -> None:
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
+    sections.write(path, block, BEGIN, END)
 
 
 def main(argv=None):
