@@ -161,7 +161,7 @@ def value_and_grad(params, X, Y):
     """J and its gradient with respect to every parameter, in matrix form.
 
     X: (m, 3, 1), one example per row.  Y: (m, 1).
-    Returns (J, grads): grads["W1"] has the shape of params["W1"], and so on.
+    Returns (J, grads): grads["Wx1"] has the shape of params["Wx1"], and so on.
     J is the mean over the m rows, a Python float.  The 1/m is folded once
     into the output delta (BP1): dZ2 = (1/m) dl/dZ2, so every dZ{l}
     here is dJ/dZ{l} and BP3 and BP4 (db and dW) need no 1/m of their own.
@@ -231,7 +231,7 @@ def trace(params, X, Y):
         dA1 (m, 2)                  dJ/dA
         dZ1 (m, 3, 2)               dJ/d(pre-activations)
     plus the gradient of every parameter under the parameter's own key
-    ("W1" holds dJ/dW1, as grads["W1"] does).
+    ("Wx1" holds dJ/dWx1, as grads["Wx1"] does).
     """
     _check(params, X, Y)
     m = X.shape[0]
