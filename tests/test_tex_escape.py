@@ -115,9 +115,10 @@ def test_control_characters_are_dropped_and_line_breaks_are_spaces():
     assert shown("a\x07b") == "ab"
 
 
-def test_what_pdflatex_cannot_set_is_visibly_replaced_but_xelatex_keeps_it():
+def test_what_pdflatex_cannot_set_is_visibly_replaced_but_xelatex_keeps_chinese():
     assert escape("ș 中文 \ue000 \U000e0001x \ud800") == "? ?? ? x ?"
-    assert escape("中文 ș", engine="xelatex") == "中文 ș"
+    # XeLaTeX (a Chinese document) sets the CJK characters Fandol has, and the Latin ones pdflatex sets
+    assert escape("中文 ș é 㼢", engine="xelatex") == "中文 ? é ?"
     assert escape("é ß Ł œ € ‰") == "é ß Ł œ € ‰"
     assert escape("e\u0301") == "é"   # composed first, so pdflatex can set it
     with pytest.raises(ValueError):
@@ -186,6 +187,7 @@ def handout_text(tmp: Path, args: list[str]) -> tuple[int, str]:
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT | st.text(alphabet=st.characters(whitelist_categories=("Cs",)), min_size=1, max_size=3))
 @example("中")
+@example("中㼢")   # Fandol has no glyph for 㼢 (CJK Extension A): a visible '?', never a blank
 def test_any_title_compiles_and_shows_literally(title):
     with tempfile.TemporaryDirectory() as work:
         code, text = handout_text(Path(work), ["1-1/se/nobias", "--title", f"TQ{title}Z"])
@@ -227,3 +229,17 @@ def test_blank_lines_in_a_toml_name_and_description(tmp_path, capsys):
     code, text = handout_text(tmp_path, [str(toml)])
     assert code == 0 and reads("a b -- c", text) and reads("two paragraphs", text)
     assert MISSING not in shown("two\n\nparagraphs")
+
+
+FANDOL = Path("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol")
+
+
+@pytest.mark.skipif(not (FANDOL / "FandolSong-Regular.otf").exists(), reason="Fandol fonts not installed")
+def test_the_fandol_table_is_the_fonts_coverage():
+    """derive/printers/fandol.py's table says which CJK characters XeLaTeX can set:
+    exactly what both Fandol Song fonts have."""
+    pytest.importorskip("fontTools")
+    from derive.printers import fandol
+    assert fandol.bitmap(fandol.coverage(FANDOL)) == fandol._BITMAP
+    assert fandol.has_glyph("反") and fandol.has_glyph("，") and not fandol.has_glyph("㼢")
+    assert escape("反向传播㼢", "xelatex") == "反向传播" + MISSING

@@ -8,8 +8,9 @@ breaks the ligatures LaTeX would otherwise make of ``--``, ``,,``, ``<<``, ...
 What survives depends on the engine.  pdflatex (T1 fonts, utf8 inputenc)
 can set ASCII and the Latin letters and symbols in ``PDFLATEX_KEEPS``:
 each of them compiles and comes back from ``pdftotext`` as itself (the test
-suite checks every one).  XeLaTeX keeps every printable character, so CJK
-text survives.  Greek and the notation of the text views (δ, ∂, ŷ, ⁽¹⁾, ...)
+suite checks every one).  XeLaTeX (a Chinese document) sets those too, and
+every CJK character the Fandol fonts have (``fandol.py``), so Chinese text
+survives.  Greek and the notation of the text views (δ, ∂, ŷ, ⁽¹⁾, ...)
 become LaTeX maths on both.  What cannot be set becomes a visible '?';
 control and format characters, which show nothing, are dropped.
 
@@ -18,6 +19,8 @@ control and format characters, which show nothing, are dropped.
 from __future__ import annotations
 
 import unicodedata
+
+from . import fandol
 
 ENGINES = ("pdflatex", "xelatex")
 MISSING = "?"  # stands for a character the engine cannot set
@@ -101,9 +104,9 @@ def _kind(c: str, engine: str) -> str:
         return "space"
     if " " <= c <= "~":
         return "keep"
-    if engine == "xelatex":
-        return "keep"
-    return "keep" if c in PDFLATEX_KEEPS else "missing"
+    if engine == "xelatex" and fandol.in_cjk_range(c):   # set by ctex in Fandol Song, where it has one
+        return "keep" if fandol.has_glyph(c) else "missing"
+    return "keep" if c in PDFLATEX_KEEPS else "missing"   # Latin Modern, with either engine
 
 
 def _runs(text: str):
