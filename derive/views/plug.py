@@ -13,8 +13,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
     if not isinstance(expr, sp.Expr) or expr.has(sp.Piecewise) or expr.has(sp.Max):
         return expr
-    if _nothing_to_factor(expr):   # what sp.factor would return: the terms flattened, in SymPy's order
-        return sp.Add(*[sp.Mul(*t.args) if isinstance(t, sp.Mul) else t for t in expr.args])
+    if _nothing_to_factor(expr) or _too_big_to_factor(expr):   # the terms flattened, in SymPy's order
+        return sp.Add(*[sp.Mul(*t.args) if isinstance(t, sp.Mul) else t for t in sp.Add.make_args(expr)])
     hidden = _rooted_constants(expr)
     try:
         factored = sp.factor(expr.xreplace(hidden))
@@ -31,6 +31,17 @@ def tidy(expr: sp.Expr) -> sp.Expr:
             coeff = coeff * (-1) ** power
         out.append(base if power == 1 else sp.Pow(base, power, evaluate=False))
     return sp.Mul(coeff, *out, evaluate=False) if coeff != 1 else sp.Mul(*out, evaluate=False)
+
+
+FACTOR_TERMS, FACTOR_OPS = 12, 120   # the presets' largest: 5 terms, 32 operations
+
+
+def _too_big_to_factor(expr) -> bool:
+    """sp.factor's time grows steeply with the terms that share symbols (a
+    first-layer weight of a deep network sums a product per path: 13 terms
+    about a second, 28 terms 18 s, 49 more than ten minutes): past this size
+    the sum is shown as it is."""
+    return len(sp.Add.make_args(expr)) > FACTOR_TERMS or sp.count_ops(expr) > FACTOR_OPS
 
 
 def _rooted_constants(expr: sp.Expr) -> dict:
