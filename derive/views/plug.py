@@ -33,13 +33,14 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     return sp.Mul(coeff, *out, evaluate=False) if coeff != 1 else sp.Mul(*out, evaluate=False)
 
 
-FACTOR_TERMS, FACTOR_OPS = 12, 120   # the presets' largest: 5 terms, 32 operations
+FACTOR_TERMS, FACTOR_OPS = 8, 48    # the presets' largest: 5 terms, 32 operations
 
 
 def _too_big_to_factor(expr) -> bool:
     """sp.factor's time grows steeply with the terms that share symbols (a
     first-layer weight of a deep network sums a product per path: 13 terms
-    about a second, 28 terms 18 s, 49 more than ten minutes): past this size
+    about a second, 28 terms 18 s, 49 more than ten minutes; a drawn network's 12-term delta
+    with exponentials ran for minutes too): past this size
     the sum is shown as it is."""
     return len(sp.Add.make_args(expr)) > FACTOR_TERMS or sp.count_ops(expr) > FACTOR_OPS
 
