@@ -13,8 +13,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     """Display form: factored, with the signs taught: 2(ŷ - y)·a(1 - a)."""
     if not isinstance(expr, sp.Expr) or expr.has(sp.Piecewise) or expr.has(sp.Max):
         return expr
-    if _nothing_to_factor(expr) or _too_big_to_factor(expr):   # the terms flattened, in SymPy's order
-        return sp.Add(*[sp.Mul(*t.args) if isinstance(t, sp.Mul) else t for t in sp.Add.make_args(expr)])
+    if _nothing_to_factor(expr) or _too_big_to_factor(expr):
+        return _shared_out(expr)
     hidden = _rooted_constants(expr)
     try:
         factored = sp.factor(expr.xreplace(hidden))
@@ -34,6 +34,14 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 
 
 FACTOR_TERMS, FACTOR_OPS = 8, 48    # the presets' largest: 5 terms, 32 operations
+
+
+def _shared_out(expr: sp.Expr) -> sp.Expr:
+    """The terms flattened, in SymPy's order, with what they all share taken out
+    (factor_terms: cheap, no polynomial factoring), a common minus sign left in."""
+    flat = sp.Add(*[sp.Mul(*t.args) if isinstance(t, sp.Mul) else t for t in sp.Add.make_args(expr)])
+    shared = sp.factor_terms(flat)
+    return flat if shared.as_coeff_Mul()[0].is_negative else shared
 
 
 def _too_big_to_factor(expr) -> bool:
