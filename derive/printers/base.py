@@ -37,6 +37,36 @@ class Printer:
     def expr(self, e) -> str:
         raise NotImplementedError
 
+    # -- documents with sections (LaTeX, HTML) ------------------------------------
+    _depth = 0   # how many sections deep the printer is
+
+    def _nested(self, nodes) -> str:
+        """``nodes`` printed one section level deeper."""
+        self._depth += 1
+        try:
+            return self._body(nodes)
+        finally:
+            self._depth -= 1
+
+    def _body(self, nodes) -> str:
+        """Nodes in order; consecutive displayed equations share one block,
+        aligned on '=' (a run of definitions reads as one group)."""
+        out, run = [], []
+        for n in list(nodes) + [None]:
+            if type(n).__name__ == "Math":
+                run.append(n)
+                continue
+            if run:
+                out.append(self._math_run(run))
+                run = []
+            if n is not None:
+                out.append(self._print(n))
+        return "\n".join(out)
+
+    def _math_run(self, run: list) -> str:
+        """Consecutive Math nodes, as one block."""
+        raise NotImplementedError
+
     def diagram_lines(self, d, label) -> list[str]:
         """A Diagram as lines of text, one per column, for printers that do not
         draw: the column's neurons (``label(x)`` sets a neuron's label), a stack

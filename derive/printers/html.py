@@ -52,7 +52,6 @@ class HtmlPrinter(Printer):
         self._mathml = NetworkMathMLPrinter(self.names)
         self.level = level      # the heading level of the document's title
         self.uid = uid          # prefixes ids (diagrams), so that several printed parts can share a page
-        self._depth = 0
         self._figures = 0
 
     @property
@@ -113,11 +112,7 @@ class HtmlPrinter(Printer):
     def _print_document(self, d):
         h = self.level + self._depth
         out = [f'<article class="derivation"><h{h}>{escape(d.title)}</h{h}>']
-        self._depth += 1
-        try:
-            out.append(self._body(d.body))
-        finally:
-            self._depth -= 1
+        out.append(self._nested(d.body))
         out.append("</article>")
         return "\n".join(out) + "\n"
 
@@ -126,27 +121,8 @@ class HtmlPrinter(Printer):
         attr = f' class="{cls}"' if cls else ""
         return f"<h{h}{attr}>{escape(title)}</h{h}>\n"
 
-    def _nested(self, nodes) -> str:
-        self._depth += 1
-        try:
-            return self._body(nodes)
-        finally:
-            self._depth -= 1
-
-    def _body(self, nodes) -> str:
-        """Nodes in order; consecutive displayed equations share one block,
-        aligned on '=' (a run of definitions reads as one group)."""
-        out, run = [], []
-        for n in list(nodes) + [None]:
-            if type(n).__name__ == "Math":
-                run.append(n)
-                continue
-            if run:
-                out.append(self._equations(run))
-                run = []
-            if n is not None:
-                out.append(self._print(n))
-        return "\n".join(out)
+    def _math_run(self, run: list) -> str:
+        return self._equations(run)
 
     # -- nodes ------------------------------------------------------------------
     def _print_Section(self, s):

@@ -425,7 +425,6 @@ class LatexPrinter(Printer):
         self._tex = NetworkLatexPrinter(self.names)
         self.levels = levels
         self.code_env = code_env
-        self._depth = 0
 
     def expr(self, e) -> str:
         if isinstance(e, str):
@@ -467,27 +466,8 @@ class LatexPrinter(Printer):
         level = self.levels[min(self._depth, len(self.levels) - 1)]
         return f"\\{level}{{{prose(title)}}}\n"
 
-    def _nested(self, nodes) -> str:
-        self._depth += 1
-        try:
-            return self._body(nodes)
-        finally:
-            self._depth -= 1
-
-    def _body(self, nodes) -> str:
-        """Nodes in order; consecutive displayed equations share one block,
-        aligned on '=' (a run of definitions reads as one group)."""
-        out, run = [], []
-        for n in list(nodes) + [None]:
-            if type(n).__name__ == "Math":
-                run.append(n)
-                continue
-            if run:
-                out.append(self._print(run[0]) if len(run) == 1 else self._print_Equations(_Group(run)))
-                run = []
-            if n is not None:
-                out.append(self._print(n))
-        return "\n".join(out)
+    def _math_run(self, run: list) -> str:
+        return self._print(run[0]) if len(run) == 1 else self._print_Equations(_Group(run))
 
     def _print_Section(self, s):
         return self._heading(s.title) + self._nested(s.body) + "\n"
