@@ -29,13 +29,12 @@ from ..graph import Graph, Partial
 from ..model import Equations, Exercise, Math, Notation, Numeric, Para, Shape, Table, Value
 from ..rules import ACTIVATIONS, fprime, softmax, z as Z_SYM
 from .delta import M, DeltaView, forward_z
-from .notes import central_difference, CHECK_DIGITS
+from .notes import CHECK_DIGITS, H, central_difference, shifted_losses
 from .plug import plug, tidy
 from . import kind_exercises
 from .prose import para
 
 J = sp.Symbol("J")
-H = Fraction(1, 10 ** 4)
 TOLERANCE = Fraction(1, 10 ** 4)   # printed givens carry 6 significant digits
 SHOWN_INPUTS = 3                   # inputs given in the forward exercise; the others are 0
 SHOWN_TERMS = 3                    # terms of a long BP2 sum written out; the rest given as one number
@@ -564,10 +563,7 @@ def _resolution(loss):
 def _difference(worked, name):
     """(J(θ+h) and J(θ-h) as printed, their central difference, the gradient, J(θ+h)),
     or None when the difference disagrees with the gradient (a kink between θ ± h)."""
-    theta = worked.param(name)
-    step = H if not isinstance(theta, float) else float(H)
-    plus = worked.with_params({name: theta + step}).loss
-    minus = worked.with_params({name: theta - step}).loss
+    plus, minus = shifted_losses(worked, name)
     p_text, m_text, estimate = central_difference(plus, minus, H)
     exact = worked.gradient(name)
     try:

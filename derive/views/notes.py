@@ -76,15 +76,23 @@ def reverse_mode(net, t) -> Text:
                   reverse=f"{c['reverse']:,}", ratio=c["ratio"]))
 
 
+H = Fraction(1, 10 ** 4)   # the step of every central difference shown (notes, handout, exercises)
+
+
+def shifted_losses(nums, name: str, h: Fraction = H) -> tuple:
+    """J(θ + h) and J(θ - h) for parameter ``name`` of a worked example
+    (``nums``: example_numbers' GraphNumbers, DenseNumbers, ...)."""
+    theta = nums.param(name)
+    step = h if not isinstance(theta, float) else float(h)
+    return nums.with_params({name: theta + step}).loss, nums.with_params({name: theta - step}).loss
+
+
 def gradient_check(g, example, ev, name: str, t) -> Text:
     """Central differences for one parameter, printed to enough digits that a
     student can redo the subtraction."""
-    from ..worked import evaluate
-    h = Fraction(1, 10 ** 4)
-    base = dict(example.params)
-    plus = evaluate(g, example, {**base, name: base[name] + h}).loss
-    minus = evaluate(g, example, {**base, name: base[name] - h}).loss
-    return check_text(plus, minus, h, ev.gradients[name], g.scheme().unicode(name), t)
+    from ..example_numbers import GraphNumbers
+    plus, minus = shifted_losses(GraphNumbers(g, example, ev=ev), name)
+    return check_text(plus, minus, H, ev.gradients[name], g.scheme().unicode(name), t)
 
 
 CHECK_DIGITS = 12   # J(θ ± h) are printed this precisely: enough to redo the subtraction

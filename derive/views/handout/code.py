@@ -2,13 +2,9 @@
 centred-difference gradient check on the worked example."""
 from __future__ import annotations
 
-from fractions import Fraction
-
 from ...model import Code, Section, Text
 from .. import notes
 from ..exercises import checkable_param
-
-H = Fraction(1, 10 ** 4)
 
 
 def section(src, listing: str) -> Section:
@@ -19,14 +15,9 @@ def section(src, listing: str) -> Section:
     name = checked_parameter(src)
     if name is not None:
         nums = src.numbers
-        plus = nums.with_params({name: _shift(nums.param(name), H)}).loss
-        minus = nums.with_params({name: _shift(nums.param(name), -H)}).loss
-        body.append(notes.check_text(plus, minus, H, nums.gradient(name), src.scheme().unicode(name), t))
+        plus, minus = notes.shifted_losses(nums, name)
+        body.append(notes.check_text(plus, minus, notes.H, nums.gradient(name), src.scheme().unicode(name), t))
     return Section(t("handout.code_title"), body, key="code")
-
-
-def _shift(value, h: Fraction):
-    return value + h if not isinstance(value, float) else value + float(h)
 
 
 def checked_parameter(src) -> str | None:
