@@ -19,6 +19,14 @@ def _v(x, of=None):
     return Value(as_sympy(x), of=of)
 
 
+def data_intro(net, example, t):
+    """What the worked example is: its description (the user's words, or the
+    preset's in the reader's language), its size, how J combines the rows."""
+    own = example.described(t)
+    return para(t, "numbers.data_intro", described=Literal(own) if own else t("numbers.the_example"),
+                m=example.m, s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}"))
+
+
 def data_section(net, example, g, t, keyed: bool = False) -> Section:
     """The example's data and parameters; ``keyed``: each parameter's value
     says what it is (a page that steps refills it)."""
@@ -27,10 +35,7 @@ def data_section(net, example, g, t, keyed: bool = False) -> Section:
     for r, (x, y) in enumerate(zip(example.X, example.Y), 1):
         xs = ", ".join(fmt(v).plain() for v in x[:8]) + (" ..." if len(x) > 8 else "")
         rows.append([str(r), xs, ", ".join(fmt(v).plain() for v in y)])
-    own = example.described(t)
-    body = [para(t, "numbers.data_intro", described=Literal(own) if own else t("numbers.the_example"),
-                 m=example.m, s="" if example.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
-            Table([t("numbers.row"), "x", "y"], rows)]
+    body = [data_intro(net, example, t), Table([t("numbers.row"), "x", "y"], rows)]
     params = [[scheme.unicode(p), _v(v, p if keyed else None)] for p, v in example.params[:MAX_ROWS]]
     if len(example.params) > MAX_ROWS:
         params.append([t("numbers.more", n=len(example.params) - MAX_ROWS), ""])

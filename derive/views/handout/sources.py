@@ -103,15 +103,7 @@ def scaled(net, example, t):
     if max(net.sizes[:-1]) <= WIDE_FAN_IN:
         return example
     factors = {f"w{l}": min(1.0, 3 / math.sqrt(net.sizes[l - 1])) for l in range(1, net.depth + 1)}
-    params = []
-    for name, value in example.params:
-        factor = factors.get(name.split("_")[0], 1.0)
-        if factor < 1:
-            value = Fraction(round(value.numerator * factor * 1000 / value.denominator), 1000)
-        params.append((name, value))
-    own = example.described(t)
-    return replace(example, params=tuple(params), description_key="",
-                   description=(own + t("sep.clause") if own else "") + t("handout.scaled"))
+    return _scale(example, factors, t("handout.scaled"), t)
 
 
 def scaled_recurrent(net, example, t):
@@ -127,6 +119,13 @@ def scaled_recurrent(net, example, t):
                                                           f"bx{layer.l}", f"bh{layer.l}")}
     factors.update({f"w{x.l}": min(1.0, 3 / math.sqrt(math.prod(shapes[x.l - 1])))
                     for x in net.numbered if x.kind == "dense"})
+    return _scale(example, factors, t("handout.scaled_recurrent"), t)
+
+
+def _scale(example, factors: dict, why: str, t):
+    """The example with each parameter array's entries times its factor (by
+    the array's lower-case key: w1, wx2, b2; a factor of 1 or more leaves
+    them), rounded to three decimals, and ``why`` added to its description."""
     params = []
     for name, value in example.params:
         factor = factors.get(name.split("_")[0], 1.0)
@@ -135,4 +134,4 @@ def scaled_recurrent(net, example, t):
         params.append((name, value))
     own = example.described(t)
     return replace(example, params=tuple(params), description_key="",
-                   description=(own + t("sep.clause") if own else "") + t("handout.scaled_recurrent"))
+                   description=(own + t("sep.clause") if own else "") + why)

@@ -8,8 +8,7 @@ import sympy as sp
 from ... import names
 from ...evaluate import EvaluationError, as_sympy
 from ...format import fmt
-from ...model import Literal, Math, Section, Table, Text, Value
-from ..prose import para
+from ...model import Math, Section, Table, Text, Value
 from ...trace_numbers import GATE_ERRORS, STATES
 from .. import bptt_numbers, notes, numbers
 from . import learning
@@ -170,9 +169,7 @@ def data_section(src) -> Section:
         ys = ", ".join(fmt(v).plain() for v in ex.Y[r][:SHOWN_INPUTS]) + (" ..." if len(ex.Y[r]) > SHOWN_INPUTS else "")
         rows.append([str(r + 1), xs, ys])
     return Section(t("numbers.data_title"), [
-        para(t, "numbers.data_intro",
-             described=Literal(ex.described(t)) if ex.described(t) else t("numbers.the_example"), m=ex.m,
-             s="" if ex.m == 1 else "s", how=t(f"numbers.{net.reduction}")),
+        numbers.data_intro(net, ex, t),
         Table([t("numbers.row"), "x", "y"], rows)], key="data")
 
 
