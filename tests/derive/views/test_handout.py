@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 import derive
 from derive import handout, names
 from derive.derivation import build as build_derivation
+from derive.errors import EvaluationError
 from derive.example import example_from_table, random_example
 from derive.format import fmt
 from derive.graph import GRAPH_LIMIT, Graph, graph_cost
@@ -259,6 +260,17 @@ def assert_clean(compiled: dict, specs: dict) -> None:
         assert c.overfull() == [], (specs.get(name, name), c.overfull())
 
 
+def traced_derivation(net):
+    """derive --numbers of a drawn network.  A saturated example whose descent
+    reaches log 0 is bad input there (exit 2, naming the step): then the
+    derivation without the trace is the one compiled."""
+    try:
+        return build_derivation(net, numbers=net.n_params < 300)
+    except EvaluationError as exc:
+        assert "of gradient descent" in str(exc)
+        return build_derivation(net, numbers=True, steps=0)
+
+
 @NEEDS_TEX
 @settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(dense_networks(), min_size=3, max_size=3),
@@ -266,8 +278,7 @@ def assert_clean(compiled: dict, specs: dict) -> None:
                 min_size=2, max_size=2))
 def test_drawn_networks_compile_without_overfull_boxes(tmp_path_factory, handouts, derivations):
     sources = {f"h{i}": handout.render(net, code_listing=LISTING) for i, net in enumerate(handouts)}
-    sources.update({f"d{i}": render_format(build_derivation(net, numbers=net.n_params < 300), "latex")
-                    for i, net in enumerate(derivations)})
+    sources.update({f"d{i}": render_format(traced_derivation(net), "latex") for i, net in enumerate(derivations)})
     specs = {**{f"h{i}": n.spec for i, n in enumerate(handouts)}, **{f"d{i}": n.spec for i, n in enumerate(derivations)}}
     assert_clean(compile_all(sources, tmp_path_factory.mktemp("drawn")), specs)
 
