@@ -25,12 +25,12 @@ def tikz_diagram(d, math, prose) -> str:
     """``math(e)`` sets an expression inline, ``prose(text)`` typesets text."""
     stacks = Stacks(d.columns) if any(is_maps(n) for c in d.columns for n in c.neurons) else None
     gap_y = GAP_Y_EDGE if any(e.src[0] == e.dst[0] for e in d.edges) else GAP_Y
-    xs, low, sink_x = _places(d, stacks, gap_y)
+    xs, low, sink_x = column_places(d, stacks, gap_y)
     lines = [STYLES]
     for i, col in enumerate(d.columns):
         x = xs[i]
         for k, n in enumerate(col.neurons):
-            y = _y(col, k, gap_y)
+            y = column_y(col, k, gap_y)
             if is_empty(n):
                 continue
             if n is None:
@@ -66,7 +66,7 @@ def tikz_diagram(d, math, prose) -> str:
     if d.sink:
         last = len(d.columns) - 1
         sink = r"\\ ".join(prose(c) for c in d.sink)
-        feeds = [_y(d.columns[last], k, gap_y) for k, n in enumerate(d.columns[last].neurons)
+        feeds = [column_y(d.columns[last], k, gap_y) for k, n in enumerate(d.columns[last].neurons)
                  if n is not None and not is_empty(n)]
         sink_y = (max(feeds) + min(feeds)) / 2 if feeds else 0.0   # level with what feeds it
         lines.append(rf"\node[draw,rounded corners,font=\small,align=center] (sink) at ({sink_x:.2f},{sink_y:.2f}) "
@@ -79,12 +79,12 @@ def tikz_diagram(d, math, prose) -> str:
             + "\n".join(lines) + "%\n}\n\\end{center}\n")
 
 
-def _y(col, k: int, gap_y: float) -> float:
+def column_y(col, k: int, gap_y: float) -> float:
     """Where the k-th neuron of a column sits: the column centred on the middle line."""
     return (len(col.neurons) - 1) * gap_y / 2 - k * gap_y
 
 
-def _places(d, stacks, gap_y) -> tuple[list[float], float, float]:
+def column_places(d, stacks, gap_y) -> tuple[list[float], float, float]:
     """Each column's x, the top of the captions, and the loss box's x."""
     tall = max(len(c.neurons) for c in d.columns)
     boxes = any(isinstance(n.label, str) for c in d.columns for n in c.neurons

@@ -35,7 +35,7 @@ class DocumentPrinter:
     def doprint(self, doc, *, header: str, subtitle: str) -> str:
         """``header`` is the first line (a TeX comment); ``subtitle`` prose under the title."""
         self.body.names = doc.names or self.body.names
-        chinese = needs_xelatex(doc) or bool(has_cjk(subtitle))
+        chinese = needs_xelatex(doc) or has_cjk(subtitle)
         token = ENGINE.set("xelatex" if chinese else "pdflatex")
         try:
             body = "\n".join(self.body.doprint_fragment(node) for node in doc.body)

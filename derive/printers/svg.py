@@ -21,7 +21,7 @@ from html import escape
 import sympy as sp
 
 from .base import NO_SCHEME
-from .diagram_tikz import GAP_Y, GAP_Y_EDGE, _places, _y
+from .diagram_tikz import GAP_Y, GAP_Y_EDGE, column_places, column_y
 from .maps_layout import Stacks, is_empty, is_maps
 from .text import UnicodeExprPrinter, columns as text_columns
 
@@ -123,7 +123,7 @@ class _Svg:
         # stacks of feature maps set the columns' widths: the TikZ printer's places
         self.stacks = Stacks(d.columns) if any(is_maps(n) for c in d.columns for n in c.neurons) else None
         if self.stacks is not None:
-            self.xs, self.low, self.sink_x = _places(d, self.stacks, self.gap_y)
+            self.xs, self.low, self.sink_x = column_places(d, self.stacks, self.gap_y)
         else:
             self.xs = [i * self.gap_x for i in range(len(d.columns))]
             self.low = -(self.tall - 1) * self.gap_y / 2 - 0.7
@@ -149,7 +149,7 @@ class _Svg:
 
     # -- geometry (TikZ centimetres, y up) --------------------------------------
     def at(self, i: int, k: int) -> tuple[float, float]:
-        return self.xs[i], _y(self.d.columns[i], k, self.gap_y)
+        return self.xs[i], column_y(self.d.columns[i], k, self.gap_y)
 
     def half(self, i: int, k: int) -> tuple[float, float]:
         """Half the width and height of neuron (i, k)'s shape, in centimetres."""
@@ -178,7 +178,7 @@ class _Svg:
 
     def sink_at(self) -> tuple[float, float]:
         last = self.d.columns[-1]
-        feeds = [_y(last, k, self.gap_y) for k, n in enumerate(last.neurons) if n is not None and not is_empty(n)]
+        feeds = [column_y(last, k, self.gap_y) for k, n in enumerate(last.neurons) if n is not None and not is_empty(n)]
         return self.sink_x, (max(feeds) + min(feeds)) / 2 if feeds else 0.0   # level with what feeds it
 
     def sink_half(self) -> tuple[float, float]:
